@@ -1,0 +1,54 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "weft/config_spec.h"
+#include "weft/context.h"
+#include "weft/settings.h"
+#include "weft/sink.h"
+#include "weft/source.h"
+#include "weft/status.h"
+
+namespace weft {
+
+enum class ConnectorKind { kSource, kSink };
+
+const char* to_string(ConnectorKind kind);
+
+using SourceFactory =
+    std::function<Result<std::unique_ptr<Source>>(const Settings&, const ConnectorContext&)>;
+using SinkFactory =
+    std::function<Result<std::unique_ptr<Sink>>(const Settings&, const ConnectorContext&)>;
+
+// Everything the runtime knows about a connector type: its spec (validation, defaults, docs)
+// and how to build one from validated settings. Exactly one of the factories is set.
+struct ConnectorInfo {
+  std::string type;  // the `type:` users write, e.g. "generate"
+  ConnectorKind kind = ConnectorKind::kSource;
+  std::string summary;  // one line for `weft spec` and the docs
+  std::string example;  // a complete YAML block for the docs; checked by tests
+  ConfigSpec spec;
+  SourceFactory make_source;
+  SinkFactory make_sink;
+};
+
+// The connectors a daemon can build. Filled once at start-up from one explicit list
+// (connectors/builtin.cc); read-only afterwards, so safe to share between threads.
+class Registry {
+ public:
+  void add(ConnectorInfo info);
+  const ConnectorInfo* find(ConnectorKind kind, const std::string& type) const;
+  const std::vector<ConnectorInfo>& all() const { return connectors_; }
+  std::vector<std::string> types(ConnectorKind kind) const;
+
+ private:
+  std::vector<ConnectorInfo> connectors_;
+};
+
+// The registry of every connector built into this binary.
+const Registry& builtin_registry();
+
+}  // namespace weft

@@ -1,0 +1,51 @@
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "weft/record.h"
+#include "weft/source.h"
+#include "weft/status.h"
+
+namespace weft {
+
+// The outcome of one write. When `status` is an error, no record of the batch counts as
+// delivered. Otherwise every record is delivered except those listed in `failures` (for targets
+// that report per-record results, so the middleware resends only those).
+struct WriteResult {
+  struct RecordFailure {
+    std::size_t index;  // into the batch that was written
+    Error error;
+  };
+  Status status;
+  std::vector<RecordFailure> failures;
+
+  static WriteResult all_delivered() { return {}; }
+  static WriteResult failed(Error error) { return {Status(std::move(error)), {}}; }
+};
+
+// Where records go. A sink only writes and classifies its errors: retry, circuit breaking,
+// dedupe, dead-lettering, batching and metrics belong to the runtime (DESIGN.md §4). Called from
+// one coroutine at a time; close() may be called without connect().
+class Sink {
+ public:
+  virtual ~Sink() = default;
+
+  virtual boost::asio::awaitable<Status> connect() = 0;
+
+  // Writes `batch`. The sink may reorder or consume the records' contents (it owns the batch
+  // for the duration of the call), but reports failures by original index.
+  virtual boost::asio::awaitable<WriteResult> write_batch(Batch& batch) = 0;
+
+  // Makes everything reported delivered so far durable (fsync, producer flush). The runtime
+  // calls it before committing a checkpoint, so a crash after the commit loses nothing.
+  virtual boost::asio::awaitable<Status> flush() = 0;
+
+  virtual boost::asio::awaitable<void> close() = 0;
+
+  virtual Health health() const { return {}; }
+};
+
+}  // namespace weft

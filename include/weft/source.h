@@ -1,0 +1,49 @@
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "weft/record.h"
+#include "weft/status.h"
+
+namespace weft {
+
+struct Health {
+  bool healthy = true;
+  std::string reason;  // why not healthy, for /readyz and /api
+};
+
+// Where records come from. One pipeline owns one source and calls it from one coroutine at a
+// time, so implementations need no locking. Every method may be called after a failed
+// connect(), and close() may be called without connect().
+class Source {
+ public:
+  virtual ~Source() = default;
+
+  // Opens connections and positions the source just after `checkpoint`, the last position the
+  // runtime committed (nullopt on a first start).
+  virtual boost::asio::awaitable<Status> connect(std::optional<Position> checkpoint) = 0;
+
+  // Returns up to `max_records` records in source order, each with its position. Returns an
+  // empty batch when nothing arrived within the source's own poll interval; the runtime calls
+  // again. Honours cancellation of the awaiting coroutine (the pipeline is stopping).
+  virtual boost::asio::awaitable<Result<Batch>> read_batch(std::size_t max_records) = 0;
+
+  // True once a finite source has handed out its last record.
+  virtual bool finished() const { return false; }
+
+  // Every record up to and including `position` has been delivered, dead-lettered, filtered or
+  // recognised as a duplicate: the source may forget them (confirm an LSN, delete from a buffer).
+  // Positions arrive in increasing order. The runtime has already saved the position in the
+  // state store, so a source with no external acknowledgement can do nothing here.
+  virtual boost::asio::awaitable<Status> commit(const Position& position) = 0;
+
+  virtual boost::asio::awaitable<void> close() = 0;
+
+  virtual Health health() const { return {}; }
+};
+
+}  // namespace weft

@@ -1,0 +1,36 @@
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "config/diagnostics.h"
+#include "config/environment.h"
+#include "weft/config_spec.h"
+
+namespace weft {
+
+// config/weft.yaml. Relative paths are resolved against the directory of the config file, so
+// the daemon behaves the same whatever directory it is started from.
+//   state:     {path: ../data/weft.db}
+//   admin:     {listen: 127.0.0.1:8686, token: ${WEFT_ADMIN_TOKEN:-}}
+//   log:       {level: info, format: text}
+//   pipelines: {dir: ../pipelines}
+//   shutdown:  {deadline: 30s}
+//   workers: 2
+struct DaemonConfig {
+  std::string file;  // empty when built from defaults
+  std::string state_path;
+  std::string admin_listen;  // host:port; port 0 picks a free port
+  std::string admin_token;   // secret; empty: no authentication
+  std::string log_level;     // trace, debug, info, warn, error
+  std::string log_format;    // text, json
+  std::string pipelines_dir;
+  std::chrono::milliseconds shutdown_deadline{30000};
+  int workers = 2;
+};
+
+const ConfigSpec& daemon_spec();
+
+Loaded<DaemonConfig> load_daemon_config(const std::string& path, const Environment& env);
+
+}  // namespace weft
