@@ -1,6 +1,6 @@
 # Every dependency comes from a Debian 12 package (scripts/install-deps.sh installs them).
 find_package(Threads REQUIRED)
-find_package(Boost 1.81 EXACT REQUIRED CONFIG)  # header-only parts: Asio, Beast
+find_package(Boost 1.81 REQUIRED CONFIG)  # header-only parts: Asio, Beast
 find_package(nlohmann_json 3.11 REQUIRED)
 find_package(yaml-cpp REQUIRED)
 find_package(spdlog REQUIRED)

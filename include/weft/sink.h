@@ -35,9 +35,9 @@ class Sink {
 
   virtual boost::asio::awaitable<Status> connect() = 0;
 
-  // Writes `batch`. The sink may reorder or consume the records' contents (it owns the batch
-  // for the duration of the call), but reports failures by original index.
-  virtual boost::asio::awaitable<WriteResult> write_batch(Batch& batch) = 0;
+  // Writes `batch`. The runtime keeps ownership and may resend some of the records after a
+  // failure, so the sink only reads them (Payload caches its serialized text, which is fine).
+  virtual boost::asio::awaitable<WriteResult> write_batch(const Batch& batch) = 0;
 
   // Makes everything reported delivered so far durable (fsync, producer flush). The runtime
   // calls it before committing a checkpoint, so a crash after the commit loses nothing.

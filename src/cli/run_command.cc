@@ -1,0 +1,188 @@
+// `weft run`: loads the configuration, refuses to start on any error, then runs the pipelines
+// and the admin server until SIGTERM/SIGINT, reloading pipelines on SIGHUP.
+#include <atomic>
+#include <cstdio>
+#include <thread>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <spdlog/spdlog.h>
+
+#include "admin/admin_server.h"
+#include "cli/commands.h"
+#include "config/daemon_config.h"
+#include "config/pipeline_config.h"
+#include "runtime/logging.h"
+#include "runtime/metrics.h"
+#include "runtime/supervisor.h"
+#include "state/state_store.h"
+#include "weft/version.h"
+
+namespace weft::cli {
+namespace {
+
+namespace asio = boost::asio;
+
+constexpr const char* kUsage = R"(Usage: weft run [--config FILE]
+
+Runs the daemon with the daemon config FILE (default config/weft.yaml) and every pipeline in its
+pipelines directory. Refuses to start if any file is invalid.
+Signals: SIGTERM/SIGINT drain and exit, SIGHUP reloads the pipeline files.
+Exit status: 0 after a complete drain, 1 on a runtime failure or a drain that missed
+shutdown.deadline, 2 on invalid configuration.
+)";
+
+// After the drain deadline, pipelines are aborted; if a connector still does not return within
+// this grace period the process exits anyway (unacknowledged records are re-read on restart).
+constexpr auto kAbortGrace = std::chrono::seconds(5);
+
+void print_errors(const Diagnostics& errors) {
+  for (const auto& e : errors) std::fprintf(stderr, "%s\n", e.format().c_str());
+}
+
+class Daemon {
+ public:
+  Daemon(DaemonConfig config, std::unique_ptr<StateStore> state)
+      : config_(std::move(config)),
+        state_(std::move(state)),
+        supervisor_(io_, *state_, metrics_, builtin_registry(), Environment::process(),
+                    config_.pipelines_dir),
+        signals_(io_, SIGINT, SIGTERM, SIGHUP),
+        hard_stop_(io_) {}
+
+  int run(PipelineSet pipelines) {
+    AdminOptions admin_options;
+    admin_options.listen = config_.admin_listen;
+    admin_options.bearer_token = config_.admin_token;
+    auto admin = AdminServer::start(io_, admin_options, metrics_.registry(), supervisor_);
+    if (!admin.ok()) {
+      spdlog::critical("{}", admin.error().message());
+      return kExitConfig;
+    }
+    admin_ = std::move(*admin);
+    spdlog::info("weft {} started: admin server listening on {}:{}, {} pipeline(s), state {}",
+                 kVersion, host_of(config_.admin_listen), admin_->port(),
+                 pipelines.pipelines.size(), config_.state_path);
+    supervisor_.start(std::move(pipelines));
+    wait_for_signal();
+
+    std::vector<std::thread> workers;
+    for (int i = 1; i < config_.workers; ++i) workers.emplace_back([this] { io_.run(); });
+    io_.run();
+    for (auto& t : workers) t.join();
+    return exit_code_;
+  }
+
+ private:
+  static std::string host_of(const std::string& listen) {
+    auto colon = listen.rfind(':');
+    return colon == std::string::npos ? listen : listen.substr(0, colon);
+  }
+
+  void wait_for_signal() {
+    signals_.async_wait([this](boost::system::error_code ec, int signal) {
+      if (ec) return;
+      if (signal == SIGHUP) {
+        spdlog::info("SIGHUP: reloading pipelines from {}", config_.pipelines_dir);
+        supervisor_.reload();
+        wait_for_signal();
+        return;
+      }
+      begin_shutdown(signal);
+    });
+  }
+
+  void begin_shutdown(int signal) {
+    if (stopping_.exchange(true)) return;
+    spdlog::info("{}: draining pipelines (deadline {} ms)", signal == SIGINT ? "SIGINT" : "SIGTERM",
+                 config_.shutdown_deadline.count());
+    // A second signal while draining means "now": abort the drain.
+    signals_.async_wait([this](boost::system::error_code ec, int) {
+      if (!ec) finish(kExitFailure, "second signal: exiting without completing the drain");
+    });
+    hard_stop_.expires_after(config_.shutdown_deadline + kAbortGrace);
+    hard_stop_.async_wait([this](boost::system::error_code ec) {
+      if (!ec) finish(kExitFailure, "pipelines did not stop after the drain deadline");
+    });
+    supervisor_.shutdown(config_.shutdown_deadline, [this](bool drained) {
+      if (drained) {
+        finish(kExitOk, "");
+      } else {
+        finish(kExitFailure, "drain deadline passed; unacknowledged records will be re-read");
+      }
+    });
+  }
+
+  void finish(int code, const std::string& why) {
+    if (finished_.exchange(true)) return;
+    if (!why.empty()) spdlog::warn("{}", why);
+    exit_code_ = code;
+    if (admin_) admin_->stop();
+    signals_.cancel();
+    hard_stop_.cancel();
+    spdlog::info("weft stopped");
+    io_.stop();
+  }
+
+  DaemonConfig config_;
+  asio::io_context io_;
+  DaemonMetrics metrics_;
+  std::unique_ptr<StateStore> state_;
+  Supervisor supervisor_;
+  std::unique_ptr<AdminServer> admin_;
+  asio::signal_set signals_;
+  asio::steady_timer hard_stop_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> finished_{false};
+  int exit_code_ = kExitOk;
+};
+
+}  // namespace
+
+int run_command(const std::vector<std::string>& args) {
+  std::string config_path = kDefaultConfigPath;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--help" || args[i] == "-h") {
+      std::fputs(kUsage, stdout);
+      return kExitOk;
+    }
+    if (args[i] == "--config" && i + 1 < args.size()) {
+      config_path = args[++i];
+    } else {
+      std::fprintf(stderr, "weft run: unexpected argument '%s'\n\n%s", args[i].c_str(), kUsage);
+      return kExitConfig;
+    }
+  }
+
+  const Environment env = Environment::process();
+  auto daemon_config = load_daemon_config(config_path, env);
+  if (!daemon_config.ok()) {
+    print_errors(daemon_config.errors);
+    return kExitConfig;
+  }
+  const DaemonConfig& config = *daemon_config.value;
+  if (Status s = configure_logging(config.log_level, config.log_format); !s.ok()) {
+    std::fprintf(stderr, "%s: %s\n", config_path.c_str(), s.error().message().c_str());
+    return kExitConfig;
+  }
+
+  PipelineSet pipelines = load_pipeline_dir(config.pipelines_dir, builtin_registry(), env);
+  if (!pipelines.errors.empty()) {
+    print_errors(pipelines.errors);
+    std::fprintf(stderr, "weft: not starting: %zu configuration error(s)\n",
+                 pipelines.errors.size());
+    return kExitConfig;
+  }
+
+  auto state = open_sqlite_state_store(config.state_path);
+  if (!state.ok()) {
+    std::fprintf(stderr, "weft: not starting: %s\n", state.error().message().c_str());
+    return kExitConfig;
+  }
+
+  Daemon daemon(config, std::move(*state));
+  return daemon.run(std::move(pipelines));
+}
+
+}  // namespace weft::cli

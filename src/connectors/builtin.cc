@@ -1,0 +1,19 @@
+// The one list of connectors built into weft. Adding a connector means adding one line here;
+// there is no static self-registration, so what a binary contains is visible in one place.
+#include "connectors/sinks/file/config.h"
+#include "connectors/sources/generate/config.h"
+#include "weft/registry.h"
+
+namespace weft {
+
+const Registry& builtin_registry() {
+  static const Registry registry = [] {
+    Registry r;
+    r.add(generate::info());
+    r.add(file::info());
+    return r;
+  }();
+  return registry;
+}
+
+}  // namespace weft

@@ -1,0 +1,84 @@
+#include "runtime/metrics.h"
+
+#include "weft/version.h"
+
+namespace weft {
+
+DaemonMetrics::DaemonMetrics()
+    : registry_(std::make_shared<prometheus::Registry>()),
+      records_in(prometheus::BuildCounter()
+                     .Name("weft_records_in_total")
+                     .Help("Records read from the pipeline's source")
+                     .Register(*registry_)),
+      records_out(prometheus::BuildCounter()
+                      .Name("weft_records_out_total")
+                      .Help("Records the sink acknowledged as delivered")
+                      .Register(*registry_)),
+      sink_errors(prometheus::BuildCounter()
+                      .Name("weft_sink_errors_total")
+                      .Help("Failed sink writes, by error kind (retryable, permanent)")
+                      .Register(*registry_)),
+      source_errors(prometheus::BuildCounter()
+                        .Name("weft_source_errors_total")
+                        .Help("Failed source reads and commits")
+                        .Register(*registry_)),
+      pipeline_up(prometheus::BuildGauge()
+                      .Name("weft_pipeline_up")
+                      .Help("1 while the pipeline is running, 0 when it failed or stopped")
+                      .Register(*registry_)),
+      last_success(prometheus::BuildGauge()
+                       .Name("weft_last_success_timestamp_seconds")
+                       .Help("Unix time of the last batch the sink acknowledged")
+                       .Register(*registry_)),
+      last_checkpoint(prometheus::BuildGauge()
+                          .Name("weft_last_checkpoint_timestamp_seconds")
+                          .Help("Unix time the source position was last committed")
+                          .Register(*registry_)),
+      records_in_flight(prometheus::BuildGauge()
+                            .Name("weft_records_in_flight")
+                            .Help("Records read but not yet acknowledged")
+                            .Register(*registry_)),
+      config_reloads(prometheus::BuildCounter()
+                         .Name("weft_config_reloads_total")
+                         .Help("Pipeline configuration loads, by result (success, failure)")
+                         .Register(*registry_)),
+      config_reload_ok(prometheus::BuildGauge()
+                           .Name("weft_config_last_reload_successful")
+                           .Help("1 when every pipeline file was valid at the last (re)load")
+                           .Register(*registry_)),
+      build_info(prometheus::BuildGauge()
+                     .Name("weft_build_info")
+                     .Help("Always 1; labels describe the running build")
+                     .Register(*registry_)) {
+  build_info.Add({{"version", kVersion}}).Set(1);
+  config_reload_ok.Add({}).Set(1);
+}
+
+PipelineMetrics::PipelineMetrics(DaemonMetrics& daemon, const std::string& pipeline,
+                                 const std::string& source, const std::string& sink)
+    : records_in(daemon.records_in.Add({{"pipeline", pipeline}})),
+      records_out(daemon.records_out.Add({{"pipeline", pipeline}, {"sink", sink}})),
+      sink_retryable_errors(daemon.sink_errors.Add(
+          {{"pipeline", pipeline}, {"sink", sink}, {"kind", "retryable"}})),
+      sink_permanent_errors(daemon.sink_errors.Add(
+          {{"pipeline", pipeline}, {"sink", sink}, {"kind", "permanent"}})),
+      source_errors(daemon.source_errors.Add({{"pipeline", pipeline}, {"source", source}})),
+      up(daemon.pipeline_up.Add({{"pipeline", pipeline}})),
+      last_success(daemon.last_success.Add({{"pipeline", pipeline}})),
+      last_checkpoint(daemon.last_checkpoint.Add({{"pipeline", pipeline}})),
+      in_flight(daemon.records_in_flight.Add({{"pipeline", pipeline}})),
+      daemon_(daemon) {}
+
+PipelineMetrics::~PipelineMetrics() {
+  daemon_.records_in.Remove(&records_in);
+  daemon_.records_out.Remove(&records_out);
+  daemon_.sink_errors.Remove(&sink_retryable_errors);
+  daemon_.sink_errors.Remove(&sink_permanent_errors);
+  daemon_.source_errors.Remove(&source_errors);
+  daemon_.pipeline_up.Remove(&up);
+  daemon_.last_success.Remove(&last_success);
+  daemon_.last_checkpoint.Remove(&last_checkpoint);
+  daemon_.records_in_flight.Remove(&in_flight);
+}
+
+}  // namespace weft

@@ -1,0 +1,64 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+
+namespace weft {
+
+// The daemon's metric families (DESIGN.md §9), registered once in one registry that /metrics
+// exposes. prometheus-cpp metrics are atomic, so any thread may update them.
+class DaemonMetrics {
+  // Declared first: the family references below are initialised from it.
+  std::shared_ptr<prometheus::Registry> registry_;
+
+ public:
+  DaemonMetrics();
+
+  prometheus::Registry& registry() { return *registry_; }
+
+  prometheus::Family<prometheus::Counter>& records_in;          // {pipeline}
+  prometheus::Family<prometheus::Counter>& records_out;         // {pipeline, sink}
+  prometheus::Family<prometheus::Counter>& sink_errors;         // {pipeline, sink, kind}
+  prometheus::Family<prometheus::Counter>& source_errors;       // {pipeline, source, kind}
+  prometheus::Family<prometheus::Gauge>& pipeline_up;           // {pipeline}
+  prometheus::Family<prometheus::Gauge>& last_success;          // {pipeline}, unix seconds
+  prometheus::Family<prometheus::Gauge>& last_checkpoint;       // {pipeline}, unix seconds
+  prometheus::Family<prometheus::Gauge>& records_in_flight;     // {pipeline}
+  prometheus::Family<prometheus::Counter>& config_reloads;      // {result}
+  prometheus::Family<prometheus::Gauge>& config_reload_ok;      // 1 when the last load was valid
+  prometheus::Family<prometheus::Gauge>& build_info;            // {version}
+};
+
+// One pipeline's handles into the families; removes its series when destroyed, so a pipeline
+// that is deleted on reload disappears from /metrics.
+class PipelineMetrics {
+ public:
+  PipelineMetrics(DaemonMetrics& daemon, const std::string& pipeline, const std::string& source,
+                  const std::string& sink);
+  ~PipelineMetrics();
+  PipelineMetrics(const PipelineMetrics&) = delete;
+  PipelineMetrics& operator=(const PipelineMetrics&) = delete;
+
+  prometheus::Counter& records_in;
+  prometheus::Counter& records_out;
+  prometheus::Counter& sink_retryable_errors;
+  prometheus::Counter& sink_permanent_errors;
+  prometheus::Counter& source_errors;
+  prometheus::Gauge& up;
+  prometheus::Gauge& last_success;
+  prometheus::Gauge& last_checkpoint;
+  prometheus::Gauge& in_flight;
+
+  // Where connectors register their own metrics.
+  prometheus::Registry& registry() { return daemon_.registry(); }
+
+ private:
+  DaemonMetrics& daemon_;
+};
+
+}  // namespace weft

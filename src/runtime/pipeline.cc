@@ -1,0 +1,593 @@
+#include "runtime/pipeline.h"
+
+#include <atomic>
+#include <mutex>
+#include <utility>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/concurrent_channel.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include "runtime/ack_tracker.h"
+#include "runtime/backoff.h"
+#include "runtime/metrics.h"
+#include "state/state_store.h"
+
+namespace weft {
+namespace {
+
+namespace asio = boost::asio;
+using asio::awaitable;
+using asio::use_awaitable;
+constexpr auto kNoThrow = asio::as_tuple(use_awaitable);
+
+// What travels between reader and writer. An envelope with no records and `tick` unset marks the
+// end of the source; a tick asks the writer to commit when it is otherwise idle.
+struct Envelope {
+  Sequence first = 0;
+  Batch records;
+  bool tick = false;
+};
+
+using Channel = asio::experimental::concurrent_channel<void(boost::system::error_code, Envelope)>;
+using DoneSignal = asio::experimental::concurrent_channel<void(boost::system::error_code)>;
+using Strand = asio::strand<asio::io_context::executor_type>;
+
+constexpr auto kRetryInitial = std::chrono::milliseconds(100);
+constexpr auto kRetryMax = std::chrono::seconds(30);
+
+double unix_seconds(Clock::time_point t) {
+  return std::chrono::duration<double>(t.time_since_epoch()).count();
+}
+
+}  // namespace
+
+const char* to_string(PipelineState state) {
+  switch (state) {
+    case PipelineState::kStarting: return "starting";
+    case PipelineState::kRunning: return "running";
+    case PipelineState::kDraining: return "draining";
+    case PipelineState::kStopped: return "stopped";
+    case PipelineState::kFinished: return "finished";
+    case PipelineState::kFailed: return "failed";
+  }
+  return "unknown";
+}
+
+nlohmann::json PipelineSnapshot::to_json() const {
+  auto time_or_null = [](Clock::time_point t) -> nlohmann::json {
+    if (t == Clock::time_point{}) return nullptr;
+    return unix_seconds(t);
+  };
+  return {
+      {"name", name},
+      {"state", to_string(state)},
+      {"error", error.empty() ? nlohmann::json(nullptr) : nlohmann::json(error)},
+      {"checkpoint",
+       {{"position", checkpoint ? nlohmann::json(*checkpoint) : nlohmann::json(nullptr)},
+        {"committed_at", time_or_null(checkpoint_time)}}},
+      {"last_success_at", time_or_null(last_success)},
+      {"records", {{"in", records_in}, {"out", records_out}, {"in_flight", in_flight}}},
+  };
+}
+
+struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
+  Impl(asio::io_context& io, PipelineConfig config, StateStore& state,
+       std::shared_ptr<PipelineMetrics> metrics, std::shared_ptr<spdlog::logger> logger)
+      : io(io),
+        config(std::move(config)),
+        state(state),
+        metrics(std::move(metrics)),
+        log(std::move(logger)),
+        reader_strand(asio::make_strand(io)),
+        writer_strand(asio::make_strand(io)),
+        channel(io, static_cast<std::size_t>(
+                        this->config.runtime.object("buffer").integer("batches"))),
+        reader_done(io, 1),
+        tick_timer(writer_strand) {}
+
+  asio::io_context& io;
+  const PipelineConfig config;
+  StateStore& state;
+  std::shared_ptr<PipelineMetrics> metrics;
+  std::shared_ptr<spdlog::logger> log;
+
+  std::unique_ptr<Source> source;
+  std::unique_ptr<Sink> sink;
+  Strand reader_strand;
+  Strand writer_strand;
+  Channel channel;
+  DoneSignal reader_done;
+  asio::steady_timer tick_timer;
+  AckTracker tracker;
+
+  std::atomic<bool> stopping{false};
+  std::atomic<bool> aborting{false};
+  asio::cancellation_signal reader_cancel;  // emitted on reader_strand only
+  asio::cancellation_signal writer_cancel;  // emitted on writer_strand only
+
+  // Saved in the state store, not yet passed to Source::commit (which runs on the reader).
+  std::mutex commit_mutex;
+  std::optional<Position> source_commit_pending;
+  std::optional<Position> flushed_not_saved;  // taken from the tracker, commit failed: retry
+
+  mutable std::mutex status_mutex;
+  PipelineState status = PipelineState::kStarting;
+  std::string error;
+  std::optional<Position> checkpoint;
+  Clock::time_point checkpoint_time{};
+  Clock::time_point last_success{};
+  std::atomic<std::uint64_t> records_in{0};
+  std::atomic<std::uint64_t> records_out{0};
+  bool ended = false;
+  bool reader_spawned = false;  // writer strand only
+  std::function<void()> on_stopped;
+
+  void set_state(PipelineState s, std::string why = {}) {
+    std::lock_guard lock(status_mutex);
+    if (status == PipelineState::kFailed) return;  // the first failure is the one to report
+    status = s;
+    error = std::move(why);
+    metrics->up.Set(s == PipelineState::kRunning ? 1 : 0);
+  }
+
+  void fail(const std::string& why) {
+    log->error("pipeline failed: {}", why);
+    set_state(PipelineState::kFailed, why);
+    stopping = true;
+  }
+
+  PipelineState snapshot_state() const {
+    std::lock_guard lock(status_mutex);
+    return status;
+  }
+
+  void note_problem(const std::string& why) {
+    std::lock_guard lock(status_mutex);
+    error = why;
+  }
+
+  ConnectorContext context(const std::string& type) {
+    ConnectorContext ctx;
+    ctx.pipeline = config.name;
+    ctx.connector = type;
+    ctx.logger = log->clone(config.name + "/" + type);
+    ctx.metrics = &metrics->registry();
+    return ctx;
+  }
+
+  // ---- start-up -------------------------------------------------------------------------
+
+  awaitable<bool> build_connectors() {
+    auto built_source = config.source.info->make_source(config.source.settings,
+                                                        context(config.source.type));
+    if (!built_source.ok()) {
+      fail("source " + config.source.type + ": " + built_source.error().message());
+      co_return false;
+    }
+    source = std::move(*built_source);
+    auto built_sink =
+        config.sink.info->make_sink(config.sink.settings, context(config.sink.type));
+    if (!built_sink.ok()) {
+      fail("sink " + config.sink.type + ": " + built_sink.error().message());
+      co_return false;
+    }
+    sink = std::move(*built_sink);
+    co_return true;
+  }
+
+  // Retries connect() through retryable errors (a target that is down at start-up is not a
+  // reason to give up) until the pipeline is stopped. Plain parameters only: GCC 12 mishandles
+  // lambdas and temporaries captured in coroutine frames.
+  awaitable<bool> connect_with_retry(ConnectorKind kind, std::optional<Position> start_at) {
+    const bool is_source = kind == ConnectorKind::kSource;
+    const std::string what =
+        is_source ? "source " + config.source.type : "sink " + config.sink.type;
+    Backoff backoff(kRetryInitial, kRetryMax);
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    while (!stopping) {
+      Status s = is_source ? co_await source->connect(start_at) : co_await sink->connect();
+      if (s.ok()) co_return true;
+      if (!s.error().retryable()) {
+        fail(what + ": " + s.error().message());
+        co_return false;
+      }
+      auto delay = backoff.next(s.error().retry_after());
+      note_problem(what + ": " + s.error().message());
+      log->warn("{}: {} (retrying in {} ms)", what, s.error().message(), delay.count());
+      timer.expires_after(delay);
+      co_await timer.async_wait(kNoThrow);
+    }
+    co_return false;
+  }
+
+  awaitable<void> run() {
+    co_await asio::this_coro::throw_if_cancelled(false);
+    if (!co_await build_connectors()) co_return spawn_finish();
+
+    auto loaded = state.load_checkpoint(config.name);
+    if (!loaded.ok()) {
+      fail(loaded.error().message());
+      co_return spawn_finish();
+    }
+    std::optional<Position> start_at;
+    if (*loaded) {
+      start_at = (*loaded)->position;
+      std::lock_guard lock(status_mutex);
+      checkpoint = start_at;
+      checkpoint_time = (*loaded)->updated_at;
+    }
+
+    auto connect_source = connect_with_retry(ConnectorKind::kSource, start_at);
+    bool source_up = co_await asio::co_spawn(reader_strand, std::move(connect_source),
+                                             use_awaitable);
+    bool sink_up = source_up && co_await connect_with_retry(ConnectorKind::kSink, std::nullopt);
+    if (!source_up || !sink_up) co_return spawn_finish();
+
+    set_state(PipelineState::kRunning);
+    log->info("pipeline running: {} -> {}{}", config.source.type, config.sink.type,
+              start_at ? " (resuming after " + *start_at + ")" : "");
+
+    auto self = shared_from_this();
+    reader_spawned = true;
+    asio::co_spawn(reader_strand, read_loop(),
+                   asio::bind_cancellation_slot(reader_cancel.slot(),
+                                                [self](std::exception_ptr e) {
+                                                  self->on_reader_exit(e);
+                                                }));
+    asio::co_spawn(writer_strand, tick_loop(), asio::detached);
+    co_await write_loop();
+    spawn_finish();
+  }
+
+  // finish() runs in a coroutine of its own, outside the writer's cancellation slot, so an
+  // abort cannot interrupt the final commit halfway.
+  void spawn_finish() { asio::co_spawn(writer_strand, finish(), asio::detached); }
+
+  // ---- reader ---------------------------------------------------------------------------
+
+  awaitable<void> read_loop() {
+    // Cancellation (stop/abort) must reach the source as an error code it can handle, not as
+    // an exception thrown from the next co_await.
+    co_await asio::this_coro::throw_if_cancelled(false);
+    const auto max_records =
+        static_cast<std::size_t>(config.runtime.object("batch").integer("max_records"));
+    Backoff backoff(kRetryInitial, kRetryMax);
+    asio::steady_timer timer(reader_strand);
+    while (!stopping) {
+      co_await commit_source_pending();
+      Result<Batch> read = co_await source->read_batch(max_records);
+      if (stopping) {
+        // A batch read while stopping is still handed on: dropping it would only mean reading
+        // it again after restart, but delivering it is what a drain promises.
+        if (read.ok() && !read->empty()) co_await send(std::move(*read));
+        break;
+      }
+      if (!read.ok()) {
+        metrics->source_errors.Increment();
+        if (!read.error().retryable()) {
+          fail("source " + config.source.type + ": " + read.error().message());
+          break;
+        }
+        auto delay = backoff.next(read.error().retry_after());
+        note_problem("source " + config.source.type + ": " + read.error().message());
+        log->warn("source read failed: {} (retrying in {} ms)", read.error().message(),
+                  delay.count());
+        timer.expires_after(delay);
+        co_await timer.async_wait(kNoThrow);
+        continue;
+      }
+      backoff.reset();
+      if (read->empty()) {
+        if (source->finished()) break;
+        continue;
+      }
+      if (!co_await send(std::move(*read))) break;
+      if (source->finished()) break;
+    }
+    co_await asio::this_coro::reset_cancellation_state();
+    // End marker: the writer finishes what is queued, then commits. Fails only when the
+    // writer has already gone (abort), which is fine.
+    co_await channel.async_send(boost::system::error_code{}, Envelope{}, kNoThrow);
+  }
+
+  awaitable<bool> send(Batch batch) {
+    const auto count = batch.size();
+    Envelope env;
+    env.first = tracker.track(batch);
+    env.records = std::move(batch);
+    records_in += count;
+    metrics->records_in.Increment(static_cast<double>(count));
+    metrics->in_flight.Set(static_cast<double>(tracker.in_flight()));
+    auto [ec] = co_await channel.async_send(boost::system::error_code{}, std::move(env), kNoThrow);
+    co_return !ec;
+  }
+
+  awaitable<void> commit_source_pending() {
+    std::optional<Position> pos;
+    {
+      std::lock_guard lock(commit_mutex);
+      pos.swap(source_commit_pending);
+    }
+    if (!pos) co_return;
+    Status s = co_await source->commit(*pos);
+    if (!s.ok()) {
+      // The position is already in the state store, so a restart resumes after it; the source
+      // only failed to tell its upstream. It gets the next position on the next commit.
+      metrics->source_errors.Increment();
+      log->warn("source commit of position {} failed: {}", *pos, s.error().message());
+    }
+  }
+
+  void on_reader_exit(std::exception_ptr e) {
+    if (e) {
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        fail(std::string("source reader crashed: ") + ex.what());
+      }
+      channel.close();  // the end marker was never sent; let the writer see the channel end
+    }
+    reader_done.try_send(boost::system::error_code{});
+  }
+
+  // ---- writer ---------------------------------------------------------------------------
+
+  awaitable<void> tick_loop() {
+    const auto interval = config.runtime.object("checkpoint").duration("interval");
+    auto self = shared_from_this();
+    while (!stopping && !aborting) {
+      tick_timer.expires_after(interval);
+      auto [ec] = co_await tick_timer.async_wait(kNoThrow);
+      if (ec) break;
+      Envelope tick;
+      tick.tick = true;
+      channel.try_send(boost::system::error_code{}, std::move(tick));  // full: writer is busy
+    }
+  }
+
+  awaitable<void> write_loop() {
+    const auto interval = config.runtime.object("checkpoint").duration("interval");
+    auto next_commit = std::chrono::steady_clock::now() + interval;
+    while (!aborting) {
+      auto [ec, env] = co_await channel.async_receive(kNoThrow);
+      if (ec) break;
+      if (!env.tick && env.records.empty()) break;  // end of the source
+      if (!env.tick && !co_await deliver(env)) break;
+      if (std::chrono::steady_clock::now() >= next_commit) {
+        co_await commit_checkpoint();
+        next_commit = std::chrono::steady_clock::now() + interval;
+      }
+    }
+  }
+
+  // Writes one envelope until every record is delivered. Returns false when the pipeline
+  // must stop: a permanent failure (no dead-letter queue configured) or an abort.
+  awaitable<bool> deliver(Envelope& env) {
+    Backoff backoff(kRetryInitial, kRetryMax);
+    asio::steady_timer timer(writer_strand);
+    // Indices (into env.records) still to deliver; the first attempt sends the batch as is.
+    std::vector<std::size_t> pending;
+    Batch retry_batch;
+    const Batch* to_write = &env.records;
+    for (;;) {
+      WriteResult result = co_await sink->write_batch(*to_write);
+      auto original = [&](std::size_t i) { return pending.empty() ? i : pending[i]; };
+
+      std::vector<std::size_t> failed;
+      std::optional<Error> worst;
+      if (!result.status.ok()) {
+        for (std::size_t i = 0; i < to_write->size(); ++i) failed.push_back(original(i));
+        worst = result.status.error();
+      } else {
+        for (const auto& f : result.failures) {
+          failed.push_back(original(f.index));
+          if (!worst || !f.error.retryable()) worst = f.error;
+        }
+      }
+      const std::size_t delivered = to_write->size() - failed.size();
+      ack_delivered(env, pending, to_write->size(), failed);
+      if (delivered > 0) {
+        records_out += delivered;
+        metrics->records_out.Increment(static_cast<double>(delivered));
+        auto now = Clock::now();
+        metrics->last_success.Set(unix_seconds(now));
+        std::lock_guard lock(status_mutex);
+        last_success = now;
+      }
+      if (failed.empty()) {
+        note_problem("");
+        co_return true;
+      }
+
+      const Record& first_failed = env.records[failed.front()];
+      std::string what = "sink " + config.sink.type + ": " + worst->message() +
+                         " (record at position " + first_failed.position + ")";
+      if (!worst->retryable()) {
+        metrics->sink_permanent_errors.Increment();
+        fail(what);
+        co_return false;
+      }
+      metrics->sink_retryable_errors.Increment();
+      if (aborting) co_return false;
+      auto delay = backoff.next(worst->retry_after());
+      note_problem(what);
+      log->warn("{}; retrying {} record(s) in {} ms", what, failed.size(), delay.count());
+      timer.expires_after(delay);
+      co_await timer.async_wait(kNoThrow);
+      if (aborting) co_return false;
+
+      pending = std::move(failed);
+      retry_batch.clear();
+      for (std::size_t i : pending) retry_batch.push_back(env.records[i]);
+      to_write = &retry_batch;
+    }
+  }
+
+  // Acknowledges every record of the attempt that is not in `failed` (both in original indices).
+  void ack_delivered(const Envelope& env, const std::vector<std::size_t>& attempted,
+                     std::size_t attempted_count, const std::vector<std::size_t>& failed) {
+    if (failed.empty() && attempted.empty()) {
+      tracker.ack_range(env.first, attempted_count);
+    } else {
+      std::vector<bool> is_failed(env.records.size(), false);
+      for (std::size_t i : failed) is_failed[i] = true;
+      for (std::size_t k = 0; k < attempted_count; ++k) {
+        std::size_t i = attempted.empty() ? k : attempted[k];
+        if (!is_failed[i]) tracker.ack(env.first + i);
+      }
+    }
+    metrics->in_flight.Set(static_cast<double>(tracker.in_flight()));
+  }
+
+  // Flushes the sink, then records the watermark in the state store; the reader passes it on to
+  // the source. That order is the guarantee: nothing is committed that is not durable downstream.
+  awaitable<void> commit_checkpoint() {
+    std::optional<Position> pos = tracker.take_committable();
+    if (!pos) pos = std::exchange(flushed_not_saved, std::nullopt);
+    if (!pos) co_return;
+    Status flushed = co_await sink->flush();
+    if (!flushed.ok()) {
+      log->warn("sink flush failed, checkpoint postponed: {}", flushed.error().message());
+      flushed_not_saved = pos;
+      co_return;
+    }
+    Status saved = state.save_checkpoint(config.name, *pos);
+    if (!saved.ok()) {
+      log->error("checkpoint not saved: {}", saved.error().message());
+      flushed_not_saved = pos;
+      co_return;
+    }
+    auto now = Clock::now();
+    metrics->last_checkpoint.Set(unix_seconds(now));
+    {
+      std::lock_guard lock(status_mutex);
+      checkpoint = pos;
+      checkpoint_time = now;
+    }
+    std::lock_guard lock(commit_mutex);
+    source_commit_pending = std::move(pos);
+  }
+
+  // ---- shutdown -------------------------------------------------------------------------
+
+  // Runs once the writer is done (or start-up failed): final commit, close, report.
+  awaitable<void> finish() {
+    stopping = true;
+    tick_timer.cancel();
+    if (source) {
+      asio::post(reader_strand, [self = shared_from_this()] {
+        self->reader_cancel.emit(asio::cancellation_type::terminal);
+      });
+    }
+    channel.close();
+    if (reader_spawned) {
+      co_await reader_done.async_receive(kNoThrow);
+      co_await commit_checkpoint();
+      co_await asio::co_spawn(reader_strand, commit_source_pending(), use_awaitable);
+    }
+    if (sink) co_await sink->close();
+    if (source) co_await asio::co_spawn(reader_strand, source->close(), use_awaitable);
+
+    bool finished_source = source && source->finished() && !aborting;
+    set_state(finished_source ? PipelineState::kFinished : PipelineState::kStopped);
+    metrics->in_flight.Set(static_cast<double>(tracker.in_flight()));
+    log->info("pipeline stopped ({} in, {} out, {} not yet acknowledged will be re-read)",
+              records_in.load(), records_out.load(), tracker.in_flight());
+
+    std::function<void()> done;
+    {
+      std::lock_guard lock(status_mutex);
+      ended = true;
+      done = std::move(on_stopped);
+    }
+    if (done) done();
+  }
+};
+
+Pipeline::Pipeline(asio::io_context& io, PipelineConfig config, StateStore& state,
+                   std::shared_ptr<PipelineMetrics> metrics, std::shared_ptr<spdlog::logger> logger)
+    : impl_(std::make_shared<Impl>(io, std::move(config), state, std::move(metrics),
+                                   std::move(logger))) {}
+
+Pipeline::~Pipeline() = default;
+
+void Pipeline::start() {
+  auto impl = impl_;
+  asio::co_spawn(impl->writer_strand, impl->run(),
+                 asio::bind_cancellation_slot(impl->writer_cancel.slot(),
+                                              [impl](std::exception_ptr e) {
+                                                if (!e) return;
+                                                try {
+                                                  std::rethrow_exception(e);
+                                                } catch (const std::exception& ex) {
+                                                  impl->fail(std::string("pipeline crashed: ") +
+                                                             ex.what());
+                                                }
+                                              }));
+}
+
+void Pipeline::stop(std::function<void()> on_stopped) {
+  auto impl = impl_;
+  {
+    std::lock_guard lock(impl->status_mutex);
+    if (impl->ended) {
+      asio::post(impl->io, std::move(on_stopped));
+      return;
+    }
+    impl->on_stopped = std::move(on_stopped);
+  }
+  if (impl->stopping.exchange(true)) return;
+  bool connecting = impl->snapshot_state() == PipelineState::kStarting;
+  impl->set_state(PipelineState::kDraining);
+  impl->log->info("draining");
+  if (connecting) {  // interrupt connect retries; nothing is in flight yet
+    asio::post(impl->writer_strand,
+               [impl] { impl->writer_cancel.emit(asio::cancellation_type::terminal); });
+  }
+  asio::post(impl->reader_strand,
+             [impl] { impl->reader_cancel.emit(asio::cancellation_type::terminal); });
+}
+
+void Pipeline::abort() {
+  auto impl = impl_;
+  impl->stopping = true;
+  if (impl->aborting.exchange(true)) return;
+  impl->log->warn("drain deadline passed: abandoning in-flight records (they will be re-read)");
+  asio::post(impl->writer_strand, [impl] {
+    impl->tick_timer.cancel();
+    impl->writer_cancel.emit(asio::cancellation_type::terminal);
+  });
+  asio::post(impl->reader_strand,
+             [impl] { impl->reader_cancel.emit(asio::cancellation_type::terminal); });
+  impl->channel.close();
+}
+
+PipelineSnapshot Pipeline::snapshot() const {
+  PipelineSnapshot s;
+  s.name = impl_->config.name;
+  s.records_in = impl_->records_in;
+  s.records_out = impl_->records_out;
+  s.in_flight = impl_->tracker.in_flight();
+  std::lock_guard lock(impl_->status_mutex);
+  s.state = impl_->status;
+  s.error = impl_->error;
+  s.checkpoint = impl_->checkpoint;
+  s.checkpoint_time = impl_->checkpoint_time;
+  s.last_success = impl_->last_success;
+  return s;
+}
+
+const PipelineConfig& Pipeline::config() const { return impl_->config; }
+
+}  // namespace weft

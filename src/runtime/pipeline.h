@@ -1,0 +1,79 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "config/pipeline_config.h"
+#include "weft/record.h"
+
+namespace boost::asio {
+class io_context;
+}
+namespace spdlog {
+class logger;
+}
+
+namespace weft {
+
+class PipelineMetrics;
+class StateStore;
+
+enum class PipelineState { kStarting, kRunning, kDraining, kStopped, kFinished, kFailed };
+const char* to_string(PipelineState state);
+
+// A point-in-time view of a pipeline for /readyz, /api and logs.
+struct PipelineSnapshot {
+  std::string name;
+  PipelineState state = PipelineState::kStarting;
+  std::string error;           // why it failed, or the problem it is retrying through
+  std::optional<Position> checkpoint;
+  Clock::time_point checkpoint_time{};
+  Clock::time_point last_success{};
+  std::uint64_t records_in = 0;
+  std::uint64_t records_out = 0;
+  std::uint64_t in_flight = 0;
+
+  nlohmann::json to_json() const;
+};
+
+// Runs one pipeline: a reader coroutine pulls batches from the source into a bounded channel
+// (backpressure), a writer coroutine hands them to the sink with retries and acknowledges them
+// to the AckTracker, and checkpoints commit the acknowledged watermark: sink flush, then the
+// state store, then the source (DESIGN.md §3).
+//
+// Thread-safe. Callbacks run on the io_context's threads. The object must stay alive until
+// `on_stopped` has run (the supervisor owns it through a shared_ptr).
+class Pipeline {
+ public:
+  Pipeline(boost::asio::io_context& io, PipelineConfig config, StateStore& state,
+           std::shared_ptr<PipelineMetrics> metrics, std::shared_ptr<spdlog::logger> logger);
+  ~Pipeline();
+  Pipeline(const Pipeline&) = delete;
+  Pipeline& operator=(const Pipeline&) = delete;
+
+  // Connects and starts moving records. Failures show in snapshot() (state kFailed).
+  void start();
+
+  // Drains: stops reading, delivers what is in flight, commits the checkpoint, closes both
+  // connectors, then calls `on_stopped` once. Calling it on a pipeline that already ended calls
+  // `on_stopped` right away.
+  void stop(std::function<void()> on_stopped);
+
+  // The drain deadline passed: stop retrying and waiting, commit what is acknowledged, close.
+  // Records not acknowledged are read again on the next start, so nothing is lost.
+  void abort();
+
+  PipelineSnapshot snapshot() const;
+  const PipelineConfig& config() const;
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace weft

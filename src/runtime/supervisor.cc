@@ -1,0 +1,231 @@
+#include "runtime/supervisor.h"
+
+#include <atomic>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <spdlog/spdlog.h>
+
+#include "runtime/logging.h"
+#include "runtime/metrics.h"
+#include "runtime/pipeline.h"
+#include "state/state_store.h"
+
+namespace weft {
+
+// One pipeline name's place in the daemon. During a restart `current` is the draining old
+// pipeline and `next` the configuration that starts once it has stopped.
+struct Supervisor::Slot {
+  std::shared_ptr<Pipeline> current;
+  std::shared_ptr<PipelineMetrics> metrics;
+  std::optional<PipelineConfig> next;
+  bool removing = false;
+};
+
+Supervisor::Supervisor(boost::asio::io_context& io, StateStore& state, DaemonMetrics& metrics,
+                       const Registry& registry, Environment env, std::string pipelines_dir)
+    : io_(io),
+      state_(state),
+      metrics_(metrics),
+      registry_(registry),
+      env_(std::move(env)),
+      pipelines_dir_(std::move(pipelines_dir)) {}
+
+Supervisor::~Supervisor() = default;
+
+void Supervisor::start(PipelineSet initial) {
+  std::lock_guard lock(mutex_);
+  record_config_errors_locked(initial.errors);
+  for (auto& config : initial.pipelines) launch_locked(std::move(config));
+}
+
+void Supervisor::launch_locked(PipelineConfig config) {
+  auto& slot = slots_[config.name];
+  if (!slot) slot = std::make_unique<Slot>();
+  // Metric series are per name; they are recreated only when the connector types change,
+  // and only after the previous pipeline (which holds the old handles) has gone.
+  if (!slot->metrics) {
+    slot->metrics = std::make_shared<PipelineMetrics>(metrics_, config.name, config.source.type,
+                                                      config.sink.type);
+  }
+  auto logger = make_logger(config.name);
+  logger->info("starting pipeline from {}", config.file);
+  slot->current =
+      std::make_shared<Pipeline>(io_, std::move(config), state_, slot->metrics, logger);
+  slot->current->start();
+}
+
+void Supervisor::restart_locked(Slot& slot, PipelineConfig config) {
+  bool draining = slot.next.has_value();
+  slot.next = std::move(config);
+  if (draining) return;  // the pending stop callback picks up the newest config
+  std::string name = slot.next->name;
+  slot.current->stop([this, name] {
+    std::lock_guard lock(mutex_);
+    auto it = slots_.find(name);
+    if (it == slots_.end() || shutting_down_) return;
+    Slot& s = *it->second;
+    PipelineConfig next = std::move(*s.next);
+    s.next.reset();
+    const auto& old = s.current->config();
+    bool same_types = old.source.type == next.source.type && old.sink.type == next.sink.type;
+    s.current.reset();
+    if (!same_types) s.metrics.reset();
+    launch_locked(std::move(next));
+  });
+}
+
+void Supervisor::retire_locked(const std::string& name) {
+  auto it = slots_.find(name);
+  if (it == slots_.end() || it->second->removing) return;
+  it->second->removing = true;
+  it->second->next.reset();
+  spdlog::info("pipeline {} removed from the configuration: draining", name);
+  it->second->current->stop([this, name] {
+    std::lock_guard lock(mutex_);
+    if (!shutting_down_) slots_.erase(name);
+  });
+}
+
+void Supervisor::record_config_errors_locked(const Diagnostics& errors) {
+  config_errors_.clear();
+  for (const auto& d : errors) config_errors_.push_back(d.format());
+  metrics_.config_reload_ok.Add({}).Set(errors.empty() ? 1 : 0);
+  metrics_.config_reloads.Add({{"result", errors.empty() ? "success" : "failure"}}).Increment();
+}
+
+void Supervisor::reload() {
+  PipelineSet loaded = load_pipeline_dir(pipelines_dir_, registry_, env_);
+  std::lock_guard lock(mutex_);
+  if (shutting_down_) return;
+  record_config_errors_locked(loaded.errors);
+  for (const auto& d : loaded.errors) spdlog::error("reload: {}", d.format());
+
+  std::map<std::string, PipelineConfig*> wanted;
+  for (auto& config : loaded.pipelines) wanted[config.name] = &config;
+
+  // Names whose file failed to validate keep their running pipeline untouched.
+  auto file_failed = [&](const std::string& file) {
+    for (const auto& f : loaded.failed_files) {
+      if (f == file) return true;
+    }
+    return false;
+  };
+
+  std::vector<std::string> to_retire;
+  for (auto& [name, slot] : slots_) {
+    if (slot->removing || wanted.count(name)) continue;
+    if (file_failed(slot->current->config().file)) {
+      spdlog::warn("reload: {} is invalid; pipeline {} keeps its previous configuration",
+                   slot->current->config().file, name);
+      continue;
+    }
+    to_retire.push_back(name);
+  }
+  for (const auto& name : to_retire) retire_locked(name);
+
+  int started = 0, restarted = 0, unchanged = 0;
+  for (auto& [name, config] : wanted) {
+    auto it = slots_.find(name);
+    if (it == slots_.end()) {
+      launch_locked(std::move(*config));
+      ++started;
+      continue;
+    }
+    Slot& slot = *it->second;
+    if (slot.removing) continue;  // still draining from an earlier removal; next reload adds it
+    const auto state = slot.current->snapshot().state;
+    bool changed = slot.current->config().fingerprint != config->fingerprint || slot.next;
+    bool ended = state == PipelineState::kFailed || state == PipelineState::kStopped;
+    if (changed || ended) {
+      spdlog::info("reload: restarting pipeline {} ({})", name,
+                   changed ? "configuration changed" : "it had stopped");
+      restart_locked(slot, std::move(*config));
+      ++restarted;
+    } else {
+      ++unchanged;
+    }
+  }
+  spdlog::info("reload: {} started, {} restarted, {} unchanged, {} removed, {} file(s) invalid",
+               started, restarted, unchanged, to_retire.size(), loaded.failed_files.size());
+}
+
+void Supervisor::shutdown(std::chrono::milliseconds deadline,
+                          std::function<void(bool drained)> done) {
+  std::vector<std::shared_ptr<Pipeline>> running;
+  {
+    std::lock_guard lock(mutex_);
+    shutting_down_ = true;
+    for (auto& [name, slot] : slots_) running.push_back(slot->current);
+  }
+  struct Progress {
+    Progress(boost::asio::io_context& io, std::size_t count, std::function<void(bool)> on_done)
+        : remaining(count), done(std::move(on_done)), deadline(io) {}
+    std::atomic<std::size_t> remaining;
+    std::atomic<bool> aborted{false};
+    std::function<void(bool)> done;
+    boost::asio::steady_timer deadline;
+  };
+  auto progress = std::make_shared<Progress>(io_, running.size(), std::move(done));
+  if (running.empty()) {
+    boost::asio::post(io_, [progress] { progress->done(true); });
+    return;
+  }
+  progress->deadline.expires_after(deadline);
+  progress->deadline.async_wait([progress, running](boost::system::error_code ec) {
+    if (ec) return;  // everything drained in time
+    progress->aborted = true;
+    for (auto& p : running) p->abort();
+  });
+  for (auto& p : running) {
+    p->stop([progress] {
+      if (--progress->remaining == 0) {
+        progress->deadline.cancel();
+        progress->done(!progress->aborted);
+      }
+    });
+  }
+}
+
+std::vector<std::string> Supervisor::not_ready_reasons() const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::string> reasons;
+  for (const auto& [name, slot] : slots_) {
+    PipelineSnapshot s = slot->current->snapshot();
+    if (s.state == PipelineState::kRunning && s.error.empty()) continue;
+    if (s.state == PipelineState::kFinished) continue;
+    std::string reason = "pipeline " + name + ": " + to_string(s.state);
+    if (!s.error.empty()) reason += ": " + s.error;
+    reasons.push_back(std::move(reason));
+  }
+  for (const auto& e : config_errors_) reasons.push_back("config " + e);
+  return reasons;
+}
+
+namespace {
+
+nlohmann::json describe(const Pipeline& p) {
+  nlohmann::json out = p.snapshot().to_json();
+  out["file"] = p.config().file;
+  out["config"] = p.config().redacted();
+  return out;
+}
+
+}  // namespace
+
+nlohmann::json Supervisor::pipelines() const {
+  std::lock_guard lock(mutex_);
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& [name, slot] : slots_) out.push_back(describe(*slot->current));
+  return out;
+}
+
+std::optional<nlohmann::json> Supervisor::pipeline(const std::string& name) const {
+  std::lock_guard lock(mutex_);
+  auto it = slots_.find(name);
+  if (it == slots_.end()) return std::nullopt;
+  return describe(*it->second->current);
+}
+
+}  // namespace weft

@@ -1,0 +1,136 @@
+// Checks every built-in connector meets the same bar: its documented example is a valid
+// configuration, unknown settings are rejected with a located error, every setting is
+// described, and it can be closed without being connected.
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "config/pipeline_config.h"
+#include "connectors/run_coroutine.h"
+#include "runtime/logging.h"
+#include "weft/registry.h"
+
+namespace weft {
+namespace {
+
+namespace fs = std::filesystem;
+
+class Compliance : public ::testing::TestWithParam<const ConnectorInfo*> {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("weft-compliance-" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  // A pipeline file with the connector under test configured by `block` (YAML, one level deep)
+  // and the other side filled with a minimal partner.
+  std::string write_pipeline(const std::string& block) {
+    const ConnectorInfo& info = *GetParam();
+    auto indent = [](const std::string& yaml) {
+      std::string out;
+      std::size_t start = 0;
+      while (start < yaml.size()) {
+        auto end = yaml.find('\n', start);
+        if (end == std::string::npos) end = yaml.size();
+        out += "  " + yaml.substr(start, end - start) + "\n";
+        start = end + 1;
+      }
+      return out;
+    };
+    std::string partner_source = "source:\n  type: generate\n";
+    std::string partner_sink = "sink:\n  type: file\n  path: " + (dir_ / "partner.jsonl").string() + "\n";
+    std::string text = "name: compliance\n";
+    if (info.kind == ConnectorKind::kSource) {
+      text += "source:\n" + indent(block) + partner_sink;
+    } else {
+      text += partner_source + "sink:\n" + indent(block);
+    }
+    auto path = (dir_ / "p.yaml").string();
+    std::ofstream(path) << text;
+    return path;
+  }
+
+  fs::path dir_;
+};
+
+TEST_P(Compliance, DocumentedExampleIsAValidConfiguration) {
+  auto loaded = load_pipeline_file(write_pipeline(GetParam()->example), builtin_registry(),
+                                   Environment::process());
+  for (const auto& e : loaded.errors) ADD_FAILURE() << e.format();
+  EXPECT_TRUE(loaded.ok());
+}
+
+TEST_P(Compliance, EveryFieldExampleIsAccepted) {
+  const ConnectorInfo& info = *GetParam();
+  for (const auto& field : info.spec.fields()) {
+    for (const auto& example : field.examples) {
+      // The documented example may already set the field; the later key must win, so strip it.
+      std::string base;
+      std::size_t start = 0;
+      while (start < info.example.size()) {
+        auto end = info.example.find('\n', start);
+        std::string line = info.example.substr(start, end - start);
+        if (line.rfind(field.name + ":", 0) != 0) base += line + "\n";
+        start = end == std::string::npos ? info.example.size() : end + 1;
+      }
+      auto loaded = load_pipeline_file(write_pipeline(base + field.name + ": " + example),
+                                       builtin_registry(), Environment::process());
+      for (const auto& e : loaded.errors) {
+        ADD_FAILURE() << info.type << "." << field.name << " example '" << example
+                      << "': " << e.format();
+      }
+    }
+  }
+}
+
+TEST_P(Compliance, UnknownSettingIsRejectedWithItsLocation) {
+  auto path = write_pipeline(GetParam()->example + "no_such_setting: 1\n");
+  auto loaded = load_pipeline_file(path, builtin_registry(), Environment::process());
+  ASSERT_FALSE(loaded.ok());
+  ASSERT_FALSE(loaded.errors.empty());
+  std::string message = loaded.errors[0].format();
+  EXPECT_NE(message.find(path + ":"), std::string::npos) << message;
+  EXPECT_NE(message.find("no_such_setting"), std::string::npos) << message;
+}
+
+TEST_P(Compliance, EverySettingIsDescribed) {
+  for (const auto& field : GetParam()->spec.fields()) {
+    EXPECT_FALSE(field.description_text.empty()) << GetParam()->type << "." << field.name;
+  }
+  EXPECT_FALSE(GetParam()->summary.empty());
+}
+
+TEST_P(Compliance, ClosesWithoutConnecting) {
+  const ConnectorInfo& info = *GetParam();
+  auto loaded = load_pipeline_file(write_pipeline(info.example), builtin_registry(),
+                                   Environment::process());
+  ASSERT_TRUE(loaded.ok());
+  const PipelineConfig& p = *loaded.value;
+  ConnectorContext ctx{"compliance", info.type, make_logger("compliance/" + info.type), nullptr};
+  if (info.kind == ConnectorKind::kSource) {
+    auto source = info.make_source(p.source.settings, ctx);
+    ASSERT_TRUE(source.ok());
+    testing::run_coroutine((*source)->close());
+  } else {
+    auto sink = info.make_sink(p.sink.settings, ctx);
+    ASSERT_TRUE(sink.ok());
+    testing::run_coroutine((*sink)->close());
+  }
+}
+
+std::vector<const ConnectorInfo*> all_connectors() {
+  std::vector<const ConnectorInfo*> out;
+  for (const auto& info : builtin_registry().all()) out.push_back(&info);
+  return out;
+}
+
+INSTANTIATE_TEST_SUITE_P(Builtin, Compliance, ::testing::ValuesIn(all_connectors()),
+                         [](const auto& param) {
+                           return std::string(to_string(param.param->kind)) + "_" +
+                                  param.param->type;
+                         });
+
+}  // namespace
+}  // namespace weft

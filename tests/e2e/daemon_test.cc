@@ -1,0 +1,285 @@
+// End-to-end: the real weft binary on a temporary config, observed as an operator would.
+#include <signal.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "e2e/weft_process.h"
+#include "support/http_client.h"
+
+namespace weft::test {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+template <typename Pred>
+bool eventually(Pred done, std::chrono::milliseconds limit = 30s) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return done();
+}
+
+// The `id` of every JSON line in the file sink's output (rotated files included).
+std::vector<std::uint64_t> ids_in(const fs::path& file) {
+  std::vector<std::uint64_t> ids;
+  std::ifstream in(file);
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty()) continue;
+    auto value = nlohmann::json::parse(line, nullptr, false);
+    if (value.is_discarded()) {
+      ADD_FAILURE() << "corrupt line in " << file << ": " << line;
+      continue;
+    }
+    ids.push_back(value["id"].get<std::uint64_t>());
+  }
+  return ids;
+}
+
+// A metric's value from Prometheus text, e.g. sample("weft_pipeline_up{pipeline=\"demo\"}").
+std::optional<double> sample(const std::string& metrics, const std::string& series) {
+  std::istringstream in(metrics);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
+  }
+  return std::nullopt;
+}
+
+class DaemonTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("weft-e2e-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_ / "config");
+    fs::create_directories(dir_ / "pipelines");
+    write_daemon_config("127.0.0.1:0");
+  }
+  void TearDown() override {
+    if (!HasFailure()) fs::remove_all(dir_);
+  }
+
+  void write_daemon_config(const std::string& listen, const std::string& extra = "") {
+    std::ofstream(dir_ / "config" / "weft.yaml")
+        << "state:\n  path: ../data/weft.db\n"
+        << "admin:\n  listen: " << listen << "\n"
+        << "log:\n  level: info\n"
+        << "pipelines:\n  dir: ../pipelines\n"
+        << "shutdown:\n  deadline: 10s\n"
+        << extra;
+  }
+
+  void write_pipeline(const std::string& file, const std::string& name, const std::string& out,
+                      const std::string& source_extra = "rate: 2000\n") {
+    std::string indented;
+    std::istringstream in(source_extra);
+    for (std::string line; std::getline(in, line);) indented += "  " + line + "\n";
+    std::ofstream(dir_ / "pipelines" / file)
+        << "name: " << name << "\n"
+        << "source:\n  type: generate\n" << indented
+        << "sink:\n  type: file\n  path: " << (dir_ / out).string() << "\n"
+        << "checkpoint:\n  interval: 50ms\n";
+  }
+
+  std::unique_ptr<WeftProcess> start(const std::string& log_name = "weft.log") {
+    auto p = std::make_unique<WeftProcess>(
+        std::vector<std::string>{"run", "--config", (dir_ / "config" / "weft.yaml").string()},
+        (dir_ / log_name).string());
+    auto port = p->admin_port(30s);
+    EXPECT_TRUE(port.has_value()) << p->output();
+    port_ = port.value_or(0);
+    return p;
+  }
+
+  HttpResponse get(const std::string& target) { return http_get("127.0.0.1", port_, target); }
+
+  nlohmann::json pipeline(const std::string& name) {
+    auto r = get("/api/pipelines/" + name);
+    if (r.status != 200) return nullptr;
+    return nlohmann::json::parse(r.body);
+  }
+
+  fs::path dir_;
+  unsigned short port_ = 0;
+};
+
+TEST_F(DaemonTest, RunsReloadsAndDrainsWithTheCheckpointSurvivingARestart) {
+  write_pipeline("demo.yaml", "demo", "out/demo.jsonl");
+  auto weft = start();
+
+  // Operations surface.
+  auto health = get("/healthz");
+  EXPECT_EQ(health.status, 200);
+  ASSERT_TRUE(eventually([&] { return get("/readyz").status == 200; })) << get("/readyz").body;
+  ASSERT_TRUE(eventually([&] { return ids_in(dir_ / "out/demo.jsonl").size() >= 200; }))
+      << weft->output();
+  auto metrics = get("/metrics").body;
+  EXPECT_GT(sample(metrics, "weft_records_in_total{pipeline=\"demo\"}").value_or(0), 0);
+  EXPECT_GT(sample(metrics, "weft_records_out_total{pipeline=\"demo\",sink=\"file\"}").value_or(0),
+            0);
+  EXPECT_EQ(sample(metrics, "weft_pipeline_up{pipeline=\"demo\"}"), 1);
+  EXPECT_GT(sample(metrics, "weft_last_success_timestamp_seconds{pipeline=\"demo\"}").value_or(0),
+            1.7e9);
+  EXPECT_NE(metrics.find("weft_build_info{version="), std::string::npos);
+  auto api = pipeline("demo");
+  EXPECT_EQ(api["state"], "running");
+  EXPECT_EQ(api["config"]["sink"]["type"], "file");
+
+  // SIGHUP with a changed pipeline: it restarts into the new file, continuing the numbering.
+  write_pipeline("demo.yaml", "demo", "out/demo-v2.jsonl");
+  weft->signal(SIGHUP);
+  ASSERT_TRUE(eventually([&] { return ids_in(dir_ / "out/demo-v2.jsonl").size() >= 100; }))
+      << weft->output();
+  std::uint64_t last_v1 = ids_in(dir_ / "out/demo.jsonl").back();
+  EXPECT_EQ(ids_in(dir_ / "out/demo-v2.jsonl").front(), last_v1 + 1)
+      << "the restarted pipeline resumed right after the drained one's checkpoint";
+
+  // SIGHUP with an invalid file: the old pipeline keeps running, /readyz says why.
+  std::ofstream(dir_ / "pipelines" / "demo.yaml") << "name: demo\nsource:\n  type: generate\n"
+                                                  << "  rate: fast\nsink: {type: file}\n";
+  weft->signal(SIGHUP);
+  ASSERT_TRUE(eventually([&] { return get("/readyz").status == 503; }));
+  auto ready = nlohmann::json::parse(get("/readyz").body);
+  std::string reasons = ready["reasons"].dump();
+  EXPECT_NE(reasons.find("demo.yaml:4:"), std::string::npos) << reasons;
+  EXPECT_EQ(sample(get("/metrics").body, "weft_config_last_reload_successful"), 0);
+  auto before = ids_in(dir_ / "out/demo-v2.jsonl").size();
+  ASSERT_TRUE(eventually([&] { return ids_in(dir_ / "out/demo-v2.jsonl").size() > before + 100; }))
+      << "the previous configuration keeps running";
+
+  // SIGTERM drains and exits 0; the checkpoint is the last record written.
+  weft->signal(SIGTERM);
+  auto code = weft->wait(30s);
+  ASSERT_TRUE(code.has_value()) << weft->output();
+  EXPECT_EQ(*code, 0) << weft->output();
+  std::uint64_t last_written = ids_in(dir_ / "out/demo-v2.jsonl").back();
+
+  // Restart on the fixed file: the checkpoint survived, numbering continues with no gap or repeat.
+  write_pipeline("demo.yaml", "demo", "out/demo-v2.jsonl");
+  auto again = start("weft2.log");
+  ASSERT_TRUE(eventually([&] {
+    auto p = pipeline("demo");
+    return !p.is_null() && p["records"]["out"].get<int>() > 0;
+  }));
+  auto ids = ids_in(dir_ / "out/demo-v2.jsonl");
+  for (std::size_t i = 1; i < ids.size(); ++i) {
+    ASSERT_EQ(ids[i], ids[i - 1] + 1) << "gap or repeat after id " << ids[i - 1]
+                                      << " (last before restart: " << last_written << ")";
+  }
+  again->signal(SIGTERM);
+  EXPECT_EQ(again->wait(30s), 0);
+}
+
+TEST_F(DaemonTest, KillDashNineLosesNothing) {
+  write_pipeline("demo.yaml", "demo", "out/demo.jsonl", "rate: 20000\n");
+  for (int round = 0; round < 3; ++round) {
+    auto weft = start("weft" + std::to_string(round) + ".log");
+    auto target = ids_in(dir_ / "out/demo.jsonl").size() + 30000;
+    ASSERT_TRUE(eventually([&] { return ids_in(dir_ / "out/demo.jsonl").size() >= target; }))
+        << weft->output();
+    weft->signal(SIGKILL);
+    EXPECT_EQ(weft->wait(10s), 128 + SIGKILL);
+  }
+  // Every id from 1 to the highest written is present: replays may repeat ids written after the
+  // last checkpoint, but none is missing.
+  auto ids = ids_in(dir_ / "out/demo.jsonl");
+  std::set<std::uint64_t> unique(ids.begin(), ids.end());
+  ASSERT_FALSE(unique.empty());
+  EXPECT_EQ(*unique.begin(), 1u);
+  EXPECT_EQ(unique.size(), *unique.rbegin()) << "missing ids";
+  RecordProperty("duplicates_after_3_kills", static_cast<int>(ids.size() - unique.size()));
+}
+
+TEST_F(DaemonTest, InvalidPipelineFileRefusesToStartAndNamesTheLocation) {
+  std::ofstream(dir_ / "pipelines" / "bad.yaml")
+      << "name: bad\nsource:\n  type: generate\n  rate: -5\n  colour: blue\nsink:\n  type: nope\n";
+  auto [code, output] = run_weft({"run", "--config", (dir_ / "config/weft.yaml").string()},
+                                 (dir_ / "out.log").string());
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(output.find("bad.yaml:4:"), std::string::npos) << output;   // rate out of range
+  EXPECT_NE(output.find("bad.yaml:5:"), std::string::npos) << output;   // unknown key
+  EXPECT_NE(output.find("bad.yaml:7:"), std::string::npos) << output;   // unknown sink type
+  EXPECT_NE(output.find("colour"), std::string::npos) << output;
+  EXPECT_FALSE(fs::exists(dir_ / "data" / "weft.db")) << "nothing is half-started";
+}
+
+TEST_F(DaemonTest, MalformedYamlAndDuplicateNamesAreReported) {
+  std::ofstream(dir_ / "pipelines" / "a.yaml") << "name: same\nsource: {type: generate\n";
+  write_pipeline("b.yaml", "same", "out/b.jsonl");
+  write_pipeline("c.yaml", "same", "out/c.jsonl");
+  auto [code, output] = run_weft({"validate", "--config", (dir_ / "config/weft.yaml").string()},
+                                 (dir_ / "out.log").string());
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(output.find("a.yaml:"), std::string::npos) << output;
+  EXPECT_NE(output.find("duplicate pipeline name 'same'"), std::string::npos) << output;
+}
+
+TEST_F(DaemonTest, PortInUseIsAClearStartupError) {
+  write_pipeline("demo.yaml", "demo", "out/demo.jsonl");
+  auto first = start();
+  write_daemon_config("127.0.0.1:" + std::to_string(port_));
+  auto [code, output] = run_weft({"run", "--config", (dir_ / "config/weft.yaml").string()},
+                                 (dir_ / "second.log").string());
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(output.find("127.0.0.1:" + std::to_string(port_)), std::string::npos) << output;
+  EXPECT_NE(output.find("in use"), std::string::npos) << output;
+  first->signal(SIGTERM);
+  EXPECT_EQ(first->wait(30s), 0);
+}
+
+TEST_F(DaemonTest, UnwritableStatePathIsAClearStartupError) {
+  std::ofstream(dir_ / "blocker") << "a file, not a directory";
+  std::ofstream(dir_ / "config" / "weft.yaml")
+      << "state:\n  path: ../blocker/weft.db\nadmin:\n  listen: 127.0.0.1:0\n"
+      << "pipelines:\n  dir: ../pipelines\n";
+  write_pipeline("demo.yaml", "demo", "out/demo.jsonl");
+  auto [code, output] = run_weft({"run", "--config", (dir_ / "config/weft.yaml").string()},
+                                 (dir_ / "out.log").string());
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(output.find("blocker"), std::string::npos) << output;
+}
+
+TEST_F(DaemonTest, AdminTokenIsRequiredAndNeverLogged) {
+  ::setenv("WEFT_TEST_ADMIN_TOKEN", "s3cr3t-token-value", 1);
+  std::ofstream(dir_ / "config" / "weft.yaml")
+      << "state:\n  path: ../data/weft.db\n"
+      << "admin:\n  listen: 127.0.0.1:0\n  token: ${WEFT_TEST_ADMIN_TOKEN}\n"
+      << "pipelines:\n  dir: ../pipelines\n";
+  write_pipeline("demo.yaml", "demo", "out/demo.jsonl");
+  auto weft = start();
+  EXPECT_EQ(get("/healthz").status, 200);
+  EXPECT_EQ(get("/api/pipelines").status, 401);
+  auto ok = http_get("127.0.0.1", port_, "/api/pipelines",
+                     {{"Authorization", "Bearer s3cr3t-token-value"}});
+  EXPECT_EQ(ok.status, 200);
+  EXPECT_EQ(ok.body.find("s3cr3t"), std::string::npos);
+  weft->signal(SIGTERM);
+  EXPECT_EQ(weft->wait(30s), 0);
+  EXPECT_EQ(weft->output().find("s3cr3t"), std::string::npos);
+}
+
+TEST_F(DaemonTest, CommandLineVerbsHaveHelp) {
+  for (std::string verb : {"run", "validate", "spec", "version"}) {
+    auto [code, output] = run_weft({verb, "--help"}, (dir_ / "help.log").string());
+    EXPECT_EQ(code, 0) << verb;
+    EXPECT_NE(output.find("Usage: weft " + verb), std::string::npos) << output;
+  }
+  auto [code, output] = run_weft({"spec", "file"}, (dir_ / "spec.log").string());
+  EXPECT_EQ(code, 0);
+  EXPECT_NE(output.find("max_size"), std::string::npos) << output;
+  auto [bad_code, bad_output] = run_weft({"frobnicate"}, (dir_ / "bad.log").string());
+  EXPECT_EQ(bad_code, 2);
+  EXPECT_NE(bad_output.find("unknown command 'frobnicate'"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace weft::test

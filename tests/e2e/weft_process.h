@@ -1,0 +1,45 @@
+#pragma once
+
+// Starts the real `weft` binary for end-to-end tests and talks to it the way an operator would:
+// signals, the admin port it logs, its exit code, its stderr.
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace weft::test {
+
+class WeftProcess {
+ public:
+  // Runs `weft <args...>` with stdout and stderr captured to `log_path`.
+  WeftProcess(const std::vector<std::string>& args, std::string log_path);
+  ~WeftProcess();  // SIGKILLs the process if it is still running
+  WeftProcess(const WeftProcess&) = delete;
+  WeftProcess& operator=(const WeftProcess&) = delete;
+
+  int pid() const { return pid_; }
+  void signal(int sig);
+
+  // Waits for exit; returns the exit code (128+signal when killed), nullopt on timeout.
+  std::optional<int> wait(std::chrono::milliseconds timeout);
+
+  // The admin port, read from the "admin server listening on HOST:PORT" start-up line.
+  std::optional<unsigned short> admin_port(std::chrono::milliseconds timeout);
+
+  std::string output() const;
+
+ private:
+  int pid_ = -1;
+  std::optional<int> exit_code_;
+  std::string log_path_;
+};
+
+// The weft binary under test (CTest passes WEFT_BINARY).
+std::string weft_binary();
+
+// Runs weft to completion (for validate, spec, failing starts) and returns {exit code, output}.
+std::pair<int, std::string> run_weft(const std::vector<std::string>& args,
+                                     const std::string& log_path);
+
+}  // namespace weft::test

@@ -1,0 +1,271 @@
+#include "runtime/pipeline.h"
+
+#include <filesystem>
+#include <future>
+#include <thread>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "runtime/logging.h"
+#include "runtime/metrics.h"
+#include "runtime/test_connectors.h"
+#include "state/state_store.h"
+
+namespace weft {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::CountingSource;
+using testing::ScriptedSink;
+using testing::SinkLog;
+using testing::SourceLog;
+
+// Waits (without asserting on time) until `done` holds; gives up after a generous limit so a
+// hung pipeline fails the test instead of hanging CI.
+template <typename Pred>
+bool eventually(Pred done) {
+  for (int i = 0; i < 3000; ++i) {
+    if (done()) return true;
+    std::this_thread::sleep_for(5ms);
+  }
+  return done();
+}
+
+class PipelineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("weft-pipeline-test-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    auto store = open_sqlite_state_store((dir_ / "state.db").string());
+    ASSERT_TRUE(store.ok()) << store.error().message();
+    state_ = std::move(*store);
+    for (int i = 0; i < 2; ++i) threads_.emplace_back([this] { io_.run(); });
+  }
+
+  void TearDown() override {
+    work_.reset();
+    io_.stop();
+    for (auto& t : threads_) t.join();
+    std::filesystem::remove_all(dir_);
+  }
+
+  // A pipeline "p" from a CountingSource of `total` records into a ScriptedSink.
+  std::shared_ptr<Pipeline> make_pipeline(std::uint64_t total, int max_records = 100,
+                                          int buffer_batches = 2) {
+    ConnectorInfo source_info;
+    source_info.type = "counting";
+    source_info.make_source = [this, total](const Settings&, const ConnectorContext&)
+        -> Result<std::unique_ptr<Source>> {
+      return std::unique_ptr<Source>(std::make_unique<CountingSource>(source_log_, total));
+    };
+    ConnectorInfo sink_info;
+    sink_info.type = "scripted";
+    sink_info.kind = ConnectorKind::kSink;
+    sink_info.make_sink = [this](const Settings&, const ConnectorContext&)
+        -> Result<std::unique_ptr<Sink>> {
+      return std::unique_ptr<Sink>(std::make_unique<ScriptedSink>(sink_log_));
+    };
+    infos_.push_back(std::make_unique<ConnectorInfo>(std::move(source_info)));
+    infos_.push_back(std::make_unique<ConnectorInfo>(std::move(sink_info)));
+
+    PipelineConfig config;
+    config.name = "p";
+    config.file = "p.yaml";
+    config.source = {"counting", infos_[infos_.size() - 2].get(), Settings()};
+    config.sink = {"scripted", infos_.back().get(), Settings()};
+    config.runtime = Settings(nlohmann::json{
+        {"batch", {{"max_records", max_records}, {"max_wait", 200}}},
+        {"checkpoint", {{"interval", 10}}},
+        {"buffer", {{"batches", buffer_batches}}}});
+    if (!metrics_handles_) {
+      metrics_handles_ = std::make_shared<PipelineMetrics>(metrics_, "p", "counting", "scripted");
+    }
+    return std::make_shared<Pipeline>(io_, std::move(config), *state_, metrics_handles_,
+                                      make_logger("p"));
+  }
+
+  void stop_and_wait(Pipeline& p) {
+    std::promise<void> stopped;
+    p.stop([&] { stopped.set_value(); });
+    ASSERT_EQ(stopped.get_future().wait_for(30s), std::future_status::ready);
+  }
+
+  std::optional<Position> saved_checkpoint() {
+    auto loaded = state_->load_checkpoint("p");
+    EXPECT_TRUE(loaded.ok());
+    if (!loaded.ok() || !*loaded) return std::nullopt;
+    return (*loaded)->position;
+  }
+
+  std::filesystem::path dir_;
+  boost::asio::io_context io_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_ =
+      boost::asio::make_work_guard(io_);
+  std::vector<std::thread> threads_;
+  std::unique_ptr<StateStore> state_;
+  DaemonMetrics metrics_;
+  std::shared_ptr<PipelineMetrics> metrics_handles_;
+  std::vector<std::unique_ptr<ConnectorInfo>> infos_;
+  std::shared_ptr<SourceLog> source_log_ = std::make_shared<SourceLog>();
+  std::shared_ptr<SinkLog> sink_log_ = std::make_shared<SinkLog>();
+};
+
+TEST_F(PipelineTest, DeliversEveryRecordInOrderAndCommitsTheLastPosition) {
+  auto p = make_pipeline(1000);
+  p->start();
+  ASSERT_TRUE(eventually([&] { return p->snapshot().state == PipelineState::kFinished; }))
+      << to_string(p->snapshot().state) << " " << p->snapshot().error;
+  std::lock_guard lock(sink_log_->mutex);
+  ASSERT_EQ(sink_log_->delivered.size(), 1000u);
+  for (std::size_t i = 0; i < 1000; ++i) ASSERT_EQ(sink_log_->delivered[i], std::to_string(i + 1));
+  EXPECT_EQ(saved_checkpoint(), "1000");
+  std::lock_guard source_lock(source_log_->mutex);
+  ASSERT_FALSE(source_log_->commits.empty());
+  EXPECT_EQ(source_log_->commits.back(), "1000") << "the source is told what was committed";
+  EXPECT_TRUE(sink_log_->closed && source_log_->closed);
+  EXPECT_EQ(p->snapshot().records_out, 1000u);
+}
+
+TEST_F(PipelineTest, SinkIsFlushedBeforeEachCheckpoint) {
+  auto p = make_pipeline(500, 50);
+  p->start();
+  ASSERT_TRUE(eventually([&] { return p->snapshot().state == PipelineState::kFinished; }));
+  std::lock_guard lock(sink_log_->mutex);
+  EXPECT_GE(sink_log_->flushes, 1u);
+  EXPECT_EQ(sink_log_->delivered_at_last_flush, 500u)
+      << "the final checkpoint (500) was committed only after a flush covering it";
+}
+
+TEST_F(PipelineTest, RetryableFailuresAreRetriedUntilDelivered) {
+  int failures_left = 3;
+  sink_log_->script = [&](const Batch&) {
+    if (failures_left-- > 0) return WriteResult::failed(Error::retryable("503 from target"));
+    return WriteResult::all_delivered();
+  };
+  auto p = make_pipeline(300);
+  p->start();
+  ASSERT_TRUE(eventually([&] { return p->snapshot().state == PipelineState::kFinished; }));
+  std::lock_guard lock(sink_log_->mutex);
+  EXPECT_EQ(sink_log_->delivered.size(), 300u) << "nothing lost, nothing delivered twice";
+  EXPECT_EQ(saved_checkpoint(), "300");
+  EXPECT_EQ(metrics_handles_->sink_retryable_errors.Value(), 3);
+}
+
+TEST_F(PipelineTest, PerRecordFailureResendsOnlyTheFailedRecord) {
+  bool failed_once = false;
+  sink_log_->script = [&](const Batch& batch) {
+    WriteResult r;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      if (batch[i].key == "42" && !failed_once) {
+        failed_once = true;
+        r.failures.push_back({i, Error::retryable("row locked")});
+      }
+    }
+    return r;
+  };
+  auto p = make_pipeline(100);
+  p->start();
+  ASSERT_TRUE(eventually([&] { return p->snapshot().state == PipelineState::kFinished; }));
+  std::lock_guard lock(sink_log_->mutex);
+  ASSERT_EQ(sink_log_->write_sizes.size(), 2u);
+  EXPECT_EQ(sink_log_->write_sizes[0], 100u);
+  EXPECT_EQ(sink_log_->write_sizes[1], 1u) << "the 99 delivered records were not resent";
+  EXPECT_EQ(sink_log_->delivered.size(), 100u);
+  EXPECT_EQ(sink_log_->delivered.back(), "42");
+  EXPECT_EQ(saved_checkpoint(), "100");
+}
+
+TEST_F(PipelineTest, PermanentFailureStopsThePipelineAndHoldsTheCheckpointBeforeTheRecord) {
+  sink_log_->script = [&](const Batch& batch) {
+    WriteResult r;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      if (batch[i].key == "150") r.failures.push_back({i, Error::permanent("field 'sku' rejected")});
+    }
+    return r;
+  };
+  auto p = make_pipeline(0);  // endless
+  p->start();
+  ASSERT_TRUE(eventually([&] { return p->snapshot().state == PipelineState::kFailed; }));
+  ASSERT_TRUE(eventually([&] { return sink_log_->closed.load(); }));
+  PipelineSnapshot s = p->snapshot();
+  EXPECT_NE(s.error.find("field 'sku' rejected"), std::string::npos) << s.error;
+  EXPECT_NE(s.error.find("position 150"), std::string::npos) << s.error;
+  EXPECT_EQ(saved_checkpoint(), "149") << "the rejected record will be read again";
+  EXPECT_EQ(metrics_handles_->up.Value(), 0);
+}
+
+TEST_F(PipelineTest, ASlowSinkStopsTheSourceFromReadingAhead) {
+  sink_log_->gate_closed = true;
+  auto p = make_pipeline(0, 100, 2);
+  p->start();
+  ASSERT_TRUE(eventually([&] { return source_log_->produced.load() >= 200; }));
+  std::this_thread::sleep_for(200ms);
+  // One batch inside the sink, `buffer.batches` queued, one being sent by the reader.
+  EXPECT_LE(source_log_->produced.load(), 400u) << "the reader must block, not buffer";
+  sink_log_->gate_closed = false;
+  ASSERT_TRUE(eventually([&] { return source_log_->produced.load() > 1000; }));
+  stop_and_wait(*p);
+}
+
+TEST_F(PipelineTest, StopDrainsCommitsAndClosesBothConnectors) {
+  auto p = make_pipeline(0, 100);
+  p->start();
+  ASSERT_TRUE(eventually([&] { return p->snapshot().records_out >= 1000; }));
+  stop_and_wait(*p);
+  PipelineSnapshot s = p->snapshot();
+  EXPECT_EQ(s.state, PipelineState::kStopped);
+  std::lock_guard lock(sink_log_->mutex);
+  ASSERT_FALSE(sink_log_->delivered.empty());
+  EXPECT_EQ(saved_checkpoint(), sink_log_->delivered.back())
+      << "every delivered record is committed at the end of a drain";
+  EXPECT_EQ(s.in_flight, 0u);
+  EXPECT_TRUE(sink_log_->closed && source_log_->closed);
+}
+
+TEST_F(PipelineTest, ARestartResumesAfterTheCommittedPosition) {
+  auto first = make_pipeline(0, 100);
+  first->start();
+  ASSERT_TRUE(eventually([&] { return first->snapshot().records_out >= 500; }));
+  stop_and_wait(*first);
+  std::string committed = *saved_checkpoint();
+
+  auto second = make_pipeline(0, 100);
+  second->start();
+  ASSERT_TRUE(eventually([&] { return second->snapshot().records_out >= 100; }));
+  stop_and_wait(*second);
+  std::lock_guard lock(source_log_->mutex);
+  EXPECT_EQ(source_log_->connected_at, committed);
+  std::lock_guard sink_lock(sink_log_->mutex);
+  // Keys across both runs are 1..N with no gap and no repeat.
+  for (std::size_t i = 0; i < sink_log_->delivered.size(); ++i) {
+    ASSERT_EQ(sink_log_->delivered[i], std::to_string(i + 1)) << "at index " << i;
+  }
+}
+
+TEST_F(PipelineTest, AbortDuringAnOutageCommitsOnlyWhatWasDelivered) {
+  std::atomic<bool> target_down{false};
+  sink_log_->script = [&](const Batch&) {
+    if (target_down) return WriteResult::failed(Error::retryable("connection refused"));
+    return WriteResult::all_delivered();
+  };
+  auto p = make_pipeline(0, 100);
+  p->start();
+  ASSERT_TRUE(eventually([&] { return p->snapshot().records_out >= 300; }));
+  target_down = true;
+  ASSERT_TRUE(eventually([&] { return metrics_handles_->sink_retryable_errors.Value() >= 2; }));
+  std::promise<void> stopped;
+  p->stop([&] { stopped.set_value(); });
+  p->abort();
+  ASSERT_EQ(stopped.get_future().wait_for(30s), std::future_status::ready);
+  std::lock_guard lock(sink_log_->mutex);
+  EXPECT_EQ(saved_checkpoint(), sink_log_->delivered.back());
+  EXPECT_GT(p->snapshot().in_flight, 0u) << "undelivered records stay unacknowledged";
+}
+
+}  // namespace
+}  // namespace weft

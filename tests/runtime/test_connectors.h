@@ -1,0 +1,128 @@
+#pragma once
+
+// In-memory connectors for runtime tests: a source of numbered records that records what it was
+// asked to commit, and a sink whose failures are scripted per write.
+
+#include <atomic>
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "weft/registry.h"
+
+namespace weft::testing {
+
+namespace asio = boost::asio;
+
+inline asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {
+  asio::steady_timer t(co_await asio::this_coro::executor);
+  t.expires_after(d);
+  co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+}
+
+// Shared between a test and the connector the pipeline builds, which it does not own.
+struct SourceLog {
+  std::mutex mutex;
+  std::optional<Position> connected_at;
+  std::vector<Position> commits;
+  std::atomic<std::uint64_t> produced{0};
+  std::atomic<bool> closed{false};
+};
+
+// Records numbered from checkpoint+1; `total` 0 means endless.
+class CountingSource final : public Source {
+ public:
+  CountingSource(std::shared_ptr<SourceLog> log, std::uint64_t total)
+      : log_(std::move(log)), total_(total) {}
+
+  asio::awaitable<Status> connect(std::optional<Position> checkpoint) override {
+    std::lock_guard lock(log_->mutex);
+    log_->connected_at = checkpoint;
+    next_ = checkpoint ? std::stoull(*checkpoint) + 1 : 1;
+    co_return Status{};
+  }
+  asio::awaitable<Result<Batch>> read_batch(std::size_t max_records) override {
+    co_await sleep_for(std::chrono::milliseconds(1));
+    Batch b;
+    while (b.size() < max_records && !finished()) {
+      Record r;
+      r.key = std::to_string(next_);
+      r.position = r.key;
+      r.value = Payload::from_text("{\"n\":" + r.key + "}");
+      b.push_back(std::move(r));
+      ++next_;
+    }
+    log_->produced += b.size();
+    co_return b;
+  }
+  bool finished() const override { return total_ > 0 && next_ > total_; }
+  asio::awaitable<Status> commit(const Position& p) override {
+    std::lock_guard lock(log_->mutex);
+    log_->commits.push_back(p);
+    co_return Status{};
+  }
+  asio::awaitable<void> close() override {
+    log_->closed = true;
+    co_return;
+  }
+
+ private:
+  std::shared_ptr<SourceLog> log_;
+  std::uint64_t total_;
+  std::uint64_t next_ = 1;
+};
+
+struct SinkLog {
+  std::mutex mutex;
+  std::vector<std::string> delivered;            // keys, in delivery order
+  std::vector<std::size_t> write_sizes;          // records per write call
+  std::size_t flushes = 0;
+  std::size_t delivered_at_last_flush = 0;
+  // Decides the outcome of each write (called with the batch); default: all delivered.
+  std::function<WriteResult(const Batch&)> script;
+  std::atomic<bool> gate_closed{false};           // while true, writes wait
+  std::atomic<bool> closed{false};
+};
+
+class ScriptedSink final : public Sink {
+ public:
+  explicit ScriptedSink(std::shared_ptr<SinkLog> log) : log_(std::move(log)) {}
+
+  asio::awaitable<Status> connect() override { co_return Status{}; }
+  asio::awaitable<WriteResult> write_batch(const Batch& batch) override {
+    while (log_->gate_closed) co_await sleep_for(std::chrono::milliseconds(2));
+    std::lock_guard lock(log_->mutex);
+    log_->write_sizes.push_back(batch.size());
+    WriteResult result = log_->script ? log_->script(batch) : WriteResult::all_delivered();
+    if (!result.status.ok()) co_return result;
+    std::vector<bool> failed(batch.size(), false);
+    for (const auto& f : result.failures) failed[f.index] = true;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      if (!failed[i]) log_->delivered.push_back(batch[i].key);
+    }
+    co_return result;
+  }
+  asio::awaitable<Status> flush() override {
+    std::lock_guard lock(log_->mutex);
+    ++log_->flushes;
+    log_->delivered_at_last_flush = log_->delivered.size();
+    co_return Status{};
+  }
+  asio::awaitable<void> close() override {
+    log_->closed = true;
+    co_return;
+  }
+
+ private:
+  std::shared_ptr<SinkLog> log_;
+};
+
+}  // namespace weft::testing
