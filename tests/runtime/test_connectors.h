@@ -61,7 +61,7 @@ class CountingSource final : public Source {
       ++next_;
     }
     log_->produced += b.size();
-    co_return b;
+    co_return std::move(b);
   }
   bool finished() const override { return total_ > 0 && next_ > total_; }
   asio::awaitable<Status> commit(const Position& p) override {

@@ -76,7 +76,7 @@ class GenerateSource final : public Source {
       r.position = r.key;
       batch.push_back(std::move(r));
     }
-    co_return batch;
+    co_return std::move(batch);  // GCC 12 does not move implicitly in co_return
   }
 
   bool finished() const override { return config_.count > 0 && remaining() == 0; }
