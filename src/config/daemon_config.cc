@@ -1,0 +1,170 @@
+#include "config/daemon_config.h"
+
+#include <exception>
+#include <filesystem>
+#include <optional>
+#include <utility>
+#include <system_error>
+
+#include "config/yaml_document.h"
+#include "config/yaml_validate.h"
+
+namespace weft {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kListenHint = "write host:port, e.g. 127.0.0.1:8686 or [::1]:8686; "
+                                    "port 0 picks a free port";
+
+// Why `listen` is not a usable host:port, or an empty string when it is. IPv6 hosts go in
+// brackets; the port is 0-65535.
+std::string listen_problem(const std::string& listen) {
+  std::string host;
+  std::string port;
+  if (!listen.empty() && listen[0] == '[') {
+    const auto close = listen.find(']');
+    if (close == std::string::npos || listen.compare(close + 1, 1, ":") != 0) {
+      return "'" + listen + "' is not a host:port address";
+    }
+    host = listen.substr(1, close - 1);
+    port = listen.substr(close + 2);
+  } else {
+    const auto colon = listen.rfind(':');
+    if (colon == std::string::npos) return "'" + listen + "' is not a host:port address";
+    host = listen.substr(0, colon);
+    port = listen.substr(colon + 1);
+    if (host.find(':') != std::string::npos) {
+      return "'" + listen + "' looks like an IPv6 address without brackets";
+    }
+  }
+  if (host.empty()) return "'" + listen + "' has no host";
+  if (port.empty() || port.size() > 5 ||
+      port.find_first_not_of("0123456789") != std::string::npos) {
+    return "'" + listen + "' has no valid port";
+  }
+  if (std::stoi(port) > 65535) return "port " + port + " is out of range (0-65535)";
+  return {};
+}
+
+// `value` relative to `base` (the config file's directory) unless already absolute.
+std::string resolve_path(const fs::path& base, const std::string& value) {
+  const fs::path p(value);
+  return (p.is_absolute() ? p : base / p).lexically_normal().string();
+}
+
+Location where(const Validation& v, const std::string& path, Location fallback) {
+  auto it = v.locations.find(path);
+  return it != v.locations.end() ? it->second : fallback;
+}
+
+Loaded<DaemonConfig> load(const std::string& path, const Environment& env) {
+  Loaded<DaemonConfig> out;
+  auto root = load_yaml_mapping_file(path, "write {} to use every default", out.errors);
+  if (!root) return out;
+
+  Validation v{path, &env, {}, {}};
+  const Location root_at = location_of(*root);
+  const nlohmann::json values =
+      validate_mapping(*root, daemon_spec().fields(), "", root_at, {}, v);
+  // Semantic checks run even after type errors elsewhere, so one run reports everything; a
+  // value that failed its own validation is absent from `values` and skipped here.
+  auto string_at = [&](const char* pointer) -> std::optional<std::string> {
+    const nlohmann::json::json_pointer p(pointer);
+    if (!values.contains(p)) return std::nullopt;
+    return values.at(p).get<std::string>();
+  };
+  if (auto listen = string_at("/admin/listen")) {
+    if (std::string problem = listen_problem(*listen); !problem.empty()) {
+      v.errors.push_back(make_diagnostic(path, where(v, "admin.listen", root_at),
+                                         "field 'admin.listen': " + problem, kListenHint));
+    }
+  }
+  for (const auto& [pointer, field] : {std::pair{"/state/path", "state.path"},
+                                       std::pair{"/pipelines/dir", "pipelines.dir"}}) {
+    if (auto value = string_at(pointer); value && value->empty()) {
+      v.errors.push_back(make_diagnostic(path, where(v, field, root_at),
+                                         std::string("field '") + field + "' is empty",
+                                         "give a path, relative to this file's directory"));
+    }
+  }
+  if (!v.errors.empty()) {
+    out.errors = std::move(v.errors);
+    sort_by_position(out.errors);
+    return out;
+  }
+
+  DaemonConfig config;
+  config.file = path;
+  config.admin_listen = values.at("admin").at("listen").get<std::string>();
+
+  // Relative paths are anchored at the config file so the daemon's working directory does not
+  // matter. absolute() only fails when the working directory is gone; then keep it relative.
+  std::error_code ec;
+  fs::path base = fs::absolute(fs::path(path), ec).parent_path();
+  if (ec) base = fs::path(path).parent_path();
+  config.state_path = resolve_path(base, values.at("state").at("path").get<std::string>());
+  config.pipelines_dir = resolve_path(base, values.at("pipelines").at("dir").get<std::string>());
+  if (values.at("admin").contains("token")) {
+    config.admin_token = values.at("admin").at("token").get<std::string>();
+  }
+  config.log_level = values.at("log").at("level").get<std::string>();
+  config.log_format = values.at("log").at("format").get<std::string>();
+  config.shutdown_deadline =
+      std::chrono::milliseconds(values.at("shutdown").at("deadline").get<std::int64_t>());
+  config.workers = static_cast<int>(values.at("workers").get<std::int64_t>());
+  out.value = std::move(config);
+  return out;
+}
+
+}  // namespace
+
+const ConfigSpec& daemon_spec() {
+  static const ConfigSpec spec = [] {
+    ConfigSpec state;
+    state.string("path").default_value("../data/weft.db")
+        .description("SQLite file holding checkpoints; relative to this file's directory")
+        .example("/var/lib/weft/weft.db");
+    ConfigSpec admin;
+    admin.string("listen").default_value("127.0.0.1:8686")
+        .description("host:port of the admin HTTP API; port 0 picks a free port")
+        .example("0.0.0.0:8686");
+    admin.string("token").secret()
+        .description("Bearer token required by the admin API; unset: no authentication")
+        .example("${WEFT_ADMIN_TOKEN}");
+    ConfigSpec log;
+    log.enumeration("level", {"trace", "debug", "info", "warn", "error"}).default_value("info")
+        .description("Least severe level written");
+    log.enumeration("format", {"text", "json"}).default_value("text")
+        .description("text for people, json for log collectors");
+    ConfigSpec pipelines;
+    pipelines.string("dir").default_value("../pipelines")
+        .description("Directory of pipeline files; relative to this file's directory");
+    ConfigSpec shutdown;
+    shutdown.duration("deadline").default_value("30s").min(100)
+        .description("How long SIGTERM waits for in-flight work before exiting");
+    ConfigSpec s;
+    s.object("state", state).description("Durable state");
+    s.object("admin", admin).description("Admin HTTP API");
+    s.object("log", log).description("Logging");
+    s.object("pipelines", pipelines).description("Where pipelines are defined");
+    s.object("shutdown", shutdown).description("Graceful shutdown");
+    s.integer("workers").default_value("2").min(1).max(64)
+        .description("Threads running pipelines");
+    return s;
+  }();
+  return spec;
+}
+
+Loaded<DaemonConfig> load_daemon_config(const std::string& path, const Environment& env) {
+  try {
+    return load(path, env);
+  } catch (const std::exception& e) {
+    Loaded<DaemonConfig> out;
+    out.errors.push_back(
+        make_diagnostic(path, {}, std::string("internal error while loading: ") + e.what()));
+    return out;
+  }
+}
+
+}  // namespace weft

@@ -1,0 +1,251 @@
+#include "config/pipeline_config.h"
+
+#include <algorithm>
+#include <exception>
+
+#include <openssl/evp.h>
+
+#include "config/pipeline_loader.h"
+#include "config/redact.h"
+#include "config/suggest.h"
+#include "config/yaml_validate.h"
+
+namespace weft {
+namespace {
+
+constexpr const char* kNameHint =
+    "use 1 to 63 characters: lowercase letters, digits, '_' and '-', starting with a letter or "
+    "digit";
+
+bool valid_pipeline_name(const std::string& name) {
+  auto lower_or_digit = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+  };
+  if (name.empty() || name.size() > 63 || !lower_or_digit(name[0])) return false;
+  return std::all_of(name.begin(), name.end(),
+                     [&](char c) { return lower_or_digit(c) || c == '_' || c == '-'; });
+}
+
+// The fields written at the top of a pipeline file, besides `source` and `sink`.
+const std::vector<FieldSpec>& top_level_fields() {
+  static const std::vector<FieldSpec> fields = [] {
+    ConfigSpec spec;
+    spec.string("name").required().description("Unique pipeline name").example("orders");
+    spec.string("description").description("Free text for humans");
+    std::vector<FieldSpec> out = spec.fields();
+    const auto& runtime = pipeline_runtime_spec().fields();
+    out.insert(out.end(), runtime.begin(), runtime.end());
+    return out;
+  }();
+  return fields;
+}
+
+void report(Validation& v, Location at, std::string message, std::string hint = {}) {
+  v.errors.push_back(make_diagnostic(v.file, at, std::move(message), std::move(hint)));
+}
+
+// The first entry of mapping `map` whose key is the scalar `key`.
+std::optional<std::pair<YAML::Node, YAML::Node>> find_entry(const YAML::Node& map,
+                                                            const std::string& key) {
+  for (const auto& entry : map) {
+    if (entry.first.IsScalar() && entry.first.Scalar() == key) {
+      return std::make_pair(YAML::Node(entry.first), YAML::Node(entry.second));
+    }
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> sorted_types(const Registry& registry, ConnectorKind kind) {
+  std::vector<std::string> types = registry.types(kind);
+  std::sort(types.begin(), types.end());
+  return types;
+}
+
+std::string available_types(const Registry& registry, ConnectorKind kind) {
+  const auto types = sorted_types(registry, kind);
+  if (types.empty()) return std::string("no ") + to_string(kind) + " types are registered";
+  return std::string("available ") + to_string(kind) + " types: " + join(types);
+}
+
+// Validates `source:` or `sink:` of the pipeline mapping `root`; nullopt after reporting.
+std::optional<ConnectorConfig> connector_block(const YAML::Node& root, ConnectorKind kind,
+                                               const Registry& registry, Validation& v) {
+  const std::string key = to_string(kind);
+  auto entry = find_entry(root, key);
+  if (!entry) {
+    report(v, location_of(root), "missing required field '" + key + "'",
+           available_types(registry, kind));
+    return std::nullopt;
+  }
+  const Location key_at = location_of(entry->first);
+  const YAML::Node& block = entry->second;
+  if (!block.IsMap()) {
+    const Location at = block.IsNull() ? key_at : location_of(block);
+    report(v, at, "field '" + key + "': expected mapping, got " + describe_node(block),
+           "write the connector's type and settings below it, e.g. '" + key + ": {type: ...}'");
+    return std::nullopt;
+  }
+  auto type_entry = find_entry(block, "type");
+  if (!type_entry) {
+    report(v, location_of(block), "missing required field '" + key + ".type'",
+           available_types(registry, kind));
+    return std::nullopt;
+  }
+  const YAML::Node& type_node = type_entry->second;
+  const Location type_key_at = location_of(type_entry->first);
+  FieldSpec type_field;
+  type_field.name = "type";
+  auto type_value = validate_value(type_node, type_field, key + ".type", type_key_at, v);
+  if (!type_value) return std::nullopt;
+  const std::string type = type_value->get<std::string>();
+  const ConnectorInfo* info = registry.find(kind, type);
+  if (info == nullptr) {
+    const ConnectorKind other = kind == ConnectorKind::kSource ? ConnectorKind::kSink
+                                                               : ConnectorKind::kSource;
+    std::string hint = available_types(registry, kind);
+    if (registry.find(other, type) != nullptr) {
+      hint = "'" + type + "' is a " + to_string(other) + ", not a " + key + "; " + hint;
+    } else if (auto close = closest_match(type, sorted_types(registry, kind))) {
+      hint = "did you mean '" + *close + "'? " + hint;
+    }
+    report(v, location_of(type_node), "unknown " + key + " type '" + type + "'", std::move(hint));
+    return std::nullopt;
+  }
+  ConnectorConfig config;
+  config.type = type;
+  config.info = info;
+  config.settings =
+      Settings(validate_mapping(block, info->spec.fields(), key, location_of(block), {"type"}, v));
+  return config;
+}
+
+nlohmann::json connector_json(const ConnectorConfig& c) {
+  return {{"type", c.type}, {"settings", c.settings.json()}};
+}
+
+nlohmann::json redacted_connector(const ConnectorConfig& c) {
+  nlohmann::json out = nlohmann::json::object();
+  if (c.info != nullptr) {
+    out = redact(c.settings.json(), c.info->spec.fields());
+  } else {
+    // Without the spec nobody can tell which fields are secret: hide every value.
+    for (const auto& item : c.settings.json().items()) out[item.key()] = kRedacted;
+  }
+  out["type"] = c.type;
+  return out;
+}
+
+LocatedPipeline load_checked(const std::string& path, const Registry& registry,
+                             const Environment& env) {
+  LocatedPipeline out;
+  Diagnostics& errors = out.loaded.errors;
+  auto root = load_yaml_mapping_file(
+      path, "a pipeline file needs at least 'name', 'source' and 'sink'", errors);
+  if (!root) return out;
+
+  Validation v{path, &env, {}, {}};
+  nlohmann::json top =
+      validate_mapping(*root, top_level_fields(), "", location_of(*root), {"source", "sink"}, v);
+  if (auto it = v.locations.find("name"); it != v.locations.end()) out.name_at = it->second;
+  if (top.contains("name") && !valid_pipeline_name(top["name"].get<std::string>())) {
+    report(v, out.name_at,
+           "invalid pipeline name '" + top["name"].get<std::string>() + "'", kNameHint);
+  }
+  auto source = connector_block(*root, ConnectorKind::kSource, registry, v);
+  auto sink = connector_block(*root, ConnectorKind::kSink, registry, v);
+  if (!v.errors.empty()) {
+    errors = std::move(v.errors);
+    sort_by_position(errors);
+    return out;
+  }
+
+  PipelineConfig config;
+  config.name = top["name"].get<std::string>();
+  config.file = path;
+  config.source = std::move(*source);
+  config.sink = std::move(*sink);
+  top.erase("name");
+  top.erase("description");
+  config.runtime = Settings(std::move(top));
+  const nlohmann::json resolved = {{"name", config.name},
+                                   {"source", connector_json(config.source)},
+                                   {"sink", connector_json(config.sink)},
+                                   {"runtime", config.runtime.json()}};
+  config.fingerprint = sha256_hex(resolved.dump());
+  out.loaded.value = std::move(config);
+  return out;
+}
+
+}  // namespace
+
+const ConfigSpec& pipeline_runtime_spec() {
+  static const ConfigSpec spec = [] {
+    ConfigSpec batch;
+    batch.integer("max_records").default_value("1000").min(1).max(100000)
+        .description("Most records handed to the sink in one write").example("5000");
+    batch.duration("max_wait").default_value("200ms")
+        .description("Longest a partial batch waits for more records before it is written")
+        .example("1s");
+    ConfigSpec checkpoint;
+    checkpoint.duration("interval").default_value("1s").min(10)
+        .description("How often acknowledged positions are committed to the state store and "
+                     "the source")
+        .example("5s");
+    ConfigSpec buffer;
+    buffer.integer("batches").default_value("4").min(1).max(1024)
+        .description("Batches in flight between stages; bounds memory and applies backpressure")
+        .example("8");
+    ConfigSpec s;
+    s.object("batch", batch).description("How records are grouped into writes to the sink");
+    s.object("checkpoint", checkpoint).description("When progress is made durable");
+    s.object("buffer", buffer).description("Memory between the source and the sink");
+    return s;
+  }();
+  return spec;
+}
+
+std::string sha256_hex(const std::string& text) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr) != 1) {
+    return {};
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(length * 2);
+  for (unsigned int i = 0; i < length; ++i) {
+    out += kHex[digest[i] >> 4];
+    out += kHex[digest[i] & 0x0f];
+  }
+  return out;
+}
+
+nlohmann::json PipelineConfig::redacted() const {
+  nlohmann::json out = redact(runtime.json(), pipeline_runtime_spec().fields());
+  if (!out.is_object()) out = nlohmann::json::object();
+  out["name"] = name;
+  out["file"] = file;
+  out["source"] = redacted_connector(source);
+  out["sink"] = redacted_connector(sink);
+  return out;
+}
+
+LocatedPipeline load_pipeline_located(const std::string& path, const Registry& registry,
+                                      const Environment& env) {
+  try {
+    return load_checked(path, registry, env);
+  } catch (const std::exception& e) {
+    // Nothing above is expected to throw; keep the promise of errors-as-values regardless.
+    LocatedPipeline out;
+    out.loaded.errors.push_back(
+        make_diagnostic(path, {}, std::string("internal error while loading: ") + e.what()));
+    return out;
+  }
+}
+
+Loaded<PipelineConfig> load_pipeline_file(const std::string& path, const Registry& registry,
+                                          const Environment& env) {
+  return load_pipeline_located(path, registry, env).loaded;
+}
+
+}  // namespace weft
