@@ -8,6 +8,8 @@ namespace weft {
 
 enum class FieldType {
   kString,
+  kPath,  // a file system path; a relative one resolves against the directory of the file
+         // that sets it, so configs behave the same from any working directory
   kInteger,
   kNumber,
   kBoolean,
@@ -53,6 +55,7 @@ struct FieldSpec {
 class ConfigSpec {
  public:
   FieldSpec& string(std::string name) { return add(std::move(name), FieldType::kString); }
+  FieldSpec& path(std::string name) { return add(std::move(name), FieldType::kPath); }
   FieldSpec& integer(std::string name) { return add(std::move(name), FieldType::kInteger); }
   FieldSpec& number(std::string name) { return add(std::move(name), FieldType::kNumber); }
   FieldSpec& boolean(std::string name) { return add(std::move(name), FieldType::kBoolean); }

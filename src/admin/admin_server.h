@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -33,6 +34,9 @@ class StatusProvider {
 struct AdminOptions {
   std::string listen = "127.0.0.1:8686";  // host:port; port 0 picks a free port
   std::string bearer_token;               // empty: no authentication
+  // How long a connection may take to send one request (or to accept one response) before it
+  // is closed; also bounds how long an idle keep-alive connection stays open.
+  std::chrono::milliseconds read_timeout = std::chrono::seconds(30);
 };
 
 // The HTTP operations surface (Boost.Beast):
@@ -43,10 +47,17 @@ struct AdminOptions {
 //   GET /api/pipelines/{name} 200 {...} or 404
 // With a token, every request except /healthz must carry "Authorization: Bearer <token>" (401
 // otherwise). Each connection has a read timeout and a request body limit.
+// Any other path is 404, any other method 405 (with Allow: GET); error bodies are
+// {"error":"..."}. Responses to one connection are sent in request order (keep-alive and
+// pipelining work); a request whose header or body exceeds 64 KiB gets 431 or 413 and the
+// connection is closed.
 class AdminServer {
  public:
-  // Binds and listens before returning, so "address in use" is reported at start-up.
-  // `io`, `metrics` and `status` must outlive the server.
+  // Binds and listens before returning, so "address in use" is reported at start-up; the
+  // connections are then served by whichever threads run `io`. Fails with an invalid_config
+  // Error naming the address when `options.listen` does not parse, and a permanent Error such as
+  // "admin.listen 127.0.0.1:8686: address already in use" when it cannot be bound.
+  // `io`, `metrics` and `status` must outlive the server. Thread-safe.
   static Result<std::unique_ptr<AdminServer>> start(boost::asio::io_context& io,
                                                     const AdminOptions& options,
                                                     prometheus::Registry& metrics,
@@ -54,7 +65,12 @@ class AdminServer {
   virtual ~AdminServer() = default;
 
   virtual unsigned short port() const = 0;
-  // Stops accepting and closes open connections. Safe to call more than once.
+  // Stops accepting and closes open connections. Safe to call more than once and from any
+  // thread (but not from inside a StatusProvider call). When it returns, `metrics` and `status`
+  // are no longer touched (it waits for a request in progress; later ones get no answer). The
+  // sockets are closed on `io` shortly after (the port is free once a thread running `io` has
+  // done so), and the server then leaves no work on `io`, so io_context::run() returns once
+  // nothing else is queued. The destructor calls stop().
   virtual void stop() = 0;
 };
 

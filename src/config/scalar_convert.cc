@@ -140,7 +140,8 @@ Converted convert_scalar(const std::string& text, const FieldSpec& field,
     case FieldType::kDuration: return convert_duration(text, field, path);
     case FieldType::kSize: return convert_size(text, field, path);
     case FieldType::kEnum: return convert_enum(text, field, path);
-    case FieldType::kString: {
+    case FieldType::kString:
+    case FieldType::kPath: {
       Converted out;
       out.value = text;
       return out;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <filesystem>
 
 #include "config/interpolate.h"
 #include "config/scalar_convert.h"
@@ -39,6 +40,13 @@ void report_mismatch(Validation& v, Location at, const YAML::Node& value, const 
   report(v, at, std::move(message), std::move(hint));
 }
 
+// A relative path written in `file` means relative to the directory holding `file`.
+std::string resolve_relative_to_file(const std::string& value, const std::string& file) {
+  std::filesystem::path p(value);
+  if (value.empty() || p.is_absolute()) return value;
+  return (std::filesystem::path(file).parent_path() / p).lexically_normal().string();
+}
+
 // Interpolates one scalar and converts it to `field`'s type; errors land at `at`.
 std::optional<nlohmann::json> scalar_value(const YAML::Node& value, const FieldSpec& field,
                                            const std::string& path, Location at,
@@ -50,6 +58,9 @@ std::optional<nlohmann::json> scalar_value(const YAML::Node& value, const FieldS
   }
   Converted converted = convert_scalar(resolved.value, field, path);
   if (!converted.value) report(v, at, converted.error, converted.hint);
+  if (converted.value && field.type == FieldType::kPath) {
+    *converted.value = resolve_relative_to_file(converted.value->get<std::string>(), v.file);
+  }
   return converted.value;
 }
 

@@ -41,6 +41,7 @@ std::optional<Operation> parse_operation(const std::string& text) {
 const char* to_string(FieldType type) {
   switch (type) {
     case FieldType::kString: return "string";
+    case FieldType::kPath: return "path";
     case FieldType::kInteger: return "integer";
     case FieldType::kNumber: return "number";
     case FieldType::kBoolean: return "boolean";

@@ -22,7 +22,9 @@ TEST(GenerateSource, ValuesAreValidJsonPaddedToTheRequestedSize) {
     auto parsed = nlohmann::json::parse(v);
     EXPECT_EQ(parsed["id"], 12345);
     EXPECT_EQ(parsed["message"], "hi \"there\"");
-    if (size >= 100) EXPECT_EQ(v.size(), size) << v;
+    if (size >= 100) {
+      EXPECT_EQ(v.size(), size) << v;
+    }
   }
 }
 

@@ -25,9 +25,11 @@ ConnectorInfo info() {
       "type: file\npath: /var/lib/weft/out/orders.jsonl\nformat: value\nmax_size: 100MiB\n"
       "max_files: 10\n";
   auto& spec = info.spec;
-  spec.string("path")
+  spec.path("path")
       .required()
-      .description("File to append to. Parent directories are created.")
+      .description(
+          "File to append to; relative to the pipeline file's directory. Parent directories are "
+          "created.")
       .example("/var/lib/weft/out/orders.jsonl");
   spec.enumeration("format", {"value", "record"})
       .default_value("value")

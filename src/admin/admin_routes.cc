@@ -1,0 +1,159 @@
+#include "admin/admin_routes.h"
+
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+#include <spdlog/spdlog.h>
+
+#include <cctype>
+#include <exception>
+#include <optional>
+
+#include "admin/admin_server.h"
+
+namespace weft::admin {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::string_view kPipelinesPrefix = "/api/pipelines/";
+
+AdminResponse json_response(int status, const json& body) {
+  // Pipeline names and error messages come from users: replace invalid UTF-8 instead of throwing.
+  return {status, std::string(kJsonContentType),
+          body.dump(-1, ' ', false, json::error_handler_t::replace), {}};
+}
+
+AdminResponse error_response(int status, const std::string& message) {
+  return json_response(status, json{{"error", message}});
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// The token of "Bearer <token>" (scheme case-insensitive, RFC 7235), or nullopt.
+std::optional<std::string_view> bearer_credentials(std::string_view authorization) {
+  const auto space = authorization.find(' ');
+  if (space == std::string_view::npos || !iequals(authorization.substr(0, space), "Bearer")) {
+    return std::nullopt;
+  }
+  std::string_view token = authorization.substr(space);
+  while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) token.remove_prefix(1);
+  while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
+  if (token.empty()) return std::nullopt;
+  return token;
+}
+
+// The 401 never repeats what the client sent: a token in a response body ends up in logs.
+AdminResponse unauthorized(bool token_supplied) {
+  AdminResponse response = error_response(
+      401, token_supplied ? "invalid bearer token" : "missing bearer token: send Authorization: "
+                                                     "Bearer <admin.bearer_token>");
+  response.headers.emplace_back(
+      "WWW-Authenticate",
+      token_supplied ? R"(Bearer realm="weft", error="invalid_token")" : R"(Bearer realm="weft")");
+  return response;
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Decodes %XX escapes; nullopt when an escape is malformed.
+std::optional<std::string> percent_decode(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      out += text[i];
+      continue;
+    }
+    if (i + 2 >= text.size()) return std::nullopt;
+    const int high = hex_value(text[i + 1]);
+    const int low = hex_value(text[i + 2]);
+    if (high < 0 || low < 0) return std::nullopt;
+    out += static_cast<char>(high * 16 + low);
+    i += 2;
+  }
+  return out;
+}
+
+bool is_known_path(std::string_view path) {
+  return path == "/healthz" || path == "/readyz" || path == "/metrics" ||
+         path == "/api/pipelines" ||
+         (path.size() > kPipelinesPrefix.size() && path.starts_with(kPipelinesPrefix) &&
+          path.find('/', kPipelinesPrefix.size()) == std::string_view::npos);
+}
+
+}  // namespace
+
+bool constant_time_equals(std::string_view a, std::string_view b) {
+  // Walk all of `b` (the secret) whatever `a` holds; only the length of `a`, which the caller
+  // chose, influences the timing.
+  volatile unsigned char diff = a.size() == b.size() ? 0 : 1;
+  for (std::size_t i = 0; i < b.size(); ++i) {
+    const unsigned char x = i < a.size() ? static_cast<unsigned char>(a[i]) : 0;
+    diff = diff | static_cast<unsigned char>(x ^ static_cast<unsigned char>(b[i]));
+  }
+  return diff == 0;
+}
+
+AdminRouter::AdminRouter(prometheus::Registry& metrics, StatusProvider& status,
+                         std::string bearer_token)
+    : metrics_(metrics), status_(status), bearer_token_(std::move(bearer_token)) {}
+
+AdminResponse AdminRouter::handle(const AdminRequest& request) const {
+  const std::string_view path = request.target.substr(0, request.target.find('?'));
+  if (!bearer_token_.empty() && path != "/healthz") {
+    const auto token = bearer_credentials(request.authorization);
+    if (!token || !constant_time_equals(*token, bearer_token_)) {
+      return unauthorized(!request.authorization.empty());
+    }
+  }
+  if (!is_known_path(path)) return error_response(404, "not found: " + std::string(path));
+  if (request.method != "GET") {
+    AdminResponse response = error_response(
+        405, "method " + std::string(request.method) + " not allowed on " + std::string(path));
+    response.headers.emplace_back("Allow", "GET");
+    return response;
+  }
+  try {
+    return route(path);
+  } catch (const std::exception& e) {
+    spdlog::error("admin: GET {} failed: {}", path, e.what());
+  } catch (...) {
+    spdlog::error("admin: GET {} failed with an unknown exception", path);
+  }
+  return error_response(500, "internal error; see the weft log");
+}
+
+AdminResponse AdminRouter::route(std::string_view path) const {
+  if (path == "/healthz") return json_response(200, json{{"status", "ok"}});
+  if (path == "/readyz") {
+    const std::vector<std::string> reasons = status_.not_ready_reasons();
+    if (reasons.empty()) return json_response(200, json{{"status", "ready"}});
+    return json_response(503, json{{"status", "not ready"}, {"reasons", reasons}});
+  }
+  if (path == "/metrics") {
+    return {200, std::string(kMetricsContentType),
+            prometheus::TextSerializer().Serialize(metrics_.Collect()), {}};
+  }
+  if (path == "/api/pipelines") return json_response(200, status_.pipelines());
+
+  const std::string_view raw_name = path.substr(kPipelinesPrefix.size());
+  const std::string name = percent_decode(raw_name).value_or(std::string(raw_name));
+  if (auto pipeline = status_.pipeline(name)) return json_response(200, *pipeline);
+  return error_response(404, "no pipeline named '" + name + "'");
+}
+
+}  // namespace weft::admin

@@ -1,0 +1,117 @@
+// AdminRouter without sockets: what each request gets back.
+#include "admin/admin_routes.h"
+
+#include <gtest/gtest.h>
+#include <prometheus/counter.h>
+#include <prometheus/registry.h>
+
+#include <nlohmann/json.hpp>
+
+#include "admin/fake_status_provider.h"
+
+namespace weft::admin {
+namespace {
+
+using nlohmann::json;
+
+std::string header(const AdminResponse& response, const std::string& name) {
+  for (const auto& [key, value] : response.headers) {
+    if (key == name) return value;
+  }
+  return {};
+}
+
+class AdminRouterTest : public ::testing::Test {
+ protected:
+  AdminResponse get(std::string_view target, std::string_view authorization = {}) {
+    return router_.handle({"GET", target, authorization});
+  }
+
+  prometheus::Registry registry_;
+  test::FakeStatusProvider status_;
+  AdminRouter router_{registry_, status_, ""};
+};
+
+TEST_F(AdminRouterTest, QueryStringIsIgnored) {
+  const auto response = get("/healthz?verbose=1");
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(json::parse(response.body), json({{"status", "ok"}}));
+}
+
+TEST_F(AdminRouterTest, PipelineNameIsPercentDecoded) {
+  status_.add_pipeline("orders to s3", json{{"name", "orders to s3"}});
+  const auto response = get("/api/pipelines/orders%20to%20s3");
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(json::parse(response.body)["name"], "orders to s3");
+}
+
+TEST_F(AdminRouterTest, UnknownPipelineNameIsEchoedAsValidJson) {
+  const auto response = get("/api/pipelines/a%22b%FF");
+  EXPECT_EQ(response.status, 404);
+  EXPECT_EQ(response.content_type, "application/json");
+  // The quote is escaped and the invalid UTF-8 byte replaced instead of throwing.
+  EXPECT_EQ(json::parse(response.body)["error"], "no pipeline named 'a\"b\xEF\xBF\xBD'");
+}
+
+TEST_F(AdminRouterTest, NestedPathUnderPipelinesIsNotFound) {
+  EXPECT_EQ(get("/api/pipelines/orders/extra").status, 404);
+  EXPECT_EQ(get("/api/pipelines/").status, 404);
+}
+
+TEST_F(AdminRouterTest, ProviderExceptionBecomesGeneric500) {
+  status_.set_throws(true);
+  for (const char* target : {"/readyz", "/api/pipelines", "/api/pipelines/x"}) {
+    const auto response = get(target);
+    EXPECT_EQ(response.status, 500) << target;
+    EXPECT_EQ(response.content_type, "application/json");
+    EXPECT_EQ(response.body.find("secret internals"), std::string::npos) << response.body;
+  }
+  EXPECT_EQ(get("/healthz").status, 200);  // liveness does not depend on the provider
+}
+
+TEST_F(AdminRouterTest, MethodIsCheckedAfterThePath) {
+  const auto unknown = router_.handle({"DELETE", "/nowhere", ""});
+  EXPECT_EQ(unknown.status, 404);
+  const auto wrong_method = router_.handle({"HEAD", "/metrics", ""});
+  EXPECT_EQ(wrong_method.status, 405);
+  EXPECT_EQ(header(wrong_method, "Allow"), "GET");
+}
+
+class AdminRouterTokenTest : public AdminRouterTest {
+ protected:
+  AdminRouter guarded_{registry_, status_, "tok-123"};
+};
+
+TEST_F(AdminRouterTokenTest, UnauthorisedClientCannotProbePaths) {
+  EXPECT_EQ(guarded_.handle({"GET", "/nowhere", ""}).status, 401);
+  EXPECT_EQ(guarded_.handle({"POST", "/metrics", ""}).status, 401);
+}
+
+TEST_F(AdminRouterTokenTest, SchemeIsCaseInsensitive) {
+  EXPECT_EQ(guarded_.handle({"GET", "/readyz", "bearer tok-123"}).status, 200);
+  EXPECT_EQ(guarded_.handle({"GET", "/readyz", "BEARER  tok-123"}).status, 200);
+}
+
+TEST_F(AdminRouterTokenTest, OtherSchemesPrefixesAndEmptyTokensAreRejected) {
+  for (const char* authorization :
+       {"Basic dG9rLTEyMw==", "tok-123", "Bearer", "Bearer ", "Bearer tok-12", "Bearer tok-1234",
+        "Bearertok-123"}) {
+    const auto response = guarded_.handle({"GET", "/readyz", authorization});
+    EXPECT_EQ(response.status, 401) << authorization;
+    EXPECT_EQ(response.body.find("tok-12"), std::string::npos) << response.body;
+    EXPECT_TRUE(header(response, "WWW-Authenticate").starts_with("Bearer")) << authorization;
+  }
+}
+
+TEST(ConstantTimeEquals, ComparesWholeStrings) {
+  EXPECT_TRUE(constant_time_equals("secret", "secret"));
+  EXPECT_TRUE(constant_time_equals("", ""));
+  EXPECT_FALSE(constant_time_equals("secreT", "secret"));
+  EXPECT_FALSE(constant_time_equals("secret", "secret2"));
+  EXPECT_FALSE(constant_time_equals("secret2", "secret"));
+  EXPECT_FALSE(constant_time_equals("", "secret"));
+  EXPECT_FALSE(constant_time_equals(std::string_view("secret\0", 7), "secret"));
+}
+
+}  // namespace
+}  // namespace weft::admin
