@@ -64,8 +64,8 @@ int validate_command(const std::vector<std::string>& args) {
       auto [it, fresh] = seen.emplace(p.name, p.file);
       if (!fresh && it->second != p.file) {
         errors.push_back({p.file, 0, 0,
-                          "duplicate pipeline name '" + p.name + "' (also in " + it->second + ")",
-                          "pipeline names must be unique across files"});
+                          "pipeline name '" + p.name + "' is already used by " + it->second,
+                          "pipeline names must be unique; rename one of the two"});
       } else {
         ++pipelines;
       }

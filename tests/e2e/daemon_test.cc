@@ -220,7 +220,9 @@ TEST_F(DaemonTest, MalformedYamlAndDuplicateNamesAreReported) {
                                  (dir_ / "out.log").string());
   EXPECT_EQ(code, 2);
   EXPECT_NE(output.find("a.yaml:"), std::string::npos) << output;
-  EXPECT_NE(output.find("duplicate pipeline name 'same'"), std::string::npos) << output;
+  EXPECT_NE(output.find("c.yaml:1:7: error: pipeline name 'same' is already used by"),
+            std::string::npos)
+      << output;
 }
 
 TEST_F(DaemonTest, PortInUseIsAClearStartupError) {
