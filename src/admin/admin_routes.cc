@@ -55,7 +55,7 @@ std::optional<std::string_view> bearer_credentials(std::string_view authorizatio
 AdminResponse unauthorized(bool token_supplied) {
   AdminResponse response = error_response(
       401, token_supplied ? "invalid bearer token" : "missing bearer token: send Authorization: "
-                                                     "Bearer <admin.bearer_token>");
+                                                     "Bearer <admin.token>");
   response.headers.emplace_back(
       "WWW-Authenticate",
       token_supplied ? R"(Bearer realm="weft", error="invalid_token")" : R"(Bearer realm="weft")");

@@ -34,7 +34,7 @@
 #include <vector>
 
 #include "admin/admin_routes.h"
-#include "admin/listen_address.h"
+#include "net/listen_address.h"
 
 namespace weft {
 namespace {
@@ -290,8 +290,8 @@ Result<std::unique_ptr<AdminServer>> AdminServer::start(asio::io_context& io,
                                                         const AdminOptions& options,
                                                         prometheus::Registry& metrics,
                                                         StatusProvider& status) {
-  auto address = admin::parse_listen_address(options.listen);
-  if (!address) return address.error();
+  auto address = net::parse_listen_address(options.listen);
+  if (!address) return Error::invalid_config("admin.listen " + address.error().message());
   error_code ec;
   const auto ip = asio::ip::make_address(address->host, ec);
   if (ec) {

@@ -7,7 +7,7 @@ namespace weft::cli {
 
 // Exit codes, documented in docs/operations.md.
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitFailure = 1;  // runtime failure, or a drain that missed its deadline
+inline constexpr int kExitFailure = 1;  // a drain that missed its deadline, or a second signal
 inline constexpr int kExitConfig = 2;   // invalid configuration or command line
 
 // Each verb takes its arguments without the verb itself and returns the process exit code.

@@ -47,7 +47,7 @@ class Daemon {
       : config_(std::move(config)),
         state_(std::move(state)),
         supervisor_(io_, *state_, metrics_, builtin_registry(), Environment::process(),
-                    config_.pipelines_dir),
+                    config_.pipelines_dir, config_.shutdown_deadline),
         signals_(io_, SIGINT, SIGTERM, SIGHUP),
         hard_stop_(io_) {}
 
@@ -97,10 +97,7 @@ class Daemon {
     if (stopping_.exchange(true)) return;
     spdlog::info("{}: draining pipelines (deadline {} ms)", signal == SIGINT ? "SIGINT" : "SIGTERM",
                  config_.shutdown_deadline.count());
-    // A second signal while draining means "now": abort the drain.
-    signals_.async_wait([this](boost::system::error_code ec, int) {
-      if (!ec) finish(kExitFailure, "second signal: exiting without completing the drain");
-    });
+    wait_for_second_signal();
     hard_stop_.expires_after(config_.shutdown_deadline + kAbortGrace);
     hard_stop_.async_wait([this](boost::system::error_code ec) {
       if (!ec) finish(kExitFailure, "pipelines did not stop after the drain deadline");
@@ -111,6 +108,19 @@ class Daemon {
       } else {
         finish(kExitFailure, "drain deadline passed; unacknowledged records will be re-read");
       }
+    });
+  }
+
+  // A second SIGTERM/SIGINT while draining means "now": abort the drain. SIGHUP is ignored.
+  void wait_for_second_signal() {
+    signals_.async_wait([this](boost::system::error_code ec, int signal) {
+      if (ec) return;
+      if (signal == SIGHUP) {
+        spdlog::info("SIGHUP ignored: shutting down");
+        wait_for_second_signal();
+        return;
+      }
+      finish(kExitFailure, "second signal: exiting without completing the drain");
     });
   }
 

@@ -8,6 +8,7 @@
 
 #include "config/yaml_document.h"
 #include "config/yaml_validate.h"
+#include "net/listen_address.h"
 
 namespace weft {
 namespace {
@@ -17,34 +18,11 @@ namespace fs = std::filesystem;
 constexpr const char* kListenHint = "write host:port, e.g. 127.0.0.1:8686 or [::1]:8686; "
                                     "port 0 picks a free port";
 
-// Why `listen` is not a usable host:port, or an empty string when it is. IPv6 hosts go in
-// brackets; the port is 0-65535.
+// Why `listen` is not a usable admin address, or an empty string when it is. The same parser
+// as the admin server's, so `weft validate` accepts exactly what `weft run` can bind.
 std::string listen_problem(const std::string& listen) {
-  std::string host;
-  std::string port;
-  if (!listen.empty() && listen[0] == '[') {
-    const auto close = listen.find(']');
-    if (close == std::string::npos || listen.compare(close + 1, 1, ":") != 0) {
-      return "'" + listen + "' is not a host:port address";
-    }
-    host = listen.substr(1, close - 1);
-    port = listen.substr(close + 2);
-  } else {
-    const auto colon = listen.rfind(':');
-    if (colon == std::string::npos) return "'" + listen + "' is not a host:port address";
-    host = listen.substr(0, colon);
-    port = listen.substr(colon + 1);
-    if (host.find(':') != std::string::npos) {
-      return "'" + listen + "' looks like an IPv6 address without brackets";
-    }
-  }
-  if (host.empty()) return "'" + listen + "' has no host";
-  if (port.empty() || port.size() > 5 ||
-      port.find_first_not_of("0123456789") != std::string::npos) {
-    return "'" + listen + "' has no valid port";
-  }
-  if (std::stoi(port) > 65535) return "port " + port + " is out of range (0-65535)";
-  return {};
+  auto parsed = net::parse_listen_address(listen);
+  return parsed.ok() ? std::string() : parsed.error().message();
 }
 
 // `value` relative to `base` (the config file's directory) unless already absolute.

@@ -183,9 +183,6 @@ const ConfigSpec& pipeline_runtime_spec() {
     ConfigSpec batch;
     batch.integer("max_records").default_value("1000").min(1).max(100000)
         .description("Most records handed to the sink in one write").example("5000");
-    batch.duration("max_wait").default_value("200ms")
-        .description("Longest a partial batch waits for more records before it is written")
-        .example("1s");
     ConfigSpec checkpoint;
     checkpoint.duration("interval").default_value("1s").min(10)
         .description("How often acknowledged positions are committed to the state store and "

@@ -24,7 +24,7 @@ class DaemonMetrics {
   prometheus::Family<prometheus::Counter>& records_in;          // {pipeline}
   prometheus::Family<prometheus::Counter>& records_out;         // {pipeline, sink}
   prometheus::Family<prometheus::Counter>& sink_errors;         // {pipeline, sink, kind}
-  prometheus::Family<prometheus::Counter>& source_errors;       // {pipeline, source, kind}
+  prometheus::Family<prometheus::Counter>& source_errors;       // {pipeline, source}
   prometheus::Family<prometheus::Gauge>& pipeline_up;           // {pipeline}
   prometheus::Family<prometheus::Gauge>& last_success;          // {pipeline}, unix seconds
   prometheus::Family<prometheus::Gauge>& last_checkpoint;       // {pipeline}, unix seconds

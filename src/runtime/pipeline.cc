@@ -124,6 +124,7 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
   mutable std::mutex status_mutex;
   PipelineState status = PipelineState::kStarting;
   std::string error;
+  std::string checkpoint_problem;  // why the last checkpoint attempt failed; empty when it did not
   std::optional<Position> checkpoint;
   Clock::time_point checkpoint_time{};
   Clock::time_point last_success{};
@@ -150,6 +151,11 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
   PipelineState snapshot_state() const {
     std::lock_guard lock(status_mutex);
     return status;
+  }
+
+  void set_checkpoint_problem(std::string why) {
+    std::lock_guard lock(status_mutex);
+    checkpoint_problem = std::move(why);
   }
 
   void note_problem(const std::string& why) {
@@ -187,8 +193,10 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
   }
 
   // Retries connect() through retryable errors (a target that is down at start-up is not a
-  // reason to give up) until the pipeline is stopped. Plain parameters only: GCC 12 mishandles
-  // lambdas and temporaries captured in coroutine frames.
+  // reason to give up) until the pipeline is stopped.
+  //
+  // GCC 12 miscompiles co_await inside `?:`, `&&` and lambda captures (double frees), so
+  // coroutines here keep every co_await in a statement of its own.
   awaitable<bool> connect_with_retry(ConnectorKind kind, std::optional<Position> start_at) {
     const bool is_source = kind == ConnectorKind::kSource;
     const std::string what =
@@ -196,7 +204,12 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
     Backoff backoff(kRetryInitial, kRetryMax);
     asio::steady_timer timer(co_await asio::this_coro::executor);
     while (!stopping) {
-      Status s = is_source ? co_await source->connect(start_at) : co_await sink->connect();
+      Status s;
+      if (is_source) {
+        s = co_await source->connect(start_at);
+      } else {
+        s = co_await sink->connect();
+      }
       if (s.ok()) co_return true;
       if (!s.error().retryable()) {
         fail(what + ": " + s.error().message());
@@ -231,7 +244,8 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
     auto connect_source = connect_with_retry(ConnectorKind::kSource, start_at);
     bool source_up = co_await asio::co_spawn(reader_strand, std::move(connect_source),
                                              use_awaitable);
-    bool sink_up = source_up && co_await connect_with_retry(ConnectorKind::kSink, std::nullopt);
+    bool sink_up = false;
+    if (source_up) sink_up = co_await connect_with_retry(ConnectorKind::kSink, std::nullopt);
     if (!source_up || !sink_up) co_return spawn_finish();
 
     set_state(PipelineState::kRunning);
@@ -459,12 +473,15 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
     Status flushed = co_await sink->flush();
     if (!flushed.ok()) {
       log->warn("sink flush failed, checkpoint postponed: {}", flushed.error().message());
+      set_checkpoint_problem("checkpoint postponed: sink " + config.sink.type +
+                             " flush failed: " + flushed.error().message());
       flushed_not_saved = pos;
       co_return;
     }
     Status saved = state.save_checkpoint(config.name, *pos);
     if (!saved.ok()) {
       log->error("checkpoint not saved: {}", saved.error().message());
+      set_checkpoint_problem("checkpoint not saved: " + saved.error().message());
       flushed_not_saved = pos;
       co_return;
     }
@@ -474,6 +491,7 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
       std::lock_guard lock(status_mutex);
       checkpoint = pos;
       checkpoint_time = now;
+      checkpoint_problem.clear();
     }
     std::lock_guard lock(commit_mutex);
     source_commit_pending = std::move(pos);
@@ -561,6 +579,10 @@ void Pipeline::stop(std::function<void()> on_stopped) {
 
 void Pipeline::abort() {
   auto impl = impl_;
+  {
+    std::lock_guard lock(impl->status_mutex);
+    if (impl->ended) return;
+  }
   impl->stopping = true;
   if (impl->aborting.exchange(true)) return;
   impl->log->warn("drain deadline passed: abandoning in-flight records (they will be re-read)");
@@ -581,7 +603,7 @@ PipelineSnapshot Pipeline::snapshot() const {
   s.in_flight = impl_->tracker.in_flight();
   std::lock_guard lock(impl_->status_mutex);
   s.state = impl_->status;
-  s.error = impl_->error;
+  s.error = impl_->error.empty() ? impl_->checkpoint_problem : impl_->error;
   s.checkpoint = impl_->checkpoint;
   s.checkpoint_time = impl_->checkpoint_time;
   s.last_success = impl_->last_success;

@@ -5,6 +5,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <spdlog/spdlog.h>
 
 #include "runtime/logging.h"
@@ -24,13 +25,15 @@ struct Supervisor::Slot {
 };
 
 Supervisor::Supervisor(boost::asio::io_context& io, StateStore& state, DaemonMetrics& metrics,
-                       const Registry& registry, Environment env, std::string pipelines_dir)
+                       const Registry& registry, Environment env, std::string pipelines_dir,
+                       std::chrono::milliseconds drain_deadline)
     : io_(io),
       state_(state),
       metrics_(metrics),
       registry_(registry),
       env_(std::move(env)),
-      pipelines_dir_(std::move(pipelines_dir)) {}
+      pipelines_dir_(std::move(pipelines_dir)),
+      drain_deadline_(drain_deadline) {}
 
 Supervisor::~Supervisor() = default;
 
@@ -61,7 +64,7 @@ void Supervisor::restart_locked(Slot& slot, PipelineConfig config) {
   slot.next = std::move(config);
   if (draining) return;  // the pending stop callback picks up the newest config
   std::string name = slot.next->name;
-  slot.current->stop([this, name] {
+  drain(slot.current, [this, name] {
     std::lock_guard lock(mutex_);
     auto it = slots_.find(name);
     if (it == slots_.end() || shutting_down_) return;
@@ -82,9 +85,23 @@ void Supervisor::retire_locked(const std::string& name) {
   it->second->removing = true;
   it->second->next.reset();
   spdlog::info("pipeline {} removed from the configuration: draining", name);
-  it->second->current->stop([this, name] {
+  drain(it->second->current, [this, name] {
     std::lock_guard lock(mutex_);
     if (!shutting_down_) slots_.erase(name);
+  });
+}
+
+void Supervisor::drain(const std::shared_ptr<Pipeline>& pipeline, std::function<void()> then) {
+  // The timer lives on a strand: its wait handler and the cancel from the stop callback (which
+  // runs on another thread) must not touch it concurrently.
+  auto timer = std::make_shared<boost::asio::steady_timer>(boost::asio::make_strand(io_),
+                                                           drain_deadline_);
+  timer->async_wait([pipeline, timer](boost::system::error_code ec) {
+    if (!ec) pipeline->abort();
+  });
+  pipeline->stop([timer, then = std::move(then)] {
+    boost::asio::post(timer->get_executor(), [timer] { timer->cancel(); });
+    then();
   });
 }
 

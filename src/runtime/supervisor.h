@@ -31,8 +31,11 @@ class StateStore;
 // status from others.
 class Supervisor : public StatusProvider {
  public:
+  // `drain_deadline` bounds how long a pipeline that a reload changes or removes may take to
+  // drain before it is aborted (a sink that keeps failing must not block the new config).
   Supervisor(boost::asio::io_context& io, StateStore& state, DaemonMetrics& metrics,
-             const Registry& registry, Environment env, std::string pipelines_dir);
+             const Registry& registry, Environment env, std::string pipelines_dir,
+             std::chrono::milliseconds drain_deadline);
   ~Supervisor() override;
 
   // Starts every pipeline in `initial`, which the caller has already checked.
@@ -59,6 +62,7 @@ class Supervisor : public StatusProvider {
   void restart_locked(Slot& slot, PipelineConfig config);
   void retire_locked(const std::string& name);
   void record_config_errors_locked(const Diagnostics& errors);
+  void drain(const std::shared_ptr<Pipeline>& pipeline, std::function<void()> then);
 
   boost::asio::io_context& io_;
   StateStore& state_;
@@ -66,6 +70,7 @@ class Supervisor : public StatusProvider {
   const Registry& registry_;
   Environment env_;
   std::string pipelines_dir_;
+  std::chrono::milliseconds drain_deadline_;
 
   mutable std::mutex mutex_;
   std::map<std::string, std::unique_ptr<Slot>> slots_;

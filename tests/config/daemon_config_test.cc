@@ -69,20 +69,21 @@ TEST_F(DaemonConfigFile, RejectsListenAddressesThatAreNotHostPort) {
   const std::string hint =
       " (hint: write host:port, e.g. 127.0.0.1:8686 or [::1]:8686; port 0 picks a free port)";
   EXPECT_THAT(errors("admin:\n  listen: localhost\n"),
-              ElementsAre(path_ + ":2:11: error: field 'admin.listen': 'localhost' is not a "
-                                  "host:port address" + hint));
+              ElementsAre(path_ + ":2:11: error: field 'admin.listen': \"localhost\": expected "
+                                  "host:port, e.g. 127.0.0.1:8686 or [::1]:8686" + hint));
   EXPECT_THAT(errors("admin: {listen: '127.0.0.1:70000'}\n"),
-              ElementsAre(path_ + ":1:17: error: field 'admin.listen': port 70000 is out of "
-                                  "range (0-65535)" + hint));
+              ElementsAre(path_ + ":1:17: error: field 'admin.listen': \"127.0.0.1:70000\": port "
+                                  "must be a number from 0 to 65535" + hint));
   EXPECT_THAT(errors("admin: {listen: ':8686'}\n"),
-              ElementsAre(path_ + ":1:17: error: field 'admin.listen': ':8686' has no host" +
+              ElementsAre(path_ + ":1:17: error: field 'admin.listen': \":8686\": missing host; "
+                                  "expected host:port, e.g. 127.0.0.1:8686 or [::1]:8686" +
                           hint));
   EXPECT_THAT(errors("admin: {listen: 'host:http'}\n"),
-              ElementsAre(path_ + ":1:17: error: field 'admin.listen': 'host:http' has no valid "
-                                  "port" + hint));
+              ElementsAre(path_ + ":1:17: error: field 'admin.listen': \"host:http\": 'host' is "
+                                  "not an IP address (host names are not resolved)" + hint));
   EXPECT_THAT(errors("admin: {listen: '::1:80'}\n"),
-              ElementsAre(path_ + ":1:17: error: field 'admin.listen': '::1:80' looks like an "
-                                  "IPv6 address without brackets" + hint));
+              ElementsAre(path_ + ":1:17: error: field 'admin.listen': \"::1:80\": an IPv6 "
+                                  "address needs brackets, e.g. [::1]:8686" + hint));
 }
 
 TEST_F(DaemonConfigFile, ReportsEveryInvalidSettingAtOnce) {
@@ -95,8 +96,8 @@ TEST_F(DaemonConfigFile, ReportsEveryInvalidSettingAtOnce) {
                           "values (hint: allowed values: trace, debug, info, warn, error)",
                   path_ + ":5:22: error: field 'shutdown.deadline': 50ms is below the minimum "
                           "of 100ms",
-                  path_ + ":6:17: error: field 'admin.listen': 'nope' is not a host:port "
-                          "address (hint: write host:port, e.g. 127.0.0.1:8686 or [::1]:8686; "
+                  path_ + ":6:17: error: field 'admin.listen': \"nope\": expected host:port, "
+                          "e.g. 127.0.0.1:8686 or [::1]:8686 (hint: write host:port, e.g. 127.0.0.1:8686 or [::1]:8686; "
                           "port 0 picks a free port)"));
 }
 

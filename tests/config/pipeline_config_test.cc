@@ -57,7 +57,6 @@ TEST_F(PipelineFile, LoadsAValidPipelineWithDefaults) {
   EXPECT_EQ(p.sink.settings.size("max_size"), 64u * 1024 * 1024);
   EXPECT_EQ(p.sink.settings.string("format"), "json");
   EXPECT_EQ(p.runtime.object("batch").integer("max_records"), 50);
-  EXPECT_EQ(p.runtime.object("batch").duration("max_wait"), std::chrono::milliseconds(200));
   EXPECT_EQ(p.runtime.object("checkpoint").duration("interval"), std::chrono::seconds(1));
   EXPECT_EQ(p.runtime.object("buffer").integer("batches"), 4);
   EXPECT_FALSE(p.runtime.has("name"));

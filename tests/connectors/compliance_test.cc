@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include <gtest/gtest.h>
+#include <prometheus/registry.h>
 
 #include "config/pipeline_config.h"
 #include "connectors/run_coroutine.h"
@@ -108,7 +109,8 @@ TEST_P(Compliance, ClosesWithoutConnecting) {
                                    Environment::process());
   ASSERT_TRUE(loaded.ok());
   const PipelineConfig& p = *loaded.value;
-  ConnectorContext ctx{"compliance", info.type, make_logger("compliance/" + info.type), nullptr};
+  prometheus::Registry metrics;
+  ConnectorContext ctx{"compliance", info.type, make_logger("compliance/" + info.type), &metrics};
   if (info.kind == ConnectorKind::kSource) {
     auto source = info.make_source(p.source.settings, ctx);
     ASSERT_TRUE(source.ok());

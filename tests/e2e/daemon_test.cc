@@ -179,6 +179,32 @@ TEST_F(DaemonTest, RunsReloadsAndDrainsWithTheCheckpointSurvivingARestart) {
   EXPECT_EQ(again->wait(30s), 0);
 }
 
+TEST_F(DaemonTest, AFailedPipelineIsReportedWhileOthersRunAndSighupRestartsIt) {
+  write_pipeline("demo.yaml", "demo", "out/demo.jsonl");
+  std::ofstream(dir_ / "blocker") << "a file where a directory should be";
+  write_pipeline("broken.yaml", "broken", "blocker/out.jsonl");
+  auto weft = start();
+  ASSERT_TRUE(eventually([&] { return pipeline("broken")["state"] == "failed"; }))
+      << weft->output();
+  auto ready = get("/readyz");
+  EXPECT_EQ(ready.status, 503);
+  EXPECT_NE(ready.body.find("pipeline broken: failed: sink file: cannot create directory"),
+            std::string::npos)
+      << ready.body;
+  EXPECT_EQ(sample(get("/metrics").body, "weft_pipeline_up{pipeline=\"broken\"}"), 0);
+  auto before = ids_in(dir_ / "out/demo.jsonl").size();
+  ASSERT_TRUE(eventually([&] { return ids_in(dir_ / "out/demo.jsonl").size() > before + 100; }))
+      << "the healthy pipeline keeps running";
+
+  // The operator fixes the cause; SIGHUP restarts the failed pipeline (its file is unchanged).
+  fs::remove(dir_ / "blocker");
+  weft->signal(SIGHUP);
+  ASSERT_TRUE(eventually([&] { return get("/readyz").status == 200; })) << get("/readyz").body;
+  ASSERT_TRUE(eventually([&] { return !ids_in(dir_ / "blocker/out.jsonl").empty(); }));
+  weft->signal(SIGTERM);
+  EXPECT_EQ(weft->wait(30s), 0);
+}
+
 TEST_F(DaemonTest, KillDashNineLosesNothing) {
   write_pipeline("demo.yaml", "demo", "out/demo.jsonl", "rate: 20000\n");
   for (int round = 0; round < 3; ++round) {

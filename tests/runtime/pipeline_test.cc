@@ -79,7 +79,7 @@ class PipelineTest : public ::testing::Test {
     config.source = {"counting", infos_[infos_.size() - 2].get(), Settings()};
     config.sink = {"scripted", infos_.back().get(), Settings()};
     config.runtime = Settings(nlohmann::json{
-        {"batch", {{"max_records", max_records}, {"max_wait", 200}}},
+        {"batch", {{"max_records", max_records}}},
         {"checkpoint", {{"interval", 10}}},
         {"buffer", {{"batches", buffer_batches}}}});
     if (!metrics_handles_) {
@@ -245,6 +245,34 @@ TEST_F(PipelineTest, ARestartResumesAfterTheCommittedPosition) {
   for (std::size_t i = 0; i < sink_log_->delivered.size(); ++i) {
     ASSERT_EQ(sink_log_->delivered[i], std::to_string(i + 1)) << "at index " << i;
   }
+}
+
+TEST_F(PipelineTest, PermanentConnectFailureFailsOnlyThisPipeline) {
+  source_log_->connect_error = Error::permanent("checkpoint 'abc' is not a record number");
+  auto p = make_pipeline(0);
+  p->start();
+  ASSERT_TRUE(eventually([&] { return p->snapshot().state == PipelineState::kFailed; }));
+  EXPECT_EQ(p->snapshot().error, "source counting: checkpoint 'abc' is not a record number");
+  ASSERT_TRUE(eventually([&] { return source_log_->closed.load(); }))
+      << "a source that failed to connect is still closed";
+  std::promise<void> stopped;
+  p->stop([&] { stopped.set_value(); });
+  EXPECT_EQ(stopped.get_future().wait_for(5s), std::future_status::ready);
+}
+
+TEST_F(PipelineTest, RetryableConnectFailureKeepsTryingUntilTheTargetIsUp) {
+  source_log_->connect_error = Error::retryable("connection refused");
+  auto p = make_pipeline(100);
+  p->start();
+  ASSERT_TRUE(eventually([&] { return !p->snapshot().error.empty(); }));
+  EXPECT_EQ(p->snapshot().state, PipelineState::kStarting);
+  EXPECT_NE(p->snapshot().error.find("connection refused"), std::string::npos);
+  {
+    std::lock_guard lock(source_log_->mutex);
+    source_log_->connect_error.reset();
+  }
+  ASSERT_TRUE(eventually([&] { return p->snapshot().state == PipelineState::kFinished; }));
+  EXPECT_EQ(p->snapshot().records_out, 100u);
 }
 
 TEST_F(PipelineTest, AbortDuringAnOutageCommitsOnlyWhatWasDelivered) {

@@ -32,6 +32,7 @@ inline asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {
 struct SourceLog {
   std::mutex mutex;
   std::optional<Position> connected_at;
+  std::optional<Error> connect_error;  // returned by connect() when set
   std::vector<Position> commits;
   std::atomic<std::uint64_t> produced{0};
   std::atomic<bool> closed{false};
@@ -45,6 +46,7 @@ class CountingSource final : public Source {
 
   asio::awaitable<Status> connect(std::optional<Position> checkpoint) override {
     std::lock_guard lock(log_->mutex);
+    if (log_->connect_error) co_return *log_->connect_error;
     log_->connected_at = checkpoint;
     next_ = checkpoint ? std::stoull(*checkpoint) + 1 : 1;
     co_return Status{};

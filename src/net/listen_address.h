@@ -5,7 +5,7 @@
 
 #include "weft/status.h"
 
-namespace weft::admin {
+namespace weft::net {
 
 // A parsed `admin.listen` value. `host` is an IPv4 or IPv6 literal without brackets.
 struct ListenAddress {
@@ -14,9 +14,9 @@ struct ListenAddress {
   bool ipv6 = false;
 };
 
-// Parses "host:port" or "[ipv6]:port". The host must be an IP literal or "localhost" (taken as
+// Parses a listen address, "host:port" or "[ipv6]:port". The host must be an IP literal or "localhost" (taken as
 // 127.0.0.1): the admin server never resolves names, so start-up cannot hang on DNS. Returns an
 // invalid_config Error quoting `listen` and saying what is wrong. Pure; thread-safe.
 Result<ListenAddress> parse_listen_address(std::string_view listen);
 
-}  // namespace weft::admin
+}  // namespace weft::net

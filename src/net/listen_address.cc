@@ -1,15 +1,15 @@
-#include "admin/listen_address.h"
+#include "net/listen_address.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
 #include <string>
 
-namespace weft::admin {
+namespace weft::net {
 namespace {
 
 Error invalid(std::string_view listen, const std::string& why) {
-  return Error::invalid_config("admin.listen \"" + std::string(listen) + "\": " + why);
+  return Error::invalid_config("\"" + std::string(listen) + "\": " + why);
 }
 
 bool is_ipv4(const std::string& host) {
@@ -63,4 +63,4 @@ Result<ListenAddress> parse_listen_address(std::string_view listen) {
   return out;
 }
 
-}  // namespace weft::admin
+}  // namespace weft::net

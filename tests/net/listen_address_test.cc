@@ -1,8 +1,8 @@
-#include "admin/listen_address.h"
+#include "net/listen_address.h"
 
 #include <gtest/gtest.h>
 
-namespace weft::admin {
+namespace weft::net {
 namespace {
 
 TEST(ListenAddress, ParsesIpv4HostAndPort) {
@@ -45,29 +45,29 @@ TEST_P(ListenAddressRejects, WithAMessageQuotingTheValue) {
 INSTANTIATE_TEST_SUITE_P(
     Cases, ListenAddressRejects,
     ::testing::Values(
-        BadListen{"", R"(admin.listen "": expected host:port, e.g. 127.0.0.1:8686 or [::1]:8686)"},
+        BadListen{"", R"("": expected host:port, e.g. 127.0.0.1:8686 or [::1]:8686)"},
         BadListen{"127.0.0.1",
-                  R"(admin.listen "127.0.0.1": expected host:port, e.g. 127.0.0.1:8686 or [::1]:8686)"},
-        BadListen{"127.0.0.1:", R"(admin.listen "127.0.0.1:": port must be a number from 0 to 65535)"},
+                  R"("127.0.0.1": expected host:port, e.g. 127.0.0.1:8686 or [::1]:8686)"},
+        BadListen{"127.0.0.1:", R"("127.0.0.1:": port must be a number from 0 to 65535)"},
         BadListen{"127.0.0.1:http",
-                  R"(admin.listen "127.0.0.1:http": port must be a number from 0 to 65535)"},
+                  R"("127.0.0.1:http": port must be a number from 0 to 65535)"},
         BadListen{"127.0.0.1:65536",
-                  R"(admin.listen "127.0.0.1:65536": port must be a number from 0 to 65535)"},
+                  R"("127.0.0.1:65536": port must be a number from 0 to 65535)"},
         BadListen{"127.0.0.1:-1",
-                  R"(admin.listen "127.0.0.1:-1": port must be a number from 0 to 65535)"},
+                  R"("127.0.0.1:-1": port must be a number from 0 to 65535)"},
         BadListen{":8686",
-                  R"(admin.listen ":8686": missing host; expected host:port, e.g. 127.0.0.1:8686 or [::1]:8686)"},
+                  R"(":8686": missing host; expected host:port, e.g. 127.0.0.1:8686 or [::1]:8686)"},
         BadListen{"::1:8686",
-                  R"(admin.listen "::1:8686": an IPv6 address needs brackets, e.g. [::1]:8686)"},
-        BadListen{"[::1:8686", R"(admin.listen "[::1:8686": missing ']' after IPv6 address)"},
+                  R"("::1:8686": an IPv6 address needs brackets, e.g. [::1]:8686)"},
+        BadListen{"[::1:8686", R"("[::1:8686": missing ']' after IPv6 address)"},
         BadListen{"[::1]8686",
-                  R"(admin.listen "[::1]8686": expected host:port, e.g. 127.0.0.1:8686 or [::1]:8686)"},
+                  R"("[::1]8686": expected host:port, e.g. 127.0.0.1:8686 or [::1]:8686)"},
         BadListen{"[127.0.0.1]:80",
-                  R"(admin.listen "[127.0.0.1]:80": '127.0.0.1' is not an IPv6 address)"},
+                  R"("[127.0.0.1]:80": '127.0.0.1' is not an IPv6 address)"},
         BadListen{"256.0.0.1:80",
-                  R"(admin.listen "256.0.0.1:80": '256.0.0.1' is not an IP address (host names are not resolved))"},
+                  R"("256.0.0.1:80": '256.0.0.1' is not an IP address (host names are not resolved))"},
         BadListen{"example.com:80",
-                  R"(admin.listen "example.com:80": 'example.com' is not an IP address (host names are not resolved))"}));
+                  R"("example.com:80": 'example.com' is not an IP address (host names are not resolved))"}));
 
 }  // namespace
-}  // namespace weft::admin
+}  // namespace weft::net
