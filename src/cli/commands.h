@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,5 +18,16 @@ int spec_command(const std::vector<std::string>& args);
 
 // The daemon config used when --config is not given.
 inline constexpr const char* kDefaultConfigPath = "config/weft.yaml";
+
+// The options `run` and `validate` share: --config FILE, --help, and positional paths.
+struct CommonArgs {
+  std::string config_path = kDefaultConfigPath;
+  std::vector<std::string> paths;
+};
+
+// Parses `args` for `weft <verb>`. Returns an exit code when the command must end now (--help
+// printed `usage`; an unknown option or an unwanted path was reported), nullopt to go on.
+std::optional<int> parse_common_args(const std::vector<std::string>& args, const char* verb,
+                                     const char* usage, bool accepts_paths, CommonArgs& out);
 
 }  // namespace weft::cli

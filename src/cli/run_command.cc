@@ -29,8 +29,8 @@ constexpr const char* kUsage = R"(Usage: weft run [--config FILE]
 Runs the daemon with the daemon config FILE (default config/weft.yaml) and every pipeline in its
 pipelines directory. Refuses to start if any file is invalid.
 Signals: SIGTERM/SIGINT drain and exit, SIGHUP reloads the pipeline files.
-Exit status: 0 after a complete drain, 1 on a runtime failure or a drain that missed
-shutdown.deadline, 2 on invalid configuration.
+Exit status: 0 after a complete drain, 1 when the drain missed shutdown.deadline or a second
+signal cut it short, 2 on invalid configuration.
 )";
 
 // After the drain deadline, pipelines are aborted; if a connector still does not return within
@@ -151,19 +151,9 @@ class Daemon {
 }  // namespace
 
 int run_command(const std::vector<std::string>& args) {
-  std::string config_path = kDefaultConfigPath;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--help" || args[i] == "-h") {
-      std::fputs(kUsage, stdout);
-      return kExitOk;
-    }
-    if (args[i] == "--config" && i + 1 < args.size()) {
-      config_path = args[++i];
-    } else {
-      std::fprintf(stderr, "weft run: unexpected argument '%s'\n\n%s", args[i].c_str(), kUsage);
-      return kExitConfig;
-    }
-  }
+  CommonArgs parsed;
+  if (auto exit_code = parse_common_args(args, "run", kUsage, false, parsed)) return *exit_code;
+  const std::string& config_path = parsed.config_path;
 
   const Environment env = Environment::process();
   auto daemon_config = load_daemon_config(config_path, env);

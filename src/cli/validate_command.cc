@@ -20,22 +20,10 @@ Exit status: 0 when everything is valid, 2 otherwise.
 }  // namespace
 
 int validate_command(const std::vector<std::string>& args) {
-  std::string config_path = kDefaultConfigPath;
-  std::vector<std::string> paths;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--help" || args[i] == "-h") {
-      std::fputs(kUsage, stdout);
-      return kExitOk;
-    }
-    if (args[i] == "--config" && i + 1 < args.size()) {
-      config_path = args[++i];
-    } else if (!args[i].empty() && args[i][0] == '-') {
-      std::fprintf(stderr, "weft validate: unknown option '%s'\n\n%s", args[i].c_str(), kUsage);
-      return kExitConfig;
-    } else {
-      paths.push_back(args[i]);
-    }
-  }
+  CommonArgs parsed;
+  if (auto exit_code = parse_common_args(args, "validate", kUsage, true, parsed)) return *exit_code;
+  const std::string& config_path = parsed.config_path;
+  std::vector<std::string>& paths = parsed.paths;
 
   const Environment env = Environment::process();
   const Registry& registry = builtin_registry();

@@ -1,0 +1,27 @@
+#include <cstdio>
+
+#include "cli/commands.h"
+
+namespace weft::cli {
+
+std::optional<int> parse_common_args(const std::vector<std::string>& args, const char* verb,
+                                     const char* usage, bool accepts_paths, CommonArgs& out) {
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg == "--help" || arg == "-h") {
+      std::fputs(usage, stdout);
+      return kExitOk;
+    }
+    if (arg == "--config" && i + 1 < args.size()) {
+      out.config_path = args[++i];
+    } else if (accepts_paths && !arg.empty() && arg[0] != '-') {
+      out.paths.push_back(arg);
+    } else {
+      std::fprintf(stderr, "weft %s: unexpected argument '%s'\n\n%s", verb, arg.c_str(), usage);
+      return kExitConfig;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace weft::cli
