@@ -114,6 +114,7 @@ class DaemonTest : public ::testing::Test {
 
 TEST_F(DaemonTest, RunsReloadsAndDrainsWithTheCheckpointSurvivingARestart) {
   write_pipeline("demo.yaml", "demo", "out/demo.jsonl");
+  write_pipeline("steady.yaml", "steady", "out/steady.jsonl", "rate: 100\n");
   auto weft = start();
 
   // Operations surface.
@@ -142,6 +143,14 @@ TEST_F(DaemonTest, RunsReloadsAndDrainsWithTheCheckpointSurvivingARestart) {
   std::uint64_t last_v1 = ids_in(dir_ / "out/demo.jsonl").back();
   EXPECT_EQ(ids_in(dir_ / "out/demo-v2.jsonl").front(), last_v1 + 1)
       << "the restarted pipeline resumed right after the drained one's checkpoint";
+  auto count = [](const std::string& text, const std::string& what) {
+    std::size_t n = 0;
+    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+    return n;
+  };
+  EXPECT_EQ(count(weft->output(), "[steady] starting pipeline"), 1u)
+      << "an unchanged pipeline keeps running through a reload";
+  EXPECT_EQ(count(weft->output(), "[demo] starting pipeline"), 2u);
 
   // SIGHUP with an invalid file: the old pipeline keeps running, /readyz says why.
   std::ofstream(dir_ / "pipelines" / "demo.yaml") << "name: demo\nsource:\n  type: generate\n"
@@ -293,6 +302,29 @@ TEST_F(DaemonTest, AdminTokenIsRequiredAndNeverLogged) {
   weft->signal(SIGTERM);
   EXPECT_EQ(weft->wait(30s), 0);
   EXPECT_EQ(weft->output().find("s3cr3t"), std::string::npos);
+}
+
+TEST_F(DaemonTest, JsonLogsAreOneObjectPerLineNamingThePipeline) {
+  std::ofstream(dir_ / "config" / "weft.yaml")
+      << "state:\n  path: ../data/weft.db\nadmin:\n  listen: 127.0.0.1:0\n"
+      << "log:\n  format: json\npipelines:\n  dir: ../pipelines\n";
+  write_pipeline("demo.yaml", "demo", "out/demo.jsonl");
+  auto weft = std::make_unique<WeftProcess>(
+      std::vector<std::string>{"run", "--config", (dir_ / "config" / "weft.yaml").string()},
+      (dir_ / "weft.log").string());
+  ASSERT_TRUE(eventually([&] { return weft->output().find("pipeline running") != std::string::npos; }))
+      << weft->output();
+  weft->signal(SIGTERM);
+  ASSERT_EQ(weft->wait(30s), 0);
+  std::istringstream lines(weft->output());
+  int pipeline_lines = 0;
+  for (std::string line; std::getline(lines, line);) {
+    auto entry = nlohmann::json::parse(line, nullptr, false);
+    ASSERT_FALSE(entry.is_discarded()) << "not JSON: " << line;
+    EXPECT_TRUE(entry.contains("ts") && entry.contains("level") && entry.contains("msg")) << line;
+    if (entry.value("pipeline", "") == "demo") ++pipeline_lines;
+  }
+  EXPECT_GE(pipeline_lines, 3) << "starting, running and stopped lines name their pipeline";
 }
 
 TEST_F(DaemonTest, CommandLineVerbsHaveHelp) {
