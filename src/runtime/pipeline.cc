@@ -46,40 +46,7 @@ using Strand = asio::strand<asio::io_context::executor_type>;
 constexpr auto kRetryInitial = std::chrono::milliseconds(100);
 constexpr auto kRetryMax = std::chrono::seconds(30);
 
-double unix_seconds(Clock::time_point t) {
-  return std::chrono::duration<double>(t.time_since_epoch()).count();
-}
-
 }  // namespace
-
-const char* to_string(PipelineState state) {
-  switch (state) {
-    case PipelineState::kStarting: return "starting";
-    case PipelineState::kRunning: return "running";
-    case PipelineState::kDraining: return "draining";
-    case PipelineState::kStopped: return "stopped";
-    case PipelineState::kFinished: return "finished";
-    case PipelineState::kFailed: return "failed";
-  }
-  return "unknown";
-}
-
-nlohmann::json PipelineSnapshot::to_json() const {
-  auto time_or_null = [](Clock::time_point t) -> nlohmann::json {
-    if (t == Clock::time_point{}) return nullptr;
-    return unix_seconds(t);
-  };
-  return {
-      {"name", name},
-      {"state", to_string(state)},
-      {"error", error.empty() ? nlohmann::json(nullptr) : nlohmann::json(error)},
-      {"checkpoint",
-       {{"position", checkpoint ? nlohmann::json(*checkpoint) : nlohmann::json(nullptr)},
-        {"committed_at", time_or_null(checkpoint_time)}}},
-      {"last_success_at", time_or_null(last_success)},
-      {"records", {{"in", records_in}, {"out", records_out}, {"in_flight", in_flight}}},
-  };
-}
 
 struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
   Impl(asio::io_context& io, PipelineConfig config, StateStore& state,
@@ -119,7 +86,8 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
   // Saved in the state store, not yet passed to Source::commit (which runs on the reader).
   std::mutex commit_mutex;
   std::optional<Position> source_commit_pending;
-  std::optional<Position> flushed_not_saved;  // taken from the tracker, commit failed: retry
+  // Writer strand only: taken from the tracker, but the flush or save failed; retried next time.
+  std::optional<Position> flushed_not_saved;
 
   mutable std::mutex status_mutex;
   PipelineState status = PipelineState::kStarting;

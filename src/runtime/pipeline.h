@@ -23,6 +23,11 @@ namespace weft {
 class PipelineMetrics;
 class StateStore;
 
+// Seconds since the Unix epoch, as Prometheus gauges and /api report times.
+inline double unix_seconds(Clock::time_point t) {
+  return std::chrono::duration<double>(t.time_since_epoch()).count();
+}
+
 enum class PipelineState { kStarting, kRunning, kDraining, kStopped, kFinished, kFailed };
 const char* to_string(PipelineState state);
 
