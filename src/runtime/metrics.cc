@@ -67,18 +67,23 @@ PipelineMetrics::PipelineMetrics(DaemonMetrics& daemon, const std::string& pipel
       last_success(daemon.last_success.Add({{"pipeline", pipeline}})),
       last_checkpoint(daemon.last_checkpoint.Add({{"pipeline", pipeline}})),
       in_flight(daemon.records_in_flight.Add({{"pipeline", pipeline}})),
-      daemon_(daemon) {}
+      registry_(daemon.shared_registry()) {
+  auto remember = [this](auto& family, auto& series) {
+    remove_series_.push_back([&family, &series] { family.Remove(&series); });
+  };
+  remember(daemon.records_in, records_in);
+  remember(daemon.records_out, records_out);
+  remember(daemon.sink_errors, sink_retryable_errors);
+  remember(daemon.sink_errors, sink_permanent_errors);
+  remember(daemon.source_errors, source_errors);
+  remember(daemon.pipeline_up, up);
+  remember(daemon.last_success, last_success);
+  remember(daemon.last_checkpoint, last_checkpoint);
+  remember(daemon.records_in_flight, in_flight);
+}
 
 PipelineMetrics::~PipelineMetrics() {
-  daemon_.records_in.Remove(&records_in);
-  daemon_.records_out.Remove(&records_out);
-  daemon_.sink_errors.Remove(&sink_retryable_errors);
-  daemon_.sink_errors.Remove(&sink_permanent_errors);
-  daemon_.source_errors.Remove(&source_errors);
-  daemon_.pipeline_up.Remove(&up);
-  daemon_.last_success.Remove(&last_success);
-  daemon_.last_checkpoint.Remove(&last_checkpoint);
-  daemon_.records_in_flight.Remove(&in_flight);
+  for (auto& remove : remove_series_) remove();
 }
 
 }  // namespace weft

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <vector>
 #include <string>
 
 #include <prometheus/counter.h>
@@ -20,6 +22,7 @@ class DaemonMetrics {
   DaemonMetrics();
 
   prometheus::Registry& registry() { return *registry_; }
+  std::shared_ptr<prometheus::Registry> shared_registry() { return registry_; }
 
   prometheus::Family<prometheus::Counter>& records_in;          // {pipeline}
   prometheus::Family<prometheus::Counter>& records_out;         // {pipeline, sink}
@@ -55,10 +58,13 @@ class PipelineMetrics {
   prometheus::Gauge& in_flight;
 
   // Where connectors register their own metrics.
-  prometheus::Registry& registry() { return daemon_.registry(); }
+  prometheus::Registry& registry() { return *registry_; }
 
  private:
-  DaemonMetrics& daemon_;
+  // Owns the families (the registry does): a pipeline's last handlers may be destroyed with the
+  // io_context at exit, after DaemonMetrics itself.
+  std::shared_ptr<prometheus::Registry> registry_;
+  std::vector<std::function<void()>> remove_series_;
 };
 
 }  // namespace weft
