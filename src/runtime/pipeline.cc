@@ -248,7 +248,11 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
     asio::steady_timer timer(reader_strand);
     while (!stopping) {
       co_await commit_source_pending();
+      // Only a read may be interrupted by stop(): it is waiting for data that may never come.
+      // A send blocked by backpressure completes, so the drain delivers every record read.
+      co_await asio::this_coro::reset_cancellation_state(asio::enable_terminal_cancellation());
       Result<Batch> read = co_await source->read_batch(max_records);
+      co_await asio::this_coro::reset_cancellation_state(asio::disable_cancellation());
       if (stopping) {
         // A batch read while stopping is still handed on: dropping it would only mean reading
         // it again after restart, but delivering it is what a drain promises.
@@ -277,9 +281,9 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
       if (!co_await send(std::move(*read))) break;
       if (source->finished()) break;
     }
-    co_await asio::this_coro::reset_cancellation_state();
+    co_await asio::this_coro::reset_cancellation_state(asio::disable_cancellation());
     // End marker: the writer finishes what is queued, then commits. Fails only when the
-    // writer has already gone (abort), which is fine.
+    // writer has already gone (abort closed the channel), which is fine.
     co_await channel.async_send(boost::system::error_code{}, Envelope{}, kNoThrow);
   }
 
@@ -467,6 +471,13 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
 
   // ---- shutdown -------------------------------------------------------------------------
 
+  // Ends the channel for both sides. close() alone only wakes a waiting receiver; cancel()
+  // releases a reader blocked on a full channel (its batch stays unacknowledged: re-read later).
+  void close_channel() {
+    channel.cancel();
+    channel.close();
+  }
+
   // Runs once the writer is done (or start-up failed): final commit, close, report.
   awaitable<void> finish() {
     stopping = true;
@@ -476,7 +487,7 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
         self->reader_cancel.emit(asio::cancellation_type::terminal);
       });
     }
-    channel.close();
+    close_channel();
     if (reader_spawned) {
       co_await reader_done.async_receive(kNoThrow);
       co_await commit_checkpoint();
@@ -560,7 +571,7 @@ void Pipeline::abort() {
   });
   asio::post(impl->reader_strand,
              [impl] { impl->reader_cancel.emit(asio::cancellation_type::terminal); });
-  impl->channel.close();
+  impl->close_channel();
 }
 
 PipelineSnapshot Pipeline::snapshot() const {

@@ -227,6 +227,22 @@ TEST_F(PipelineTest, StopDrainsCommitsAndClosesBothConnectors) {
   EXPECT_TRUE(sink_log_->closed && source_log_->closed);
 }
 
+TEST_F(PipelineTest, StopWhileTheSinkIsSlowStillDeliversEverythingRead) {
+  sink_log_->gate_closed = true;
+  auto p = make_pipeline(0, 100, 2);
+  p->start();
+  ASSERT_TRUE(eventually([&] { return source_log_->produced.load() >= 300; }));
+  std::promise<void> stopped;
+  p->stop([&] { stopped.set_value(); });  // the reader is blocked on a full channel
+  std::this_thread::sleep_for(50ms);
+  sink_log_->gate_closed = false;
+  ASSERT_EQ(stopped.get_future().wait_for(30s), std::future_status::ready);
+  PipelineSnapshot s = p->snapshot();
+  EXPECT_EQ(s.records_out, s.records_in) << "the batch waiting to enter the channel is delivered";
+  EXPECT_EQ(s.in_flight, 0u);
+  EXPECT_EQ(saved_checkpoint(), std::to_string(s.records_in));
+}
+
 TEST_F(PipelineTest, ARestartResumesAfterTheCommittedPosition) {
   auto first = make_pipeline(0, 100);
   first->start();
