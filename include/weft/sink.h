@@ -45,6 +45,7 @@ class Sink {
 
   virtual boost::asio::awaitable<void> close() = 0;
 
+  // As Source::health(): reported in /readyz and /api; must be thread-safe.
   virtual Health health() const { return {}; }
 };
 

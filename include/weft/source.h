@@ -43,6 +43,9 @@ class Source {
 
   virtual boost::asio::awaitable<void> close() = 0;
 
+  // A connector's own view of its health (e.g. replication lag past a limit), reported in
+  // /readyz and /api while the pipeline runs. Called from the admin server's threads while the
+  // source works on its own: implementations must be thread-safe (atomics or a mutex).
   virtual Health health() const { return {}; }
 };
 

@@ -78,6 +78,7 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
   asio::steady_timer tick_timer;
   AckTracker tracker;
 
+  std::atomic<bool> connected{false};  // source and sink exist and may be asked for health()
   std::atomic<bool> stopping{false};
   std::atomic<bool> aborting{false};
   asio::cancellation_signal reader_cancel;  // emitted on reader_strand only
@@ -216,6 +217,7 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
     if (source_up) sink_up = co_await connect_with_retry(ConnectorKind::kSink, std::nullopt);
     if (!source_up || !sink_up) co_return spawn_finish();
 
+    connected = true;
     set_state(PipelineState::kRunning);
     log->info("pipeline running: {} -> {}{}", config.source.type, config.sink.type,
               start_at ? " (resuming after " + *start_at + ")" : "");
@@ -583,6 +585,11 @@ PipelineSnapshot Pipeline::snapshot() const {
   std::lock_guard lock(impl_->status_mutex);
   s.state = impl_->status;
   s.error = impl_->error.empty() ? impl_->checkpoint_problem : impl_->error;
+  if (impl_->connected && s.state == PipelineState::kRunning) {
+    for (const Health& h : {impl_->source->health(), impl_->sink->health()}) {
+      if (!h.healthy && s.error.empty()) s.error = h.reason;
+    }
+  }
   s.checkpoint = impl_->checkpoint;
   s.checkpoint_time = impl_->checkpoint_time;
   s.last_success = impl_->last_success;

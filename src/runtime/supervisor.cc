@@ -212,7 +212,10 @@ std::vector<std::string> Supervisor::not_ready_reasons() const {
     PipelineSnapshot s = slot->current->snapshot();
     if (s.state == PipelineState::kRunning && s.error.empty()) continue;
     if (s.state == PipelineState::kFinished) continue;
-    std::string reason = "pipeline " + name + ": " + to_string(s.state);
+    // A running pipeline with a problem (retrying a sink, a connector reporting itself
+    // unhealthy, a checkpoint that failed) is degraded: moving, but not to be trusted yet.
+    const bool degraded = s.state == PipelineState::kRunning;
+    std::string reason = "pipeline " + name + ": " + (degraded ? "degraded" : to_string(s.state));
     if (!s.error.empty()) reason += ": " + s.error;
     reasons.push_back(std::move(reason));
   }

@@ -243,6 +243,19 @@ TEST_F(PipelineTest, StopWhileTheSinkIsSlowStillDeliversEverythingRead) {
   EXPECT_EQ(saved_checkpoint(), std::to_string(s.records_in));
 }
 
+TEST_F(PipelineTest, AConnectorsOwnHealthShowsInTheSnapshot) {
+  auto p = make_pipeline(0);
+  p->start();
+  ASSERT_TRUE(eventually([&] { return p->snapshot().state == PipelineState::kRunning; }));
+  EXPECT_EQ(p->snapshot().error, "");
+  {
+    std::lock_guard lock(sink_log_->mutex);
+    sink_log_->unhealthy_reason = "warehouse stage is 90% full";
+  }
+  EXPECT_EQ(p->snapshot().error, "warehouse stage is 90% full");
+  stop_and_wait(*p);
+}
+
 TEST_F(PipelineTest, ARestartResumesAfterTheCommittedPosition) {
   auto first = make_pipeline(0, 100);
   first->start();

@@ -91,6 +91,7 @@ struct SinkLog {
   // Decides the outcome of each write (called with the batch); default: all delivered.
   std::function<WriteResult(const Batch&)> script;
   std::atomic<bool> gate_closed{false};           // while true, writes wait
+  std::string unhealthy_reason;                   // under `mutex`; non-empty: health() says so
   std::atomic<bool> closed{false};
 };
 
@@ -111,6 +112,10 @@ class ScriptedSink final : public Sink {
       if (!failed[i]) log_->delivered.push_back(batch[i].key);
     }
     co_return result;
+  }
+  Health health() const override {
+    std::lock_guard lock(log_->mutex);
+    return {log_->unhealthy_reason.empty(), log_->unhealthy_reason};
   }
   asio::awaitable<Status> flush() override {
     std::lock_guard lock(log_->mutex);
