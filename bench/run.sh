@@ -34,24 +34,36 @@ batch: {max_records: 10000}
 checkpoint: {interval: 1s}
 YAML
 
-# 1. Throughput. The clock runs from process start until the pipeline reports `finished`.
-start=$(now_ns)
-"$WEFT" run --config "$WORK/config/weft.yaml" 2>"$WORK/bench.log" &
-PID=$!
-until p=$(port "$WORK/bench.log") && [ -n "$p" ]; do sleep 0.01; done
-until curl -fs "http://127.0.0.1:$p/api/pipelines/bench" | grep -q '"state":"finished"'; do sleep 0.02; done
-end=$(now_ns)
-kill -TERM $PID; wait $PID || true; PID=
-lines=$(wc -l <"$WORK/out/bench.jsonl")
-bytes=$(stat -c %s "$WORK/out/bench.jsonl")
-[ "$lines" -eq "$RECORDS" ] || { echo "expected $RECORDS lines, got $lines" >&2; exit 1; }
-weft_rps=$(( RECORDS * 1000000000 / (end - start) ))
+# 1. Throughput, best of 3. The clock runs from process start until the pipeline reports
+#    `finished`, so start-up, the final fsync and the final checkpoint are included.
+weft_rps=0
+for _ in 1 2 3; do
+  rm -rf "$WORK/data" "$WORK/out"
+  start=$(now_ns)
+  "$WEFT" run --config "$WORK/config/weft.yaml" 2>"$WORK/bench.log" &
+  PID=$!
+  until p=$(port "$WORK/bench.log") && [ -n "$p" ]; do sleep 0.01; done
+  until curl -fs "http://127.0.0.1:$p/api/pipelines/bench" | grep -q '"state":"finished"'; do sleep 0.02; done
+  end=$(now_ns)
+  kill -TERM $PID; wait $PID || true; PID=
+  lines=$(wc -l <"$WORK/out/bench.jsonl")
+  bytes=$(stat -c %s "$WORK/out/bench.jsonl")
+  [ "$lines" -eq "$RECORDS" ] || { echo "expected $RECORDS lines, got $lines" >&2; exit 1; }
+  rps=$(( RECORDS * 1000000000 / (end - start) ))
+  [ "$rps" -gt "$weft_rps" ] && weft_rps=$rps
+done
 
-# The physical limit: the same bytes written by dd in 1 MiB blocks, then fsynced.
-start=$(now_ns)
-dd if=/dev/zero of="$WORK/dd.out" bs=1M count=$(( bytes / 1048576 + 1 )) conv=fsync status=none
-end=$(now_ns)
-dd_rps=$(( (bytes / (RECORD_SIZE + 1)) * 1000000000 / (end - start) ))
+# The physical limit, best of 3: the same bytes written by dd in 1 MiB blocks, then fsynced.
+dd_rps=0
+for _ in 1 2 3; do
+  rm -f "$WORK/dd.out"
+  start=$(now_ns)
+  dd if=/dev/zero of="$WORK/dd.out" bs=1M count=$(( bytes / 1048576 + 1 )) conv=fsync status=none
+  end=$(now_ns)
+  rps=$(( (bytes / (RECORD_SIZE + 1)) * 1000000000 / (end - start) ))
+  [ "$rps" -gt "$dd_rps" ] && dd_rps=$rps
+done
+rm -f "$WORK/dd.out"
 
 # 2 and 3. Start-up time and idle RSS with the shipped default config (demo pipeline, 10 rec/s),
 # on a copy so the repository's data/ is untouched.
@@ -74,7 +86,7 @@ for _ in 1 2 3 4 5; do
 done
 
 printf '| measure | weft | limit / peer (same run) | ratio |\n|---|---|---|---|\n'
-printf '| generate -> file, %s x %s-byte records | %s rec/s | dd + fsync: %s rec/s | %s |\n' \
+printf '| generate -> file, %s x %s-byte records (best of 3) | %s rec/s | dd + fsync (best of 3): %s rec/s | %s |\n' \
   "$RECORDS" "$RECORD_SIZE" "$weft_rps" "$dd_rps" \
   "$(awk -v a="$weft_rps" -v b="$dd_rps" 'BEGIN {printf "%.2f", a / b}')"
 printf '| start to /readyz 200 (best of 5) | %s ms | target 200 ms | |\n' "$best_ms"

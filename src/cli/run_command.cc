@@ -1,5 +1,7 @@
 // `weft run`: loads the configuration, refuses to start on any error, then runs the pipelines
 // and the admin server until SIGTERM/SIGINT, reloading pipelines on SIGHUP.
+#include <malloc.h>
+
 #include <atomic>
 #include <cstdio>
 #include <thread>
@@ -32,6 +34,15 @@ Signals: SIGTERM/SIGINT drain and exit, SIGHUP reloads the pipeline files.
 Exit status: 0 after a complete drain, 1 when the drain missed shutdown.deadline or a second
 signal cut it short, 2 on invalid configuration.
 )";
+
+// Batches are a few MB that are allocated and freed many times a second. With glibc's defaults
+// the heap top is trimmed back to the kernel and refaulted on every batch (measured: about a
+// fifth of the throughput of generate -> file). Keeping up to 64 MiB of freed heap and serving
+// blocks below 16 MiB from it removes that churn; idle memory is unchanged.
+void tune_allocator() {
+  mallopt(M_MMAP_THRESHOLD, 16 * 1024 * 1024);
+  mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
+}
 
 // After the drain deadline, pipelines are aborted; if a connector still does not return within
 // this grace period the process exits anyway (unacknowledged records are re-read on restart).
@@ -175,6 +186,7 @@ int run_command(const std::vector<std::string>& args) {
     return kExitConfig;
   }
 
+  tune_allocator();
   auto state = open_sqlite_state_store(config.state_path);
   if (!state.ok()) {
     std::fprintf(stderr, "weft: not starting: %s\n", state.error().message().c_str());
