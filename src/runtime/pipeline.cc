@@ -1,9 +1,8 @@
 #include "runtime/pipeline.h"
 
-#include <atomic>
-#include <mutex>
-#include <utility>
+#include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
@@ -16,7 +15,8 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
+#include <mutex>
+#include <utility>
 
 #include "runtime/ack_tracker.h"
 #include "runtime/backoff.h"
@@ -43,6 +43,17 @@ using Channel = asio::experimental::concurrent_channel<void(boost::system::error
 using DoneSignal = asio::experimental::concurrent_channel<void(boost::system::error_code)>;
 using Strand = asio::strand<asio::io_context::executor_type>;
 
+// What an exception that escaped a coroutine says, for the pipeline's error.
+std::string describe(std::exception_ptr e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    return ex.what();
+  } catch (...) {
+    return "unknown exception";
+  }
+}
+
 constexpr auto kRetryInitial = std::chrono::milliseconds(100);
 constexpr auto kRetryMax = std::chrono::seconds(30);
 
@@ -58,8 +69,8 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
         log(std::move(logger)),
         reader_strand(asio::make_strand(io)),
         writer_strand(asio::make_strand(io)),
-        channel(io, static_cast<std::size_t>(
-                        this->config.runtime.object("buffer").integer("batches"))),
+        channel(io,
+                static_cast<std::size_t>(this->config.runtime.object("buffer").integer("batches"))),
         reader_done(io, 1),
         tick_timer(writer_strand) {}
 
@@ -144,15 +155,14 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
   // ---- start-up -------------------------------------------------------------------------
 
   awaitable<bool> build_connectors() {
-    auto built_source = config.source.info->make_source(config.source.settings,
-                                                        context(config.source.type));
+    auto built_source =
+        config.source.info->make_source(config.source.settings, context(config.source.type));
     if (!built_source.ok()) {
       fail("source " + config.source.type + ": " + built_source.error().message());
       co_return false;
     }
     source = std::move(*built_source);
-    auto built_sink =
-        config.sink.info->make_sink(config.sink.settings, context(config.sink.type));
+    auto built_sink = config.sink.info->make_sink(config.sink.settings, context(config.sink.type));
     if (!built_sink.ok()) {
       fail("sink " + config.sink.type + ": " + built_sink.error().message());
       co_return false;
@@ -211,8 +221,8 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
     }
 
     auto connect_source = connect_with_retry(ConnectorKind::kSource, start_at);
-    bool source_up = co_await asio::co_spawn(reader_strand, std::move(connect_source),
-                                             use_awaitable);
+    bool source_up =
+        co_await asio::co_spawn(reader_strand, std::move(connect_source), use_awaitable);
     bool sink_up = false;
     if (source_up) sink_up = co_await connect_with_retry(ConnectorKind::kSink, std::nullopt);
     if (!source_up || !sink_up) co_return spawn_finish();
@@ -225,10 +235,9 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
     auto self = shared_from_this();
     reader_spawned = true;
     asio::co_spawn(reader_strand, read_loop(),
-                   asio::bind_cancellation_slot(reader_cancel.slot(),
-                                                [self](std::exception_ptr e) {
-                                                  self->on_reader_exit(e);
-                                                }));
+                   asio::bind_cancellation_slot(reader_cancel.slot(), [self](std::exception_ptr e) {
+                     self->on_reader_exit(e);
+                   }));
     asio::co_spawn(writer_strand, tick_loop(), asio::detached);
     co_await write_loop();
     spawn_finish();
@@ -319,11 +328,7 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
 
   void on_reader_exit(std::exception_ptr e) {
     if (e) {
-      try {
-        std::rethrow_exception(e);
-      } catch (const std::exception& ex) {
-        fail(std::string("source reader crashed: ") + ex.what());
-      }
+      fail("source reader crashed: " + describe(e));
       channel.close();  // the end marker was never sent; let the writer see the channel end
     }
     reader_done.try_send(boost::system::error_code{});
@@ -523,17 +528,11 @@ Pipeline::~Pipeline() = default;
 
 void Pipeline::start() {
   auto impl = impl_;
-  asio::co_spawn(impl->writer_strand, impl->run(),
-                 asio::bind_cancellation_slot(impl->writer_cancel.slot(),
-                                              [impl](std::exception_ptr e) {
-                                                if (!e) return;
-                                                try {
-                                                  std::rethrow_exception(e);
-                                                } catch (const std::exception& ex) {
-                                                  impl->fail(std::string("pipeline crashed: ") +
-                                                             ex.what());
-                                                }
-                                              }));
+  asio::co_spawn(
+      impl->writer_strand, impl->run(),
+      asio::bind_cancellation_slot(impl->writer_cancel.slot(), [impl](std::exception_ptr e) {
+        if (e) impl->fail("pipeline crashed: " + describe(e));
+      }));
 }
 
 void Pipeline::stop(std::function<void()> on_stopped) {
