@@ -1,42 +1,6 @@
 #include "config_test_util.h"
 
-#include <fstream>
-#include <random>
-#include <stdexcept>
-
 namespace weft::testing {
-
-TempDir::TempDir() {
-  std::random_device random;
-  const auto base = std::filesystem::temp_directory_path();
-  for (int attempt = 0; attempt < 100; ++attempt) {
-    auto candidate = base / ("weft-config-test-" + std::to_string(random()));
-    if (std::filesystem::create_directory(candidate)) {
-      path_ = candidate;
-      return;
-    }
-  }
-  throw std::runtime_error("cannot create a temp directory");
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  // Tests may have removed permissions to provoke read errors; restore them before removal.
-  for (auto it = std::filesystem::recursive_directory_iterator(path_, ec);
-       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-    std::filesystem::permissions(it->path(), std::filesystem::perms::owner_all,
-                                 std::filesystem::perm_options::add, ec);
-  }
-  std::filesystem::remove_all(path_, ec);
-}
-
-std::string TempDir::write(const std::string& relative, const std::string& content) const {
-  const auto full = path_ / relative;
-  std::filesystem::create_directories(full.parent_path());
-  std::ofstream out(full, std::ios::binary);
-  out << content;
-  return full.string();
-}
 
 Environment fake_env(std::map<std::string, std::string> variables,
                      std::map<std::string, std::string> files) {

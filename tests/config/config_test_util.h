@@ -10,25 +10,12 @@
 
 #include "config/diagnostics.h"
 #include "config/environment.h"
+#include "support/temp_dir.h"
 #include "weft/registry.h"
 
 namespace weft::testing {
 
-// A fresh directory under the system temp dir, removed with everything in it on destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::filesystem::path& path() const { return path_; }
-  // Writes `content` to `relative` (creating parent directories); returns the full path.
-  std::string write(const std::string& relative, const std::string& content) const;
-
- private:
-  std::filesystem::path path_;
-};
+using TempDir = weft::test::TempDir;
 
 // Variables and files come only from the maps; the process environment is never read.
 Environment fake_env(std::map<std::string, std::string> variables = {},

@@ -10,6 +10,7 @@
 #include "config/pipeline_config.h"
 #include "connectors/run_coroutine.h"
 #include "runtime/logging.h"
+#include "support/temp_dir.h"
 #include "weft/registry.h"
 
 namespace weft {
@@ -19,11 +20,6 @@ namespace fs = std::filesystem;
 
 class Compliance : public ::testing::TestWithParam<const ConnectorInfo*> {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("weft-compliance-" + std::to_string(::getpid()));
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
 
   // A pipeline file with the connector under test configured by `block` (YAML, one level deep)
   // and the other side filled with a minimal partner.
@@ -48,12 +44,11 @@ class Compliance : public ::testing::TestWithParam<const ConnectorInfo*> {
     } else {
       text += partner_source + "sink:\n" + indent(block);
     }
-    auto path = (dir_ / "p.yaml").string();
-    std::ofstream(path) << text;
-    return path;
+    return temp_.write("p.yaml", text);
   }
 
-  fs::path dir_;
+  weft::test::TempDir temp_;
+  const fs::path& dir_ = temp_.path();
 };
 
 TEST_P(Compliance, DocumentedExampleIsAValidConfiguration) {

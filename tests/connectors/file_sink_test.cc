@@ -8,6 +8,7 @@
 
 #include "connectors/run_coroutine.h"
 #include "runtime/logging.h"
+#include "support/temp_dir.h"
 
 namespace weft::file {
 namespace {
@@ -17,14 +18,6 @@ using weft::testing::run_coroutine;
 
 class FileSinkTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("weft-file-sink-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   std::unique_ptr<Sink> make(FileSinkConfig config) {
     return make_file_sink(std::move(config), {"demo", "file", make_logger("demo/file"), nullptr});
   }
@@ -50,7 +43,8 @@ class FileSinkTest : public ::testing::Test {
     return out;
   }
 
-  fs::path dir_;
+  weft::test::TempDir temp_;
+  const fs::path& dir_ = temp_.path();
 };
 
 TEST_F(FileSinkTest, AppendsOneJsonValuePerLineCreatingDirectories) {
@@ -119,8 +113,7 @@ TEST_F(FileSinkTest, AppendsToAnExistingFileAfterRestart) {
 }
 
 TEST_F(FileSinkTest, UnwritablePathIsAPermanentErrorNamingThePath) {
-  fs::create_directories(dir_);
-  std::ofstream(dir_ / "not-a-dir") << "x";
+  temp_.write("not-a-dir", "x");
   FileSinkConfig config;
   config.path = (dir_ / "not-a-dir" / "out.jsonl").string();
   auto sink = make(config);

@@ -1,6 +1,5 @@
 #include "runtime/pipeline.h"
 
-#include <filesystem>
 #include <future>
 #include <thread>
 
@@ -13,6 +12,7 @@
 #include "runtime/metrics.h"
 #include "runtime/test_connectors.h"
 #include "state/state_store.h"
+#include "support/temp_dir.h"
 
 namespace weft {
 namespace {
@@ -37,11 +37,7 @@ bool eventually(Pred done) {
 class PipelineTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("weft-pipeline-test-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    auto store = open_sqlite_state_store((dir_ / "state.db").string());
+    auto store = open_sqlite_state_store(dir_.file("state.db"));
     ASSERT_TRUE(store.ok()) << store.error().message();
     state_ = std::move(*store);
     for (int i = 0; i < 2; ++i) threads_.emplace_back([this] { io_.run(); });
@@ -51,7 +47,6 @@ class PipelineTest : public ::testing::Test {
     work_.reset();
     io_.stop();
     for (auto& t : threads_) t.join();
-    std::filesystem::remove_all(dir_);
   }
 
   // A pipeline "p" from a CountingSource of `total` records into a ScriptedSink.
@@ -102,7 +97,7 @@ class PipelineTest : public ::testing::Test {
     return (*loaded)->position;
   }
 
-  std::filesystem::path dir_;
+  weft::test::TempDir dir_;
   boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_ =
       boost::asio::make_work_guard(io_);

@@ -83,9 +83,9 @@ TEST(SqliteStateStoreOpen, DirectoryThatRefusesNewFilesFailsNamingPath) {
 
 TEST(SqliteStateStoreOpen, PathThatIsADirectoryFailsNamingPath) {
   TempDir dir;
-  const Error error = open_failure(dir.path());
+  const Error error = open_failure(dir.path().string());
   EXPECT_EQ(error.kind(), ErrorKind::kInvalidConfig);
-  EXPECT_EQ(error.message().rfind("state store " + dir.path() + ": cannot open: ", 0), 0u)
+  EXPECT_EQ(error.message().rfind("state store " + dir.path().string() + ": cannot open: ", 0), 0u)
       << error.message();
 }
 

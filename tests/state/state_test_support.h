@@ -8,22 +8,11 @@
 #include <functional>
 #include <string>
 
+#include "support/temp_dir.h"
+
 namespace weft::state_test {
 
-// A fresh directory under the system temp dir, removed with everything in it on destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::string& path() const { return path_; }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using TempDir = weft::test::TempDir;
 
 // A connection of its own to a database file, opened without the store, for tests that inspect
 // or tamper with the file. Fails the current test (ADD_FAILURE) on SQLite errors.
