@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,6 +16,31 @@ struct Checkpoint {
   std::string pipeline;
   Position position;
   Clock::time_point updated_at;
+};
+
+// One record the pipeline gave up on (docs/delivery.md): kept with everything needed to
+// understand the failure and to deliver the record again.
+struct DeadLetter {
+  std::int64_t id = 0;          // assigned by the store; increasing in insertion order
+  std::string pipeline;
+  std::string stage;            // where it failed: "sink" (later "map", "filter", ...)
+  std::string error_kind;       // "permanent", or "retryable" when retries were exhausted
+  std::string error;            // the last error message
+  int attempts = 0;             // delivery attempts made
+  Clock::time_point first_failure{};
+  Clock::time_point last_failure{};
+  Record record;                // the original record: payload, key, headers, position, ...
+  bool replay_requested = false;  // `weft dlq replay` asked for it; the pipeline picks it up
+};
+
+// Which dead letters an operation applies to. Empty fields do not filter.
+struct DeadLetterFilter {
+  std::optional<std::string> pipeline;
+  std::optional<std::int64_t> id;
+  std::optional<Clock::time_point> since;  // last_failure >= since
+  bool replay_requested_only = false;
+  std::int64_t after_id = 0;               // paging: only ids greater than this
+  std::size_t limit = 0;                   // 0: no limit (list only)
 };
 
 // Durable daemon state (DESIGN.md §5): checkpoints now; idempotency keys, the DLQ, crosswalks and
@@ -35,6 +61,41 @@ class StateStore {
   virtual Result<std::vector<Checkpoint>> list_checkpoints() = 0;
   // Removes the pipeline's checkpoint; succeeds when there is none.
   virtual Status delete_checkpoint(const std::string& pipeline) = 0;
+
+  // ---- dead-letter queue ----
+  // Appends the entries in one durable transaction and writes their ids back into `letters`.
+  // When this returns ok, the records are safe: the pipeline may acknowledge them.
+  virtual Status add_dead_letters(std::vector<DeadLetter>& letters) = 0;
+  // Matching entries ordered by id.
+  virtual Result<std::vector<DeadLetter>> list_dead_letters(const DeadLetterFilter& filter) = 0;
+  virtual Result<std::optional<DeadLetter>> get_dead_letter(std::int64_t id) = 0;
+  // Marks matching entries for replay; returns how many were marked (already marked ones count).
+  virtual Result<std::size_t> request_replay(const DeadLetterFilter& filter) = 0;
+  // A replayed entry failed again: records the new error, adds `attempts`, sets last_failure,
+  // and clears its replay mark (it stays in the queue until replayed again or purged).
+  virtual Status record_replay_failure(std::int64_t id, const std::string& error_kind,
+                                       const std::string& error, int attempts,
+                                       Clock::time_point when) = 0;
+  // Deletes entries by id (a replay delivered them); unknown ids are ignored.
+  virtual Status remove_dead_letters(const std::vector<std::int64_t>& ids) = 0;
+  // Deletes matching entries; returns how many.
+  virtual Result<std::size_t> purge_dead_letters(const DeadLetterFilter& filter) = 0;
+  // Entries per pipeline (the weft_dlq_depth gauge).
+  virtual Result<std::uint64_t> count_dead_letters(const std::string& pipeline) = 0;
+
+  // ---- idempotency keys ----
+  // For each key, whether the pipeline has it recorded and unexpired at `now`.
+  virtual Result<std::vector<bool>> find_keys(const std::string& pipeline,
+                                              const std::vector<std::string>& keys,
+                                              Clock::time_point now) = 0;
+  // Records the keys (one durable transaction), each expiring at `expires_at`; a key already
+  // present gets the new expiry.
+  virtual Status remember_keys(const std::string& pipeline, const std::vector<std::string>& keys,
+                               Clock::time_point expires_at) = 0;
+  // Background maintenance: deletes up to `limit` keys (of any pipeline) expired at `now`, then,
+  // for the pipeline, the oldest keys beyond `max_keys` (0: unbounded). Returns how many went.
+  virtual Result<std::size_t> purge_keys(const std::string& pipeline, Clock::time_point now,
+                                         std::size_t max_keys, std::size_t limit) = 0;
 
   // The schema version the store is at after migrations.
   virtual int schema_version() const = 0;
