@@ -19,6 +19,7 @@ enum class FieldType {
   kObject,    // nested fields, validated recursively
   kStringList,
   kStringMap,  // free-form string -> string (headers, labels)
+  kObjectMap,  // free-form name -> object with `fields` (named shared resources)
 };
 
 const char* to_string(FieldType type);
@@ -37,7 +38,7 @@ struct FieldSpec {
   std::string description_text;
   std::vector<std::string> examples;  // YAML scalars, shown in docs and checked by tests
   bool is_secret = false;
-  std::vector<FieldSpec> fields;  // for kObject
+  std::vector<FieldSpec> fields;  // for kObject and kObjectMap (each value's fields)
 
   FieldSpec& required() { is_required = true; return *this; }
   FieldSpec& default_value(std::string text) { default_text = std::move(text); return *this; }
@@ -68,6 +69,12 @@ class ConfigSpec {
   FieldSpec& string_map(std::string name) { return add(std::move(name), FieldType::kStringMap); }
   FieldSpec& object(std::string name, const ConfigSpec& nested) {
     FieldSpec& f = add(std::move(name), FieldType::kObject);
+    f.fields = nested.fields();
+    return f;
+  }
+  // A mapping from names the user chooses to objects described by `nested`.
+  FieldSpec& object_map(std::string name, const ConfigSpec& nested) {
+    FieldSpec& f = add(std::move(name), FieldType::kObjectMap);
     f.fields = nested.fields();
     return f;
   }

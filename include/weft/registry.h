@@ -51,4 +51,9 @@ class Registry {
 // The registry of every connector built into this binary.
 const Registry& builtin_registry();
 
+// For binaries that embed weft's command line with connectors of their own (test daemons):
+// adds `info` to the builtin registry. Call before anything reads it (first thing in main);
+// the registry is not synchronised.
+void add_builtin_connector(ConnectorInfo info);
+
 }  // namespace weft

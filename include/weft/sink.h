@@ -14,6 +14,10 @@ namespace weft {
 // The outcome of one write. When `status` is an error, no record of the batch counts as
 // delivered. Otherwise every record is delivered except those listed in `failures` (for targets
 // that report per-record results, so the middleware resends only those).
+//
+// Report an unreachable or overloaded target (connection refused, timeout, 503 for the request)
+// as a retryable `status`: that is what the circuit breaker counts. A per-record failure means
+// the target answered about that record; it is retried or dead-lettered, never pauses the source.
 struct WriteResult {
   struct RecordFailure {
     std::size_t index;  // into the batch that was written

@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "admin/admin_server.h"
+#include "admin/dlq_routes.h"
 
 namespace weft::admin {
 namespace {
@@ -16,16 +17,6 @@ namespace {
 using nlohmann::json;
 
 constexpr std::string_view kPipelinesPrefix = "/api/pipelines/";
-
-AdminResponse json_response(int status, const json& body) {
-  // Pipeline names and error messages come from users: replace invalid UTF-8 instead of throwing.
-  return {status, std::string(kJsonContentType),
-          body.dump(-1, ' ', false, json::error_handler_t::replace), {}};
-}
-
-AdminResponse error_response(int status, const std::string& message) {
-  return json_response(status, json{{"error", message}});
-}
 
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -69,11 +60,49 @@ int hex_value(char c) {
   return -1;
 }
 
-// Decodes %XX escapes; nullopt when an escape is malformed.
-std::optional<std::string> percent_decode(std::string_view text) {
+// The method a known path answers, or nullopt for an unknown path.
+std::optional<std::string_view> allowed_method(std::string_view path) {
+  if (path == "/healthz" || path == "/readyz" || path == "/metrics" ||
+      path == "/api/pipelines" ||
+      (path.size() > kPipelinesPrefix.size() && path.starts_with(kPipelinesPrefix) &&
+       path.find('/', kPipelinesPrefix.size()) == std::string_view::npos)) {
+    return "GET";
+  }
+  return dlq_allowed_method(path);
+}
+
+bool is_dlq_path(std::string_view path) {
+  return path == "/api/dlq" || path.starts_with("/api/dlq/");
+}
+
+}  // namespace
+
+AdminResponse json_response(int status, const json& body) {
+  // Pipeline names and error messages come from users: replace invalid UTF-8 instead of throwing.
+  return {status, std::string(kJsonContentType),
+          body.dump(-1, ' ', false, json::error_handler_t::replace), {}};
+}
+
+AdminResponse error_response(int status, const std::string& message) {
+  return json_response(status, json{{"error", message}});
+}
+
+AdminResponse method_not_allowed(std::string_view method, std::string_view path,
+                                 std::string_view allow) {
+  AdminResponse response = error_response(
+      405, "method " + std::string(method) + " not allowed on " + std::string(path));
+  response.headers.emplace_back("Allow", std::string(allow));
+  return response;
+}
+
+std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space) {
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '+' && plus_is_space) {
+      out += ' ';
+      continue;
+    }
     if (text[i] != '%') {
       out += text[i];
       continue;
@@ -88,15 +117,6 @@ std::optional<std::string> percent_decode(std::string_view text) {
   return out;
 }
 
-bool is_known_path(std::string_view path) {
-  return path == "/healthz" || path == "/readyz" || path == "/metrics" ||
-         path == "/api/pipelines" ||
-         (path.size() > kPipelinesPrefix.size() && path.starts_with(kPipelinesPrefix) &&
-          path.find('/', kPipelinesPrefix.size()) == std::string_view::npos);
-}
-
-}  // namespace
-
 bool constant_time_equals(std::string_view a, std::string_view b) {
   // Walk all of `b` (the secret) whatever `a` holds; only the length of `a`, which the caller
   // chose, influences the timing.
@@ -109,8 +129,14 @@ bool constant_time_equals(std::string_view a, std::string_view b) {
 }
 
 AdminRouter::AdminRouter(prometheus::Registry& metrics, StatusProvider& status,
-                         std::string bearer_token)
-    : metrics_(metrics), status_(status), bearer_token_(std::move(bearer_token)) {}
+                         std::string bearer_token, StateStore* dead_letters)
+    : metrics_(metrics),
+      status_(status),
+      bearer_token_(std::move(bearer_token)),
+      dlq_(dead_letters != nullptr ? std::make_unique<DlqRoutes>(*dead_letters) : nullptr) {}
+
+AdminRouter::AdminRouter(AdminRouter&&) noexcept = default;
+AdminRouter::~AdminRouter() = default;
 
 AdminResponse AdminRouter::handle(const AdminRequest& request) const {
   const std::string_view path = request.target.substr(0, request.target.find('?'));
@@ -120,24 +146,27 @@ AdminResponse AdminRouter::handle(const AdminRequest& request) const {
       return unauthorized(!request.authorization.empty());
     }
   }
-  if (!is_known_path(path)) return error_response(404, "not found: " + std::string(path));
-  if (request.method != "GET") {
-    AdminResponse response = error_response(
-        405, "method " + std::string(request.method) + " not allowed on " + std::string(path));
-    response.headers.emplace_back("Allow", "GET");
-    return response;
-  }
+  const auto allowed = allowed_method(path);
+  if (!allowed) return error_response(404, "not found: " + std::string(path));
+  if (request.method != *allowed) return method_not_allowed(request.method, path, *allowed);
   try {
-    return route(path);
+    return route(request, path);
   } catch (const std::exception& e) {
-    spdlog::error("admin: GET {} failed: {}", path, e.what());
+    spdlog::error("admin: {} {} failed: {}", request.method, path, e.what());
   } catch (...) {
-    spdlog::error("admin: GET {} failed with an unknown exception", path);
+    spdlog::error("admin: {} {} failed with an unknown exception", request.method, path);
   }
   return error_response(500, "internal error; see the weft log");
 }
 
-AdminResponse AdminRouter::route(std::string_view path) const {
+AdminResponse AdminRouter::route(const AdminRequest& request, std::string_view path) const {
+  if (is_dlq_path(path)) {
+    if (!dlq_) {
+      return error_response(503, "the dead-letter queue is not available: this admin server has "
+                                 "no state store");
+    }
+    return dlq_->handle(request);
+  }
   if (path == "/healthz") return json_response(200, json{{"status", "ok"}});
   if (path == "/readyz") {
     const std::vector<std::string> reasons = status_.not_ready_reasons();

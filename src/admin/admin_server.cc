@@ -129,7 +129,7 @@ std::optional<admin::AdminResponse> route(ServerState& state,
   std::shared_lock lock(state.router_mutex);
   if (state.stopped) return std::nullopt;
   return state.router.handle({request.method_string(), request.target(),
-                              request[http::field::authorization]});
+                              request[http::field::authorization], request.body()});
 }
 
 http::response<http::string_body> to_beast(admin::AdminResponse response, unsigned version,
@@ -289,7 +289,8 @@ class BeastAdminServer final : public AdminServer {
 Result<std::unique_ptr<AdminServer>> AdminServer::start(asio::io_context& io,
                                                         const AdminOptions& options,
                                                         prometheus::Registry& metrics,
-                                                        StatusProvider& status) {
+                                                        StatusProvider& status,
+                                                        StateStore* dead_letters) {
   auto address = net::parse_listen_address(options.listen);
   if (!address) return Error::invalid_config("admin.listen " + address.error().message());
   error_code ec;
@@ -300,7 +301,7 @@ Result<std::unique_ptr<AdminServer>> AdminServer::start(asio::io_context& io,
   const tcp::endpoint endpoint(ip, address->port);
 
   auto state = std::make_shared<ServerState>(
-      io, admin::AdminRouter(metrics, status, options.bearer_token), options.listen,
+      io, admin::AdminRouter(metrics, status, options.bearer_token, dead_letters), options.listen,
       options.read_timeout);
   auto failed = [&] { return Error::permanent("admin.listen " + options.listen + ": " + describe(ec)); };
   state->acceptor.open(endpoint.protocol(), ec);

@@ -19,6 +19,8 @@ class Registry;
 
 namespace weft {
 
+class StateStore;
+
 // What the admin server asks the daemon. Implementations must be thread-safe: requests are
 // served on the io_context's threads while pipelines change state.
 class StatusProvider {
@@ -40,15 +42,20 @@ struct AdminOptions {
 };
 
 // The HTTP operations surface (Boost.Beast):
-//   GET /healthz              200 {"status":"ok"}
-//   GET /readyz               200 {"status":"ready"} or 503 {"status":"not ready","reasons":[...]}
-//   GET /metrics              Prometheus text exposition of `metrics`
-//   GET /api/pipelines        200 [ ... ]
-//   GET /api/pipelines/{name} 200 {...} or 404
+//   GET  /healthz              200 {"status":"ok"}
+//   GET  /readyz               200 {"status":"ready"} or 503 {"status":"not ready","reasons":[...]}
+//   GET  /metrics              Prometheus text exposition of `metrics`
+//   GET  /api/pipelines        200 [ ... ]
+//   GET  /api/pipelines/{name} 200 {...} or 404
+//   GET  /api/dlq?pipeline=&since=&limit=&after_id=   200 {"entries":[...],"next_after_id":N|null}
+//   GET  /api/dlq/{id}         200 {... "record": {...}} or 404
+//   POST /api/dlq/replay       {"id"|"pipeline"|"all", "dry_run"?} -> 200 {"matched","marked"}
+//   POST /api/dlq/purge        {"id"|"pipeline"|"all", "before"?}  -> 200 {"purged"}
+// (the /api/dlq routes in detail: admin/dlq_routes.h; without a state store they answer 503).
 // With a token, every request except /healthz must carry "Authorization: Bearer <token>" (401
 // otherwise). Each connection has a read timeout and a request body limit.
-// Any other path is 404, any other method 405 (with Allow: GET); error bodies are
-// {"error":"..."}. Responses to one connection are sent in request order (keep-alive and
+// Any other path is 404, any other method 405 (with Allow: GET, or POST for replay and purge);
+// error bodies are {"error":"..."}. Responses to one connection are sent in request order (keep-alive and
 // pipelining work); a request whose header or body exceeds 64 KiB gets 431 or 413 and the
 // connection is closed.
 class AdminServer {
@@ -57,17 +64,20 @@ class AdminServer {
   // connections are then served by whichever threads run `io`. Fails with an invalid_config
   // Error naming the address when `options.listen` does not parse, and a permanent Error such as
   // "admin.listen 127.0.0.1:8686: address already in use" when it cannot be bound.
-  // `io`, `metrics` and `status` must outlive the server. Thread-safe.
+  // `io`, `metrics`, `status` and `dead_letters` (the state store serving /api/dlq; nullptr:
+  // those routes answer 503) must outlive the server. Thread-safe. DLQ requests run the store's
+  // (blocking) I/O on the thread serving the connection.
   static Result<std::unique_ptr<AdminServer>> start(boost::asio::io_context& io,
                                                     const AdminOptions& options,
                                                     prometheus::Registry& metrics,
-                                                    StatusProvider& status);
+                                                    StatusProvider& status,
+                                                    StateStore* dead_letters = nullptr);
   virtual ~AdminServer() = default;
 
   virtual unsigned short port() const = 0;
   // Stops accepting and closes open connections. Safe to call more than once and from any
-  // thread (but not from inside a StatusProvider call). When it returns, `metrics` and `status`
-  // are no longer touched (it waits for a request in progress; later ones get no answer). The
+  // thread (but not from inside a StatusProvider call). When it returns, `metrics`, `status` and
+  // `dead_letters` are no longer touched (it waits for a request in progress; later ones get no answer). The
   // sockets are closed on `io` shortly after (the port is free once a thread running `io` has
   // done so), and the server then leaves no work on `io`, so io_context::run() returns once
   // nothing else is queued. The destructor calls stop().

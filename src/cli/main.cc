@@ -1,47 +1,5 @@
-// weft: the command line. Dispatches to one function per verb.
-#include <cstdio>
-#include <string>
-#include <vector>
-
+// The `weft` executable: everything is in the weft_cli library, so test binaries can embed the
+// same command line with extra connectors.
 #include "cli/commands.h"
-#include "weft/version.h"
 
-namespace {
-
-constexpr const char* kUsage = R"(weft - integration runtime daemon
-
-Usage: weft <command> [options]
-
-Commands:
-  run       Run the daemon (pipelines, admin server) until SIGTERM or SIGINT
-  validate  Check the daemon config and pipeline files; report every error
-  spec      Describe connectors and their settings
-  version   Print the version
-
-Run 'weft <command> --help' for a command's options.
-)";
-
-}  // namespace
-
-int main(int argc, char** argv) {
-  std::vector<std::string> args(argv + 1, argv + argc);
-  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-    std::fputs(kUsage, args.empty() ? stderr : stdout);
-    return args.empty() ? weft::cli::kExitConfig : weft::cli::kExitOk;
-  }
-  std::string verb = args[0];
-  args.erase(args.begin());
-  if (verb == "run") return weft::cli::run_command(args);
-  if (verb == "validate") return weft::cli::validate_command(args);
-  if (verb == "spec") return weft::cli::spec_command(args);
-  if (verb == "version" || verb == "--version") {
-    if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
-      std::puts("Usage: weft version\n\nPrints the weft version.");
-      return weft::cli::kExitOk;
-    }
-    std::printf("weft %s\n", weft::kVersion);
-    return weft::cli::kExitOk;
-  }
-  std::fprintf(stderr, "weft: unknown command '%s'\n\n%s", verb.c_str(), kUsage);
-  return weft::cli::kExitConfig;
-}
+int main(int argc, char** argv) { return weft::cli::run_cli(argc, argv); }

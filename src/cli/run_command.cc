@@ -14,6 +14,8 @@
 #include "admin/admin_server.h"
 #include "cli/commands.h"
 #include "config/daemon_config.h"
+#include "config/delivery_spec.h"
+#include "delivery/rate_limiter.h"
 #include "config/pipeline_config.h"
 #include "runtime/logging.h"
 #include "runtime/metrics.h"
@@ -54,11 +56,13 @@ void print_errors(const Diagnostics& errors) {
 
 class Daemon {
  public:
-  Daemon(DaemonConfig config, std::unique_ptr<StateStore> state)
+  Daemon(DaemonConfig config, std::unique_ptr<StateStore> state,
+         RateLimiterRegistry shared_limits)
       : config_(std::move(config)),
         state_(std::move(state)),
+        shared_limits_(std::move(shared_limits)),
         supervisor_(io_, *state_, metrics_, builtin_registry(), Environment::process(),
-                    config_.pipelines_dir, config_.shutdown_deadline),
+                    config_.pipelines_dir, config_.shutdown_deadline, &shared_limits_),
         signals_(io_, SIGINT, SIGTERM, SIGHUP),
         hard_stop_(io_) {}
 
@@ -66,7 +70,8 @@ class Daemon {
     AdminOptions admin_options;
     admin_options.listen = config_.admin_listen;
     admin_options.bearer_token = config_.admin_token;
-    auto admin = AdminServer::start(io_, admin_options, metrics_.registry(), supervisor_);
+    auto admin =
+        AdminServer::start(io_, admin_options, metrics_.registry(), supervisor_, state_.get());
     if (!admin.ok()) {
       spdlog::critical("{}", admin.error().message());
       return kExitConfig;
@@ -150,6 +155,7 @@ class Daemon {
   asio::io_context io_;
   DaemonMetrics metrics_;
   std::unique_ptr<StateStore> state_;
+  RateLimiterRegistry shared_limits_;
   Supervisor supervisor_;
   std::unique_ptr<AdminServer> admin_;
   asio::signal_set signals_;
@@ -179,6 +185,7 @@ int run_command(const std::vector<std::string>& args) {
   }
 
   PipelineSet pipelines = load_pipeline_dir(config.pipelines_dir, builtin_registry(), env);
+  check_shared_rate_limits(pipelines, config);
   if (!pipelines.errors.empty()) {
     print_errors(pipelines.errors);
     std::fprintf(stderr, "weft: not starting: %zu configuration error(s)\n",
@@ -193,7 +200,12 @@ int run_command(const std::vector<std::string>& args) {
     return kExitConfig;
   }
 
-  Daemon daemon(config, std::move(*state));
+  auto shared_limits = RateLimiterRegistry::build(config.rate_limits);
+  if (!shared_limits.ok()) {
+    std::fprintf(stderr, "%s: %s\n", config_path.c_str(), shared_limits.error().message().c_str());
+    return kExitConfig;
+  }
+  Daemon daemon(config, std::move(*state), std::move(*shared_limits));
   return daemon.run(std::move(pipelines));
 }
 

@@ -1,9 +1,11 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <optional>
 
 #include "cli/commands.h"
 #include "config/daemon_config.h"
+#include "config/delivery_spec.h"
 #include "config/pipeline_config.h"
 
 namespace weft::cli {
@@ -30,10 +32,13 @@ int validate_command(const std::vector<std::string>& args) {
   Diagnostics errors;
   std::size_t pipelines = 0;
 
+  // Without explicit paths the daemon config is checked too, and pipelines against it.
+  std::optional<DaemonConfig> daemon_config;
   if (paths.empty()) {
     auto daemon = load_daemon_config(config_path, env);
     errors.insert(errors.end(), daemon.errors.begin(), daemon.errors.end());
     if (daemon.value) paths.push_back(daemon.value->pipelines_dir);
+    daemon_config = std::move(daemon.value);
   }
 
   std::map<std::string, std::string> seen;  // pipeline name -> file, across all paths
@@ -41,6 +46,7 @@ int validate_command(const std::vector<std::string>& args) {
     std::vector<PipelineConfig> loaded;
     if (std::filesystem::is_directory(path)) {
       PipelineSet set = load_pipeline_dir(path, registry, env);
+      if (daemon_config) check_shared_rate_limits(set, *daemon_config);
       errors.insert(errors.end(), set.errors.begin(), set.errors.end());
       loaded = std::move(set.pipelines);
     } else {

@@ -6,6 +6,7 @@
 #include <utility>
 #include <system_error>
 
+#include "config/delivery_spec.h"
 #include "config/yaml_document.h"
 #include "config/yaml_validate.h"
 #include "net/listen_address.h"
@@ -91,6 +92,12 @@ Loaded<DaemonConfig> load(const std::string& path, const Environment& env) {
   config.shutdown_deadline =
       std::chrono::milliseconds(values.at("shutdown").at("deadline").get<std::int64_t>());
   config.workers = static_cast<int>(values.at("workers").get<std::int64_t>());
+  for (const auto& [name, limit] : values.at("rate_limits").items()) {
+    RateLimit shared;
+    shared.per_second = limit.at("per_second").get<double>();
+    if (limit.contains("burst")) shared.burst = limit.at("burst").get<std::size_t>();
+    config.rate_limits.emplace(name, shared);
+  }
   out.value = std::move(config);
   return out;
 }
@@ -129,6 +136,10 @@ const ConfigSpec& daemon_spec() {
     s.object("shutdown", shutdown).description("Graceful shutdown");
     s.integer("workers").default_value("2").min(1).max(64)
         .description("Threads running pipelines");
+    s.object_map("rate_limits", shared_rate_limit_spec())
+        .default_value("{}")
+        .description("Named rate limits that several pipelines share with "
+                     "`rate_limit: {shared: <name>}` (one API quota for an account)");
     return s;
   }();
   return spec;

@@ -1,10 +1,12 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <string>
 
 #include "config/diagnostics.h"
 #include "config/environment.h"
+#include "delivery/rate_limiter.h"
 #include "weft/config_spec.h"
 
 namespace weft {
@@ -17,6 +19,8 @@ namespace weft {
 //   pipelines: {dir: ../pipelines}
 //   shutdown:  {deadline: 30s}
 //   workers: 2
+//   rate_limits: {salesforce_api: {per_second: 20, burst: 40}}
+
 struct DaemonConfig {
   std::string file;  // empty when built from defaults
   std::string state_path;
@@ -27,6 +31,8 @@ struct DaemonConfig {
   std::string pipelines_dir;
   std::chrono::milliseconds shutdown_deadline{30000};
   int workers = 2;
+  // Token buckets shared by the pipelines that name them (`rate_limit: {shared: <name>}`).
+  std::map<std::string, RateLimit> rate_limits;
 };
 
 const ConfigSpec& daemon_spec();

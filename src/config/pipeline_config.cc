@@ -5,6 +5,7 @@
 
 #include <openssl/evp.h>
 
+#include "config/delivery_spec.h"
 #include "config/pipeline_loader.h"
 #include "config/redact.h"
 #include "config/suggest.h"
@@ -151,6 +152,7 @@ LocatedPipeline load_checked(const std::string& path, const Registry& registry,
     report(v, out.name_at,
            "invalid pipeline name '" + top["name"].get<std::string>() + "'", kNameHint);
   }
+  check_delivery_fields(top, v);
   auto source = connector_block(*root, ConnectorKind::kSource, registry, v);
   auto sink = connector_block(*root, ConnectorKind::kSink, registry, v);
   if (!v.errors.empty()) {
@@ -196,6 +198,7 @@ const ConfigSpec& pipeline_runtime_spec() {
     s.object("batch", batch).description("How records are grouped into writes to the sink");
     s.object("checkpoint", checkpoint).description("When progress is made durable");
     s.object("buffer", buffer).description("Memory between the source and the sink");
+    add_delivery_fields(s);
     return s;
   }();
   return spec;

@@ -12,6 +12,8 @@ nlohmann::json redact(const nlohmann::json& values, const std::vector<FieldSpec>
       *it = kRedacted;
     } else if (field.type == FieldType::kObject) {
       *it = redact(*it, field.fields);
+    } else if (field.type == FieldType::kObjectMap && it->is_object()) {
+      for (auto& item : it->items()) item.value() = redact(item.value(), field.fields);
     }
   }
   return out;

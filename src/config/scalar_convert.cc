@@ -127,6 +127,7 @@ std::string expected_name(FieldType type) {
     case FieldType::kEnum: return "string";
     case FieldType::kObject: return "mapping";
     case FieldType::kStringMap: return "mapping of strings";
+    case FieldType::kObjectMap: return "mapping of names to mappings";
     default: return to_string(type);
   }
 }
@@ -148,7 +149,8 @@ Converted convert_scalar(const std::string& text, const FieldSpec& field,
     }
     case FieldType::kObject:
     case FieldType::kStringList:
-    case FieldType::kStringMap: break;
+    case FieldType::kStringMap:
+    case FieldType::kObjectMap: break;
   }
   return type_error(text, field, path);
 }

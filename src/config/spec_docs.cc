@@ -49,6 +49,7 @@ void flatten(const std::vector<FieldSpec>& fields, const std::string& prefix,
     const std::string name = row.name;
     rows.push_back(std::move(row));
     if (f.type == FieldType::kObject) flatten(f.fields, name, rows);
+    if (f.type == FieldType::kObjectMap) flatten(f.fields, name + ".<name>", rows);
   }
 }
 

@@ -131,6 +131,37 @@ std::optional<nlohmann::json> map_value(const YAML::Node& value, const FieldSpec
   return out;
 }
 
+// Each value is an object validated against `field.fields`, reported as `path.<name>.<field>`.
+std::optional<nlohmann::json> object_map_value(const YAML::Node& value, const FieldSpec& field,
+                                               const std::string& path, Location at,
+                                               Validation& v) {
+  if (!value.IsMap()) {
+    report_mismatch(v, at, value, field, path);
+    return std::nullopt;
+  }
+  const std::size_t errors_before = v.errors.size();
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& entry : value) {
+    const Location key_at = location_of(entry.first);
+    if (!entry.first.IsScalar()) {
+      report(v, key_at, "field '" + path + "': keys must be strings");
+      continue;
+    }
+    const std::string name_path = join_path(path, entry.first.Scalar());
+    if (!entry.second.IsMap()) {
+      FieldSpec object;
+      object.name = entry.first.Scalar();
+      object.type = FieldType::kObject;
+      report_mismatch(v, value_location(entry.second, key_at), entry.second, object, name_path);
+      continue;
+    }
+    out[entry.first.Scalar()] = validate_mapping(entry.second, field.fields, name_path,
+                                                 value_location(entry.second, key_at), {}, v);
+  }
+  if (v.errors.size() != errors_before) return std::nullopt;
+  return out;
+}
+
 // The default of an absent optional field, validated exactly like user input; nullopt when the
 // field stays absent. A bad default is a spec bug, reported at the mapping that lacks the field.
 std::optional<nlohmann::json> default_value(const FieldSpec& field, const std::string& path,
@@ -147,7 +178,8 @@ std::optional<nlohmann::json> default_value(const FieldSpec& field, const std::s
   YAML::Node node;
   const bool scalar_type = field.type != FieldType::kObject &&
                            field.type != FieldType::kStringList &&
-                           field.type != FieldType::kStringMap;
+                           field.type != FieldType::kStringMap &&
+                           field.type != FieldType::kObjectMap;
   if (scalar_type) {
     node = YAML::Node(*field.default_text);  // taken as text, so "" or "*" need no quoting
   } else {
@@ -188,6 +220,7 @@ std::optional<nlohmann::json> validate_value(const YAML::Node& value, const Fiel
       return validate_mapping(value, field.fields, path, at, {}, v);
     case FieldType::kStringList: return list_value(value, field, path, at, v);
     case FieldType::kStringMap: return map_value(value, field, path, at, v);
+    case FieldType::kObjectMap: return object_map_value(value, field, path, at, v);
     default: break;
   }
   if (!value.IsScalar()) {

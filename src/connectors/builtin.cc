@@ -2,12 +2,16 @@
 // there is no static self-registration, so what a binary contains is visible in one place.
 #include "connectors/sinks/file/config.h"
 #include "connectors/sources/generate/config.h"
+#include <utility>
+
 #include "weft/registry.h"
 
 namespace weft {
 
-const Registry& builtin_registry() {
-  static const Registry registry = [] {
+namespace {
+
+Registry& registry_instance() {
+  static Registry registry = [] {
     Registry r;
     r.add(generate::info());
     r.add(file::info());
@@ -15,5 +19,11 @@ const Registry& builtin_registry() {
   }();
   return registry;
 }
+
+}  // namespace
+
+const Registry& builtin_registry() { return registry_instance(); }
+
+void add_builtin_connector(ConnectorInfo info) { registry_instance().add(std::move(info)); }
 
 }  // namespace weft

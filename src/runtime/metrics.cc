@@ -38,6 +38,31 @@ DaemonMetrics::DaemonMetrics()
                             .Name("weft_records_in_flight")
                             .Help("Records read but not yet acknowledged")
                             .Register(*registry_)),
+      dead_lettered(prometheus::BuildCounter()
+                        .Name("weft_records_dead_lettered_total")
+                        .Help("Records durably written to the dead-letter queue, by failed stage")
+                        .Register(*registry_)),
+      duplicates(prometheus::BuildCounter()
+                     .Name("weft_records_duplicate_total")
+                     .Help("Records skipped because their idempotency key was already delivered")
+                     .Register(*registry_)),
+      replayed(prometheus::BuildCounter()
+                   .Name("weft_records_replayed_total")
+                   .Help("Dead letters delivered by a replay and removed from the queue")
+                   .Register(*registry_)),
+      dlq_depth(prometheus::BuildGauge()
+                    .Name("weft_dlq_depth")
+                    .Help("Records waiting in the pipeline's dead-letter queue")
+                    .Register(*registry_)),
+      breaker_state(prometheus::BuildGauge()
+                        .Name("weft_circuit_breaker_state")
+                        .Help("The sink's circuit breaker: 0 closed, 1 half-open, 2 open")
+                        .Register(*registry_)),
+      source_paused(prometheus::BuildGauge()
+                        .Name("weft_source_paused")
+                        .Help("1 while the pipeline holds its source paused (breaker open, "
+                              "dead-letter rate guard)")
+                        .Register(*registry_)),
       config_reloads(prometheus::BuildCounter()
                          .Name("weft_config_reloads_total")
                          .Help("Pipeline configuration loads, by result (success, failure)")
@@ -67,6 +92,14 @@ PipelineMetrics::PipelineMetrics(DaemonMetrics& daemon, const std::string& pipel
       last_success(daemon.last_success.Add({{"pipeline", pipeline}})),
       last_checkpoint(daemon.last_checkpoint.Add({{"pipeline", pipeline}})),
       in_flight(daemon.records_in_flight.Add({{"pipeline", pipeline}})),
+      dead_lettered_sink(daemon.dead_lettered.Add({{"pipeline", pipeline}, {"stage", "sink"}})),
+      dead_lettered_idempotency(
+          daemon.dead_lettered.Add({{"pipeline", pipeline}, {"stage", "idempotency"}})),
+      duplicates(daemon.duplicates.Add({{"pipeline", pipeline}})),
+      replayed(daemon.replayed.Add({{"pipeline", pipeline}})),
+      dlq_depth(daemon.dlq_depth.Add({{"pipeline", pipeline}})),
+      breaker_state(daemon.breaker_state.Add({{"pipeline", pipeline}, {"sink", sink}})),
+      source_paused(daemon.source_paused.Add({{"pipeline", pipeline}})),
       registry_(daemon.shared_registry()) {
   auto remember = [this](auto& family, auto& series) {
     remove_series_.push_back([&family, &series] { family.Remove(&series); });
@@ -80,6 +113,13 @@ PipelineMetrics::PipelineMetrics(DaemonMetrics& daemon, const std::string& pipel
   remember(daemon.last_success, last_success);
   remember(daemon.last_checkpoint, last_checkpoint);
   remember(daemon.records_in_flight, in_flight);
+  remember(daemon.dead_lettered, dead_lettered_sink);
+  remember(daemon.dead_lettered, dead_lettered_idempotency);
+  remember(daemon.duplicates, duplicates);
+  remember(daemon.replayed, replayed);
+  remember(daemon.dlq_depth, dlq_depth);
+  remember(daemon.breaker_state, breaker_state);
+  remember(daemon.source_paused, source_paused);
 }
 
 PipelineMetrics::~PipelineMetrics() {

@@ -32,6 +32,12 @@ class DaemonMetrics {
   prometheus::Family<prometheus::Gauge>& last_success;          // {pipeline}, unix seconds
   prometheus::Family<prometheus::Gauge>& last_checkpoint;       // {pipeline}, unix seconds
   prometheus::Family<prometheus::Gauge>& records_in_flight;     // {pipeline}
+  prometheus::Family<prometheus::Counter>& dead_lettered;       // {pipeline, stage}
+  prometheus::Family<prometheus::Counter>& duplicates;          // {pipeline}
+  prometheus::Family<prometheus::Counter>& replayed;            // {pipeline}
+  prometheus::Family<prometheus::Gauge>& dlq_depth;             // {pipeline}
+  prometheus::Family<prometheus::Gauge>& breaker_state;         // {pipeline, sink}: 0/1/2
+  prometheus::Family<prometheus::Gauge>& source_paused;         // {pipeline}
   prometheus::Family<prometheus::Counter>& config_reloads;      // {result}
   prometheus::Family<prometheus::Gauge>& config_reload_ok;      // 1 when the last load was valid
   prometheus::Family<prometheus::Gauge>& build_info;            // {version}
@@ -56,6 +62,13 @@ class PipelineMetrics {
   prometheus::Gauge& last_success;
   prometheus::Gauge& last_checkpoint;
   prometheus::Gauge& in_flight;
+  prometheus::Counter& dead_lettered_sink;         // stage="sink"
+  prometheus::Counter& dead_lettered_idempotency;  // stage="idempotency": the key did not render
+  prometheus::Counter& duplicates;
+  prometheus::Counter& replayed;
+  prometheus::Gauge& dlq_depth;
+  prometheus::Gauge& breaker_state;
+  prometheus::Gauge& source_paused;
 
   // Where connectors register their own metrics.
   prometheus::Registry& registry() { return *registry_; }

@@ -20,6 +20,7 @@
 
 #include "runtime/ack_tracker.h"
 #include "runtime/backoff.h"
+#include "runtime/delivery.h"
 #include "runtime/metrics.h"
 #include "state/state_store.h"
 
@@ -40,7 +41,8 @@ struct Envelope {
 };
 
 using Channel = asio::experimental::concurrent_channel<void(boost::system::error_code, Envelope)>;
-using DoneSignal = asio::experimental::concurrent_channel<void(boost::system::error_code)>;
+// A one-shot wake-up between strands (reader done, source may resume).
+using Signal = asio::experimental::concurrent_channel<void(boost::system::error_code)>;
 using Strand = asio::strand<asio::io_context::executor_type>;
 
 // What an exception that escaped a coroutine says, for the pipeline's error.
@@ -61,17 +63,20 @@ constexpr auto kRetryMax = std::chrono::seconds(30);
 
 struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
   Impl(asio::io_context& io, PipelineConfig config, StateStore& state,
-       std::shared_ptr<PipelineMetrics> metrics, std::shared_ptr<spdlog::logger> logger)
+       std::shared_ptr<PipelineMetrics> metrics, std::shared_ptr<spdlog::logger> logger,
+       const RateLimiterRegistry* shared_limits)
       : io(io),
         config(std::move(config)),
         state(state),
         metrics(std::move(metrics)),
         log(std::move(logger)),
+        shared_limits(shared_limits),
         reader_strand(asio::make_strand(io)),
         writer_strand(asio::make_strand(io)),
         channel(io,
                 static_cast<std::size_t>(this->config.runtime.object("buffer").integer("batches"))),
         reader_done(io, 1),
+        source_resumed(io, 1),
         tick_timer(writer_strand) {}
 
   asio::io_context& io;
@@ -79,13 +84,16 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
   StateStore& state;
   std::shared_ptr<PipelineMetrics> metrics;
   std::shared_ptr<spdlog::logger> log;
+  const RateLimiterRegistry* shared_limits;
 
   std::unique_ptr<Source> source;
   std::unique_ptr<Sink> sink;
+  std::unique_ptr<Delivery> delivery;  // wraps `sink`; used on the writer strand
   Strand reader_strand;
   Strand writer_strand;
   Channel channel;
-  DoneSignal reader_done;
+  Signal reader_done;
+  Signal source_resumed;  // the delivery stage lifted a pause
   asio::steady_timer tick_timer;
   AckTracker tracker;
 
@@ -168,6 +176,25 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
       co_return false;
     }
     sink = std::move(*built_sink);
+    auto built_delivery = Delivery::create(DeliveryEnvironment{
+        .config = config,
+        .sink = *sink,
+        .state = state,
+        .metrics = *metrics,
+        .log = *log,
+        .tracker = tracker,
+        .stopping = stopping,
+        .aborting = aborting,
+        .shared_limits = shared_limits,
+        .note_problem = [this](const std::string& why) { note_problem(why); },
+        .delivered = [this](std::size_t count) { count_delivered(count); },
+        .resume_source = [this] { source_resumed.try_send(boost::system::error_code{}); },
+    });
+    if (!built_delivery.ok()) {
+      fail(built_delivery.error().message());
+      co_return false;
+    }
+    delivery = std::move(*built_delivery);
     co_return true;
   }
 
@@ -259,6 +286,10 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
     asio::steady_timer timer(reader_strand);
     while (!stopping) {
       co_await commit_source_pending();
+      if (delivery->source_paused()) {
+        co_await wait_while_paused();
+        continue;
+      }
       // Only a read may be interrupted by stop(): it is waiting for data that may never come.
       // A send blocked by backpressure completes, so the drain delivers every record read.
       co_await asio::this_coro::reset_cancellation_state(asio::enable_terminal_cancellation());
@@ -296,6 +327,20 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
     // End marker: the writer finishes what is queued, then commits. Fails only when the
     // writer has already gone (abort closed the channel), which is fine.
     co_await channel.async_send(boost::system::error_code{}, Envelope{}, kNoThrow);
+  }
+
+  // The delivery stage paused the source (circuit breaker open, dead-letter rate guard): no
+  // reads until it resumes or the pipeline stops. Checkpoints still reach the source meanwhile.
+  awaitable<void> wait_while_paused() {
+    log->info("source paused: {}", delivery->status().paused_reason);
+    while (delivery->source_paused() && !stopping) {
+      co_await commit_source_pending();
+      co_await asio::this_coro::reset_cancellation_state(asio::enable_terminal_cancellation());
+      auto [ec] = co_await source_resumed.async_receive(asio::as_tuple(use_awaitable));
+      co_await asio::this_coro::reset_cancellation_state(asio::disable_cancellation());
+      if (ec) break;  // stop() cancelled the wait
+    }
+    if (!stopping) log->info("source resumed");
   }
 
   awaitable<bool> send(Batch batch) {
@@ -356,91 +401,44 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
       auto [ec, env] = co_await channel.async_receive(kNoThrow);
       if (ec) break;
       if (!env.tick && env.records.empty()) break;  // end of the source
-      if (!env.tick && !co_await deliver(env)) break;
+      if (!env.tick) {
+        std::string failure;
+        bool delivered = co_await delivery->deliver(env.first, env.records, failure);
+        metrics->in_flight.Set(static_cast<double>(tracker.in_flight()));
+        if (!delivered) {
+          if (!failure.empty()) fail(failure);
+          break;
+        }
+      }
       if (std::chrono::steady_clock::now() >= next_commit) {
         co_await commit_checkpoint();
         next_commit = std::chrono::steady_clock::now() + interval;
+        if (!co_await housekeeping()) break;
       }
     }
   }
 
-  // Writes one envelope until every record is delivered. Returns false when the pipeline
-  // must stop: a permanent failure (no dead-letter queue configured) or an abort.
-  awaitable<bool> deliver(Envelope& env) {
-    Backoff backoff(kRetryInitial, kRetryMax);
-    asio::steady_timer timer(writer_strand);
-    // Indices (into env.records) still to deliver; the first attempt sends the batch as is.
-    std::vector<std::size_t> pending;
-    Batch retry_batch;
-    const Batch* to_write = &env.records;
-    for (;;) {
-      WriteResult result = co_await sink->write_batch(*to_write);
-      auto original = [&](std::size_t i) { return pending.empty() ? i : pending[i]; };
-
-      std::vector<std::size_t> failed;
-      std::optional<Error> worst;
-      if (!result.status.ok()) {
-        for (std::size_t i = 0; i < to_write->size(); ++i) failed.push_back(original(i));
-        worst = result.status.error();
-      } else {
-        for (const auto& f : result.failures) {
-          failed.push_back(original(f.index));
-          if (!worst || !f.error.retryable()) worst = f.error;
-        }
-      }
-      const std::size_t delivered = to_write->size() - failed.size();
-      ack_delivered(env, pending, to_write->size(), failed);
-      if (delivered > 0) {
-        records_out += delivered;
-        metrics->records_out.Increment(static_cast<double>(delivered));
-        auto now = Clock::now();
-        metrics->last_success.Set(unix_seconds(now));
-        std::lock_guard lock(status_mutex);
-        last_success = now;
-      }
-      if (failed.empty()) {
-        note_problem("");
-        co_return true;
-      }
-
-      const Record& first_failed = env.records[failed.front()];
-      std::string what = "sink " + config.sink.type + ": " + worst->message() +
-                         " (record at position " + first_failed.position + ")";
-      if (!worst->retryable()) {
-        metrics->sink_permanent_errors.Increment();
-        fail(what);
-        co_return false;
-      }
-      metrics->sink_retryable_errors.Increment();
-      if (aborting) co_return false;
-      auto delay = backoff.next(worst->retry_after());
-      note_problem(what);
-      log->warn("{}; retrying {} record(s) in {} ms", what, failed.size(), delay.count());
-      timer.expires_after(delay);
-      co_await timer.async_wait(kNoThrow);
-      if (aborting) co_return false;
-
-      pending = std::move(failed);
-      retry_batch.clear();
-      for (std::size_t i : pending) retry_batch.push_back(env.records[i]);
-      to_write = &retry_batch;
-    }
+  void count_delivered(std::size_t count) {
+    records_out += count;
+    metrics->records_out.Increment(static_cast<double>(count));
+    auto now = Clock::now();
+    metrics->last_success.Set(unix_seconds(now));
+    std::lock_guard lock(status_mutex);
+    last_success = now;
   }
 
-  // Acknowledges every record of the attempt that is not in `failed` (both in original indices).
-  void ack_delivered(const Envelope& env, const std::vector<std::size_t>& attempted,
-                     std::size_t attempted_count, const std::vector<std::size_t>& failed) {
-    if (failed.empty() && attempted.empty()) {
-      tracker.ack_range(env.first, attempted_count);
-    } else {
-      std::vector<bool> is_failed(env.records.size(), false);
-      for (std::size_t i : failed) is_failed[i] = true;
-      for (std::size_t k = 0; k < attempted_count; ++k) {
-        std::size_t i = attempted.empty() ? k : attempted[k];
-        if (!is_failed[i]) tracker.ack(env.first + i);
-      }
+  // Between batches: replays dead letters marked by `weft dlq replay`, refreshes the DLQ depth
+  // and purges expired idempotency keys. False when the pipeline must stop.
+  awaitable<bool> housekeeping() {
+    if (stopping) co_return true;
+    std::string failure;
+    co_await delivery->replay_marked(failure);
+    if (!failure.empty()) {
+      fail(failure);
+      co_return false;
     }
-    metrics->in_flight.Set(static_cast<double>(tracker.in_flight()));
+    delivery->maintain();
+    co_return true;
   }
 
   // Flushes the sink, then records the watermark in the state store; the reader passes it on to
@@ -457,6 +455,7 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
       flushed_not_saved = pos;
       co_return;
     }
+    delivery->sink_flushed();
     Status saved = state.save_checkpoint(config.name, *pos);
     if (!saved.ok()) {
       log->error("checkpoint not saved: {}", saved.error().message());
@@ -520,9 +519,10 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
 };
 
 Pipeline::Pipeline(asio::io_context& io, PipelineConfig config, StateStore& state,
-                   std::shared_ptr<PipelineMetrics> metrics, std::shared_ptr<spdlog::logger> logger)
+                   std::shared_ptr<PipelineMetrics> metrics, std::shared_ptr<spdlog::logger> logger,
+                   const RateLimiterRegistry* shared_limits)
     : impl_(std::make_shared<Impl>(io, std::move(config), state, std::move(metrics),
-                                   std::move(logger))) {}
+                                   std::move(logger), shared_limits)) {}
 
 Pipeline::~Pipeline() = default;
 
@@ -584,7 +584,10 @@ PipelineSnapshot Pipeline::snapshot() const {
   std::lock_guard lock(impl_->status_mutex);
   s.state = impl_->status;
   s.error = impl_->error.empty() ? impl_->checkpoint_problem : impl_->error;
+  if (impl_->connected) s.delivery = impl_->delivery->status();
   if (impl_->connected && s.state == PipelineState::kRunning) {
+    // A pause says more than the retry that led to it.
+    if (!s.delivery.paused_reason.empty()) s.error = s.delivery.paused_reason;
     for (const Health& h : {impl_->source->health(), impl_->sink->health()}) {
       if (!h.healthy && s.error.empty()) s.error = h.reason;
     }

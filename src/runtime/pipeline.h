@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/pipeline_config.h"
+#include "runtime/delivery.h"
 #include "weft/record.h"
 
 namespace boost::asio {
@@ -21,6 +22,7 @@ class logger;
 namespace weft {
 
 class PipelineMetrics;
+class RateLimiterRegistry;
 class StateStore;
 
 // Seconds since the Unix epoch, as Prometheus gauges and /api report times.
@@ -42,6 +44,7 @@ struct PipelineSnapshot {
   std::uint64_t records_in = 0;
   std::uint64_t records_out = 0;
   std::uint64_t in_flight = 0;
+  DeliveryStatus delivery;  // breaker, pauses, dead letters, duplicates
 
   nlohmann::json to_json() const;
 };
@@ -56,7 +59,8 @@ struct PipelineSnapshot {
 class Pipeline {
  public:
   Pipeline(boost::asio::io_context& io, PipelineConfig config, StateStore& state,
-           std::shared_ptr<PipelineMetrics> metrics, std::shared_ptr<spdlog::logger> logger);
+           std::shared_ptr<PipelineMetrics> metrics, std::shared_ptr<spdlog::logger> logger,
+           const RateLimiterRegistry* shared_limits = nullptr);
   ~Pipeline();
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;

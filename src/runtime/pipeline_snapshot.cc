@@ -1,6 +1,7 @@
 // How a pipeline's state reads in /api, /readyz and logs.
 #include <nlohmann/json.hpp>
 
+#include "delivery/circuit_breaker.h"
 #include "runtime/pipeline.h"
 
 namespace weft {
@@ -30,7 +31,21 @@ nlohmann::json PipelineSnapshot::to_json() const {
        {{"position", checkpoint ? nlohmann::json(*checkpoint) : nlohmann::json(nullptr)},
         {"committed_at", time_or_null(checkpoint_time)}}},
       {"last_success_at", time_or_null(last_success)},
-      {"records", {{"in", records_in}, {"out", records_out}, {"in_flight", in_flight}}},
+      {"records",
+       {{"in", records_in},
+        {"out", records_out},
+        {"in_flight", in_flight},
+        {"dead_lettered", delivery.dead_lettered},
+        {"duplicates", delivery.duplicates},
+        {"replayed", delivery.replayed}}},
+      {"circuit_breaker",
+       {{"state", to_string(static_cast<BreakerState>(delivery.breaker_state))},
+        {"value", delivery.breaker_state},
+        {"detail", delivery.breaker}}},
+      {"paused", delivery.paused_reason.empty() ? nlohmann::json(nullptr)
+                                                : nlohmann::json(delivery.paused_reason)},
+      {"dlq_depth", delivery.dlq_depth < 0 ? nlohmann::json(nullptr)
+                                           : nlohmann::json(delivery.dlq_depth)},
   };
 }
 

@@ -26,14 +26,16 @@ struct Supervisor::Slot {
 
 Supervisor::Supervisor(boost::asio::io_context& io, StateStore& state, DaemonMetrics& metrics,
                        const Registry& registry, Environment env, std::string pipelines_dir,
-                       std::chrono::milliseconds drain_deadline)
+                       std::chrono::milliseconds drain_deadline,
+                       const RateLimiterRegistry* shared_limits)
     : io_(io),
       state_(state),
       metrics_(metrics),
       registry_(registry),
       env_(std::move(env)),
       pipelines_dir_(std::move(pipelines_dir)),
-      drain_deadline_(drain_deadline) {}
+      drain_deadline_(drain_deadline),
+      shared_limits_(shared_limits) {}
 
 Supervisor::~Supervisor() = default;
 
@@ -55,7 +57,8 @@ void Supervisor::launch_locked(PipelineConfig config) {
   auto logger = make_logger(config.name);
   logger->info("starting pipeline from {}", config.file);
   slot->current =
-      std::make_shared<Pipeline>(io_, std::move(config), state_, slot->metrics, logger);
+      std::make_shared<Pipeline>(io_, std::move(config), state_, slot->metrics, logger,
+                                 shared_limits_);
   slot->current->start();
 }
 

@@ -22,6 +22,7 @@ namespace weft {
 class DaemonMetrics;
 class Pipeline;
 class PipelineMetrics;
+class RateLimiterRegistry;
 class StateStore;
 
 // Owns the running pipelines: starts them, applies reloads, drains them on shutdown, and
@@ -33,9 +34,11 @@ class Supervisor : public StatusProvider {
  public:
   // `drain_deadline` bounds how long a pipeline that a reload changes or removes may take to
   // drain before it is aborted (a sink that keeps failing must not block the new config).
+  // `shared_limits` (may be null) are the daemon's named rate limits; they must outlive this.
   Supervisor(boost::asio::io_context& io, StateStore& state, DaemonMetrics& metrics,
              const Registry& registry, Environment env, std::string pipelines_dir,
-             std::chrono::milliseconds drain_deadline);
+             std::chrono::milliseconds drain_deadline,
+             const RateLimiterRegistry* shared_limits = nullptr);
   ~Supervisor() override;
 
   // Starts every pipeline in `initial`, which the caller has already checked.
@@ -71,6 +74,7 @@ class Supervisor : public StatusProvider {
   Environment env_;
   std::string pipelines_dir_;
   std::chrono::milliseconds drain_deadline_;
+  const RateLimiterRegistry* shared_limits_;
 
   mutable std::mutex mutex_;
   std::map<std::string, std::unique_ptr<Slot>> slots_;

@@ -51,6 +51,7 @@ const char* to_string(FieldType type) {
     case FieldType::kObject: return "object";
     case FieldType::kStringList: return "list of strings";
     case FieldType::kStringMap: return "map of strings";
+    case FieldType::kObjectMap: return "map of objects";
   }
   return "unknown";
 }

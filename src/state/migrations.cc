@@ -19,6 +19,39 @@ constexpr Migration kMigrations[] = {
          updated_at INTEGER NOT NULL  -- unix time, milliseconds
        );
      )sql"},
+    {2, "create dead_letters",
+     R"sql(
+       CREATE TABLE dead_letters (
+         id               INTEGER PRIMARY KEY AUTOINCREMENT,  -- AUTOINCREMENT: never reused
+         pipeline         TEXT NOT NULL,
+         stage            TEXT NOT NULL,
+         error_kind       TEXT NOT NULL,
+         error            TEXT NOT NULL,
+         attempts         INTEGER NOT NULL,
+         first_failure    INTEGER NOT NULL,  -- unix time, milliseconds
+         last_failure     INTEGER NOT NULL,  -- unix time, milliseconds
+         record           TEXT NOT NULL,     -- record_to_json, serialized
+         position         TEXT NOT NULL,     -- the record's position (any bytes), for inspection
+         record_key       TEXT NOT NULL,     -- the record's key (any bytes), for inspection
+         replay_requested INTEGER NOT NULL DEFAULT 0
+       );
+       -- A pipeline's entries in id order (list, count, purge).
+       CREATE INDEX dead_letters_by_pipeline ON dead_letters (pipeline, id);
+       -- The few entries marked for replay, which the pipeline polls for; queries must say
+       -- "replay_requested = 1" literally for SQLite to use it.
+       CREATE INDEX dead_letters_replay ON dead_letters (pipeline, id) WHERE replay_requested = 1;
+     )sql"},
+    {3, "create idempotency_keys",
+     R"sql(
+       CREATE TABLE idempotency_keys (
+         pipeline   TEXT NOT NULL,
+         key        TEXT NOT NULL,     -- any bytes
+         expires_at INTEGER NOT NULL,  -- unix time, milliseconds
+         PRIMARY KEY (pipeline, key)
+       ) WITHOUT ROWID;
+       -- Purging expired keys and evicting the earliest-expiring ones beyond a pipeline's cap.
+       CREATE INDEX idempotency_keys_by_expiry ON idempotency_keys (pipeline, expires_at);
+     )sql"},
 };
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include <sqlite3.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -50,6 +51,30 @@ Result<Statement> prepare(sqlite3* db, std::string_view sql, unsigned flags,
 // Runs SQL that returns no rows we need (it may hold several statements).
 // On failure the error's message is "<operation>: <reason>".
 Status exec(sqlite3* db, const char* sql, std::string_view operation);
+
+// Binds `text` (any bytes) without copying: the caller keeps it alive until the statement is
+// reset or rebound (a StatementUse ending does both). Takes a std::string because a null
+// string_view::data() would bind SQL NULL.
+inline int bind_text(sqlite3_stmt* stmt, int index, const std::string& text) {
+  return sqlite3_bind_text64(stmt, index, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8);
+}
+
+inline int bind_value(sqlite3_stmt* stmt, int index, const std::string& text) {
+  return bind_text(stmt, index, text);
+}
+inline int bind_value(sqlite3_stmt* stmt, int index, std::int64_t number) {
+  return sqlite3_bind_int64(stmt, index, number);
+}
+
+// Binds `values` to ?1, ?2, ... in order (strings as bind_text does); returns SQLITE_OK or the
+// first failure.
+template <typename... Values>
+int bind_all(sqlite3_stmt* stmt, const Values&... values) {
+  int index = 0;
+  int rc = SQLITE_OK;
+  ((rc = rc == SQLITE_OK ? bind_value(stmt, ++index, values) : rc), ...);
+  return rc;
+}
 
 // Reads a column as bytes; an SQL NULL reads as the empty string.
 std::string column_string(sqlite3_stmt* stmt, int column);

@@ -1,4 +1,7 @@
-// The embedded state store (DESIGN.md §5): one SQLite file in WAL mode.
+// The embedded state store (DESIGN.md §5): one SQLite file in WAL mode. Opening, configuring
+// and migrating the file, and the transaction plumbing every table shares.
+
+#include "state/sqlite_state_store.h"
 
 #include <spdlog/spdlog.h>
 
@@ -13,139 +16,106 @@
 #include "state/state_store.h"
 
 namespace weft {
+namespace state {
+
+std::string for_pipeline(std::string_view operation, const std::string& pipeline) {
+  return std::string(operation) + " for pipeline '" + pipeline + "'";
+}
+
+Result<TransactionStatements> TransactionStatements::prepare(sqlite3* db) {
+  constexpr unsigned kFlags = SQLITE_PREPARE_PERSISTENT;
+  auto begin_read = state::prepare(db, "BEGIN", kFlags, "prepare begin");
+  if (!begin_read) return begin_read.error();
+  auto begin_write = state::prepare(db, "BEGIN IMMEDIATE", kFlags, "prepare begin immediate");
+  if (!begin_write) return begin_write.error();
+  auto commit = state::prepare(db, "COMMIT", kFlags, "prepare commit");
+  if (!commit) return commit.error();
+  auto rollback = state::prepare(db, "ROLLBACK", kFlags, "prepare rollback");
+  if (!rollback) return rollback.error();
+  return TransactionStatements{std::move(*begin_read), std::move(*begin_write), std::move(*commit),
+                               std::move(*rollback)};
+}
+
+Result<std::unique_ptr<SqliteStateStore>> SqliteStateStore::create(std::string path, Database db,
+                                                                   int schema_version) {
+  auto transactions = TransactionStatements::prepare(db.get());
+  if (!transactions) return transactions.error();
+  auto checkpoints = CheckpointStatements::prepare(db.get());
+  if (!checkpoints) return checkpoints.error();
+  auto dead_letters = DeadLetterStatements::prepare(db.get());
+  if (!dead_letters) return dead_letters.error();
+  auto idempotency = IdempotencyStatements::prepare(db.get());
+  if (!idempotency) return idempotency.error();
+  return std::unique_ptr<SqliteStateStore>(new SqliteStateStore(
+      std::move(path), std::move(db), schema_version, std::move(*transactions),
+      std::move(*checkpoints), std::move(*dead_letters), std::move(*idempotency)));
+}
+
+SqliteStateStore::SqliteStateStore(std::string path, Database db, int schema_version,
+                                   TransactionStatements transactions,
+                                   CheckpointStatements checkpoints,
+                                   DeadLetterStatements dead_letters,
+                                   IdempotencyStatements idempotency)
+    : path_(std::move(path)),
+      schema_version_(schema_version),
+      db_(std::move(db)),
+      transactions_(std::move(transactions)),
+      checkpoints_(std::move(checkpoints)),
+      dead_letters_(std::move(dead_letters)),
+      idempotency_(std::move(idempotency)) {}
+
+Error SqliteStateStore::failure(int rc, std::string_view operation) {
+  return state::make_error(db_.get(), rc, operation).with_context("state store " + path_);
+}
+
+Error SqliteStateStore::located(Error error) const {
+  return error.with_context("state store " + path_);
+}
+
+int SqliteStateStore::begin_read() {
+  StatementUse use(transactions_.begin_read.get());
+  return sqlite3_step(use.get());
+}
+
+int SqliteStateStore::begin_write() {
+  // IMMEDIATE takes the write lock now, waiting up to the busy timeout, rather than failing with
+  // SQLITE_BUSY at the first write, when waiting no longer helps.
+  StatementUse use(transactions_.begin_write.get());
+  return sqlite3_step(use.get());
+}
+
+Status SqliteStateStore::commit(std::string_view operation) {
+  int rc = SQLITE_OK;
+  {
+    StatementUse use(transactions_.commit.get());
+    rc = sqlite3_step(use.get());
+    if (rc == SQLITE_DONE) return Status::ok_status();
+  }
+  return abort(rc, operation);
+}
+
+Error SqliteStateStore::abort(int rc, std::string_view operation) {
+  Error error = failure(rc, operation);
+  rollback();
+  return error;
+}
+
+void SqliteStateStore::rollback() {
+  // SQLite may already have rolled back (after an I/O error or a full disk).
+  if (sqlite3_get_autocommit(db_.get()) != 0) return;
+  StatementUse use(transactions_.rollback.get());
+  if (const int rc = sqlite3_step(use.get()); rc != SQLITE_DONE) {
+    // Nothing better to do: the next begin fails and reports the connection's state.
+    spdlog::error("state store {}: rollback failed: {}", path_, state::describe(db_.get(), rc));
+  }
+}
+
+}  // namespace state
+
 namespace {
 
 using state::Database;
 using state::Statement;
-using state::StatementUse;
-
-constexpr std::string_view kLoadSql =
-    "SELECT position, updated_at FROM checkpoints WHERE pipeline = ?1";
-constexpr std::string_view kSaveSql =
-    "INSERT INTO checkpoints (pipeline, position, updated_at) VALUES (?1, ?2, ?3) "
-    "ON CONFLICT (pipeline) DO UPDATE SET position = excluded.position, "
-    "updated_at = excluded.updated_at";
-constexpr std::string_view kListSql =
-    "SELECT pipeline, position, updated_at FROM checkpoints ORDER BY pipeline";
-constexpr std::string_view kDeleteSql = "DELETE FROM checkpoints WHERE pipeline = ?1";
-
-std::int64_t to_unix_ms(Clock::time_point time) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
-}
-
-Clock::time_point from_unix_ms(std::int64_t ms) {
-  return Clock::time_point(std::chrono::milliseconds(ms));
-}
-
-// Binds `text` without copying: the caller keeps it alive until the StatementUse ends.
-int bind_text(sqlite3_stmt* stmt, int index, const std::string& text) {
-  return sqlite3_bind_text64(stmt, index, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8);
-}
-
-// The prepared statements the store reuses on every call.
-struct CheckpointStatements {
-  Statement load;
-  Statement save;
-  Statement list;
-  Statement remove;
-};
-
-Result<CheckpointStatements> prepare_checkpoint_statements(sqlite3* db) {
-  // PERSISTENT: these live as long as the connection.
-  constexpr unsigned kFlags = SQLITE_PREPARE_PERSISTENT;
-  auto load = state::prepare(db, kLoadSql, kFlags, "prepare checkpoint load");
-  if (!load) return load.error();
-  auto save = state::prepare(db, kSaveSql, kFlags, "prepare checkpoint save");
-  if (!save) return save.error();
-  auto list = state::prepare(db, kListSql, kFlags, "prepare checkpoint list");
-  if (!list) return list.error();
-  auto remove = state::prepare(db, kDeleteSql, kFlags, "prepare checkpoint delete");
-  if (!remove) return remove.error();
-  return CheckpointStatements{std::move(*load), std::move(*save), std::move(*list),
-                              std::move(*remove)};
-}
-
-// Thread-safety: one connection behind one mutex. Every call holds the mutex for a whole
-// statement use (bind, step, reset), which the cached statements need anyway. That serialises
-// writers, and each save waits for its own fsync; that is fine for checkpoints, written at most a
-// few times per second per pipeline. The higher-rate stores that come later (idempotency keys,
-// the webhook buffer) want a writer thread with group commit instead.
-class SqliteStateStore final : public StateStore {
- public:
-  SqliteStateStore(std::string path, Database db, CheckpointStatements statements, int version)
-      : path_(std::move(path)),
-        schema_version_(version),
-        db_(std::move(db)),
-        statements_(std::move(statements)) {}
-
-  Result<std::optional<Checkpoint>> load_checkpoint(const std::string& pipeline) override {
-    std::lock_guard lock(mutex_);
-    StatementUse use(statements_.load.get());
-    int rc = bind_text(use.get(), 1, pipeline);
-    if (rc == SQLITE_OK) rc = sqlite3_step(use.get());
-    if (rc == SQLITE_DONE) return std::optional<Checkpoint>();
-    if (rc != SQLITE_ROW) return failure(rc, "load checkpoint", pipeline);
-    return std::optional<Checkpoint>(Checkpoint{pipeline, state::column_string(use.get(), 0),
-                                                from_unix_ms(sqlite3_column_int64(use.get(), 1))});
-  }
-
-  Status save_checkpoint(const std::string& pipeline, const Position& position) override {
-    const std::int64_t now = to_unix_ms(Clock::now());
-    std::lock_guard lock(mutex_);
-    StatementUse use(statements_.save.get());
-    int rc = bind_text(use.get(), 1, pipeline);
-    if (rc == SQLITE_OK) rc = bind_text(use.get(), 2, position);
-    if (rc == SQLITE_OK) rc = sqlite3_bind_int64(use.get(), 3, now);
-    // In autocommit mode the step is its own transaction: with WAL and synchronous=FULL, DONE
-    // means the commit record is fsynced to the WAL.
-    if (rc == SQLITE_OK) rc = sqlite3_step(use.get());
-    if (rc != SQLITE_DONE) return failure(rc, "save checkpoint", pipeline);
-    return Status::ok_status();
-  }
-
-  Result<std::vector<Checkpoint>> list_checkpoints() override {
-    std::lock_guard lock(mutex_);
-    StatementUse use(statements_.list.get());
-    std::vector<Checkpoint> checkpoints;
-    int rc = SQLITE_OK;
-    while ((rc = sqlite3_step(use.get())) == SQLITE_ROW) {
-      checkpoints.push_back(Checkpoint{state::column_string(use.get(), 0),
-                                       state::column_string(use.get(), 1),
-                                       from_unix_ms(sqlite3_column_int64(use.get(), 2))});
-    }
-    if (rc != SQLITE_DONE) {
-      return state::make_error(db_.get(), rc, "list checkpoints").with_context(where());
-    }
-    return checkpoints;
-  }
-
-  Status delete_checkpoint(const std::string& pipeline) override {
-    std::lock_guard lock(mutex_);
-    StatementUse use(statements_.remove.get());
-    int rc = bind_text(use.get(), 1, pipeline);
-    if (rc == SQLITE_OK) rc = sqlite3_step(use.get());
-    if (rc != SQLITE_DONE) return failure(rc, "delete checkpoint", pipeline);
-    return Status::ok_status();
-  }
-
-  int schema_version() const override { return schema_version_; }
-
- private:
-  std::string where() const { return "state store " + path_; }
-
-  // Call with mutex_ held: the message is the connection's last error.
-  Error failure(int rc, std::string_view operation, const std::string& pipeline) {
-    return state::make_error(db_.get(), rc,
-                             std::string(operation) + " for pipeline '" + pipeline + "'")
-        .with_context(where());
-  }
-
-  const std::string path_;
-  const int schema_version_;
-  std::mutex mutex_;
-  Database db_;                      // guarded by mutex_
-  CheckpointStatements statements_;  // guarded by mutex_; destroyed before db_
-};
 
 // Errors while opening: problems with the file itself are the configuration's to fix.
 Error open_error(sqlite3* db, int rc, std::string_view operation) {
@@ -252,11 +222,9 @@ Result<std::unique_ptr<StateStore>> open_sqlite_state_store(
                  migrated->from_version, migrated->to_version);
   }
 
-  auto statements = prepare_checkpoint_statements(db->get());
-  if (!statements) return at(statements.error(), path);
-  std::unique_ptr<StateStore> store = std::make_unique<SqliteStateStore>(
-      path, std::move(*db), std::move(*statements), migrated->to_version);
-  return store;
+  auto store = state::SqliteStateStore::create(path, std::move(*db), migrated->to_version);
+  if (!store) return at(store.error(), path);
+  return std::unique_ptr<StateStore>(std::move(*store));
 }
 
 }  // namespace weft

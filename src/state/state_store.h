@@ -33,11 +33,13 @@ struct DeadLetter {
   bool replay_requested = false;  // `weft dlq replay` asked for it; the pipeline picks it up
 };
 
-// Which dead letters an operation applies to. Empty fields do not filter.
+// Which dead letters an operation applies to. Empty fields do not filter. Every member has a
+// default initializer, so designated initializers ({.pipeline = "orders"}) compile cleanly
+// under -Wextra.
 struct DeadLetterFilter {
-  std::optional<std::string> pipeline;
-  std::optional<std::int64_t> id;
-  std::optional<Clock::time_point> since;  // last_failure >= since
+  std::optional<std::string> pipeline{};
+  std::optional<std::int64_t> id{};
+  std::optional<Clock::time_point> since{};  // last_failure >= since
   bool replay_requested_only = false;
   std::int64_t after_id = 0;               // paging: only ids greater than this
   std::size_t limit = 0;                   // 0: no limit (list only)
@@ -69,16 +71,18 @@ class StateStore {
   // Matching entries ordered by id.
   virtual Result<std::vector<DeadLetter>> list_dead_letters(const DeadLetterFilter& filter) = 0;
   virtual Result<std::optional<DeadLetter>> get_dead_letter(std::int64_t id) = 0;
-  // Marks matching entries for replay; returns how many were marked (already marked ones count).
+  // Marks matching entries for replay (`limit` does not apply); returns how many were marked
+  // (already marked ones count).
   virtual Result<std::size_t> request_replay(const DeadLetterFilter& filter) = 0;
   // A replayed entry failed again: records the new error, adds `attempts`, sets last_failure,
-  // and clears its replay mark (it stays in the queue until replayed again or purged).
+  // and clears its replay mark (it stays in the queue until replayed again or purged). An
+  // unknown id (purged meanwhile) is ignored.
   virtual Status record_replay_failure(std::int64_t id, const std::string& error_kind,
                                        const std::string& error, int attempts,
                                        Clock::time_point when) = 0;
   // Deletes entries by id (a replay delivered them); unknown ids are ignored.
   virtual Status remove_dead_letters(const std::vector<std::int64_t>& ids) = 0;
-  // Deletes matching entries; returns how many.
+  // Deletes matching entries (`limit` does not apply); returns how many.
   virtual Result<std::size_t> purge_dead_letters(const DeadLetterFilter& filter) = 0;
   // Entries per pipeline (the weft_dlq_depth gauge).
   virtual Result<std::uint64_t> count_dead_letters(const std::string& pipeline) = 0;
@@ -92,8 +96,9 @@ class StateStore {
   // present gets the new expiry.
   virtual Status remember_keys(const std::string& pipeline, const std::vector<std::string>& keys,
                                Clock::time_point expires_at) = 0;
-  // Background maintenance: deletes up to `limit` keys (of any pipeline) expired at `now`, then,
-  // for the pipeline, the oldest keys beyond `max_keys` (0: unbounded). Returns how many went.
+  // Background maintenance: deletes up to `limit` keys (of any pipeline) expired at `now` (0: all
+  // of them), then, for the pipeline, the keys expiring first beyond `max_keys` (0: unbounded).
+  // One transaction. Returns how many went.
   virtual Result<std::size_t> purge_keys(const std::string& pipeline, Clock::time_point now,
                                          std::size_t max_keys, std::size_t limit) = 0;
 

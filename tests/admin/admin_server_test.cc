@@ -19,9 +19,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "admin/dead_letter_fixtures.h"
 #include "admin/fake_status_provider.h"
+#include "state/state_store.h"
 #include "support/http_client.h"
 #include "support/raw_connection.h"
+#include "support/temp_dir.h"
 
 namespace weft {
 namespace {
@@ -93,8 +96,9 @@ class LogCapture {
 
 class AdminServerTest : public ::testing::Test {
  protected:
-  void start(const AdminOptions& opts = options("127.0.0.1:0"), int threads = 2) {
-    auto server = AdminServer::start(io_, opts, registry_, status_);
+  void start(const AdminOptions& opts = options("127.0.0.1:0"), int threads = 2,
+             StateStore* dead_letters = nullptr) {
+    auto server = AdminServer::start(io_, opts, registry_, status_, dead_letters);
     ASSERT_TRUE(server.ok()) << server.error().message();
     server_ = std::move(server).value();
     ASSERT_NE(server_->port(), 0);
@@ -116,6 +120,8 @@ class AdminServerTest : public ::testing::Test {
   boost::asio::io_context io_;
   prometheus::Registry registry_;
   test::FakeStatusProvider status_;
+  test::TempDir dir_;
+  std::unique_ptr<StateStore> store_;  // outlives the server
   std::unique_ptr<AdminServer> server_;
   std::unique_ptr<IoThreads> threads_;
 };
@@ -418,6 +424,47 @@ TEST_F(AdminServerTest, LogsOneDebugLinePerRequestWithoutTheToken) {
   }
   EXPECT_EQ(healthz, 1);
   EXPECT_EQ(metrics, 1);
+}
+
+TEST_F(AdminServerTest, DlqRoutesGetTheQueryStringAndThePostBody) {
+  auto store = open_sqlite_state_store(dir_.file("weft.db"));
+  ASSERT_TRUE(store.ok()) << store.error().message();
+  store_ = std::move(*store);
+  std::vector<DeadLetter> letters = {test::make_dead_letter("orders", "e1", Clock::now()),
+                                     test::make_dead_letter("orders", "e2", Clock::now()),
+                                     test::make_dead_letter("users", "e3", Clock::now())};
+  ASSERT_TRUE(store_->add_dead_letters(letters).ok());
+  start(options("127.0.0.1:0", "s3cr3t-token"), 2, store_.get());
+  const std::map<std::string, std::string> auth = {{"Authorization", "Bearer s3cr3t-token"}};
+
+  const auto page = get("/api/dlq?pipeline=orders&limit=1", auth);
+  ASSERT_EQ(page.status, 200) << page.error << page.body;
+  const json listed = json::parse(page.body);
+  ASSERT_EQ(listed["entries"].size(), 1u);
+  EXPECT_EQ(listed["entries"][0]["id"], letters[0].id);
+  EXPECT_EQ(listed["next_after_id"], letters[0].id);
+
+  const auto anonymous = http_request("POST", kLoopback, server_->port(), "/api/dlq/replay", {},
+                                      R"({"all":true})");
+  EXPECT_EQ(anonymous.status, 401) << anonymous.error;
+
+  auto headers = auth;
+  headers["Content-Type"] = "application/json";
+  const auto replay = http_request("POST", kLoopback, server_->port(), "/api/dlq/replay", headers,
+                                   R"({"pipeline":"orders"})");
+  ASSERT_EQ(replay.status, 200) << replay.error << replay.body;
+  EXPECT_EQ(json::parse(replay.body), json({{"matched", 2}, {"marked", 2}}));
+  DeadLetterFilter marked;
+  marked.replay_requested_only = true;
+  auto entries = store_->list_dead_letters(marked);
+  ASSERT_TRUE(entries.ok());
+  ASSERT_EQ(entries->size(), 2u);
+  EXPECT_EQ((*entries)[0].pipeline, "orders");
+  EXPECT_EQ((*entries)[1].pipeline, "orders");
+
+  const auto wrong_method = get("/api/dlq/replay", auth);
+  EXPECT_EQ(wrong_method.status, 405);
+  EXPECT_EQ(wrong_method.header("allow"), "POST");
 }
 
 TEST_F(AdminServerTest, DestroyingWithoutEverRunningLeavesNoWork) {

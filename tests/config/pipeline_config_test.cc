@@ -150,7 +150,8 @@ map: {}
           at("9:16: error: field 'batch.max_records': 0 is below the minimum of 1"),
           at("11:13: error: field 'checkpoint.interval': 5ms is below the minimum of 10ms"),
           at("12:1: error: unknown field 'map' (hint: valid fields: batch, buffer, checkpoint, "
-             "description, name, sink, source)")));
+             "circuit_breaker, description, dlq, idempotency, name, rate_limit, retry, sink, "
+             "source)")));
   for (const auto& e : loaded.errors) EXPECT_THAT(e.format(), Not(HasSubstr("hunter2")));
 }
 

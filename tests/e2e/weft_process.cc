@@ -20,9 +20,17 @@ std::string weft_binary() {
   return path;
 }
 
-WeftProcess::WeftProcess(const std::vector<std::string>& args, std::string log_path)
+std::string fault_daemon_binary() {
+#ifdef WEFT_FAULT_DAEMON_PATH
+  return WEFT_FAULT_DAEMON_PATH;
+#else
+  throw std::runtime_error("this test binary is not built with the fault daemon");
+#endif
+}
+
+WeftProcess::WeftProcess(const std::vector<std::string>& args, std::string log_path,
+                         std::string binary)
     : log_path_(std::move(log_path)) {
-  std::string binary = weft_binary();
   pid_ = ::fork();
   if (pid_ == 0) {
     int fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);

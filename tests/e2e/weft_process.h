@@ -10,10 +10,18 @@
 
 namespace weft::test {
 
+// The weft binary under test (CTest passes WEFT_BINARY).
+std::string weft_binary();
+
+// weft with the `fault` test sink (its path is compiled into the e2e tests).
+std::string fault_daemon_binary();
+
 class WeftProcess {
  public:
-  // Runs `weft <args...>` with stdout and stderr captured to `log_path`.
-  WeftProcess(const std::vector<std::string>& args, std::string log_path);
+  // Runs `weft <args...>` with stdout and stderr captured to `log_path`; `binary` replaces the
+  // weft binary under test (e.g. fault_daemon_binary()).
+  WeftProcess(const std::vector<std::string>& args, std::string log_path,
+              std::string binary = weft_binary());
   ~WeftProcess();  // SIGKILLs the process if it is still running
   WeftProcess(const WeftProcess&) = delete;
   WeftProcess& operator=(const WeftProcess&) = delete;
@@ -34,9 +42,6 @@ class WeftProcess {
   std::optional<int> exit_code_;
   std::string log_path_;
 };
-
-// The weft binary under test (CTest passes WEFT_BINARY).
-std::string weft_binary();
 
 // Runs weft to completion (for validate, spec, failing starts) and returns {exit code, output}.
 std::pair<int, std::string> run_weft(const std::vector<std::string>& args,

@@ -8,11 +8,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "runtime/logging.h"
-#include "runtime/metrics.h"
-#include "runtime/test_connectors.h"
-#include "state/state_store.h"
-#include "support/temp_dir.h"
+#include "runtime/pipeline_fixture.h"
 
 namespace weft {
 namespace {
@@ -22,93 +18,6 @@ using testing::CountingSource;
 using testing::ScriptedSink;
 using testing::SinkLog;
 using testing::SourceLog;
-
-// Waits (without asserting on time) until `done` holds; gives up after a generous limit so a
-// hung pipeline fails the test instead of hanging CI.
-template <typename Pred>
-bool eventually(Pred done) {
-  for (int i = 0; i < 3000; ++i) {
-    if (done()) return true;
-    std::this_thread::sleep_for(5ms);
-  }
-  return done();
-}
-
-class PipelineTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    auto store = open_sqlite_state_store(dir_.file("state.db"));
-    ASSERT_TRUE(store.ok()) << store.error().message();
-    state_ = std::move(*store);
-    for (int i = 0; i < 2; ++i) threads_.emplace_back([this] { io_.run(); });
-  }
-
-  void TearDown() override {
-    work_.reset();
-    io_.stop();
-    for (auto& t : threads_) t.join();
-  }
-
-  // A pipeline "p" from a CountingSource of `total` records into a ScriptedSink.
-  std::shared_ptr<Pipeline> make_pipeline(std::uint64_t total, int max_records = 100,
-                                          int buffer_batches = 2) {
-    ConnectorInfo source_info;
-    source_info.type = "counting";
-    source_info.make_source = [this, total](const Settings&, const ConnectorContext&)
-        -> Result<std::unique_ptr<Source>> {
-      return std::unique_ptr<Source>(std::make_unique<CountingSource>(source_log_, total));
-    };
-    ConnectorInfo sink_info;
-    sink_info.type = "scripted";
-    sink_info.kind = ConnectorKind::kSink;
-    sink_info.make_sink = [this](const Settings&, const ConnectorContext&)
-        -> Result<std::unique_ptr<Sink>> {
-      return std::unique_ptr<Sink>(std::make_unique<ScriptedSink>(sink_log_));
-    };
-    infos_.push_back(std::make_unique<ConnectorInfo>(std::move(source_info)));
-    infos_.push_back(std::make_unique<ConnectorInfo>(std::move(sink_info)));
-
-    PipelineConfig config;
-    config.name = "p";
-    config.file = "p.yaml";
-    config.source = {"counting", infos_[infos_.size() - 2].get(), Settings()};
-    config.sink = {"scripted", infos_.back().get(), Settings()};
-    config.runtime = Settings(nlohmann::json{
-        {"batch", {{"max_records", max_records}}},
-        {"checkpoint", {{"interval", 10}}},
-        {"buffer", {{"batches", buffer_batches}}}});
-    if (!metrics_handles_) {
-      metrics_handles_ = std::make_shared<PipelineMetrics>(metrics_, "p", "counting", "scripted");
-    }
-    return std::make_shared<Pipeline>(io_, std::move(config), *state_, metrics_handles_,
-                                      make_logger("p"));
-  }
-
-  void stop_and_wait(Pipeline& p) {
-    std::promise<void> stopped;
-    p.stop([&] { stopped.set_value(); });
-    ASSERT_EQ(stopped.get_future().wait_for(30s), std::future_status::ready);
-  }
-
-  std::optional<Position> saved_checkpoint() {
-    auto loaded = state_->load_checkpoint("p");
-    EXPECT_TRUE(loaded.ok());
-    if (!loaded.ok() || !*loaded) return std::nullopt;
-    return (*loaded)->position;
-  }
-
-  weft::test::TempDir dir_;
-  boost::asio::io_context io_;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_ =
-      boost::asio::make_work_guard(io_);
-  std::vector<std::thread> threads_;
-  std::unique_ptr<StateStore> state_;
-  DaemonMetrics metrics_;
-  std::shared_ptr<PipelineMetrics> metrics_handles_;
-  std::vector<std::unique_ptr<ConnectorInfo>> infos_;
-  std::shared_ptr<SourceLog> source_log_ = std::make_shared<SourceLog>();
-  std::shared_ptr<SinkLog> sink_log_ = std::make_shared<SinkLog>();
-};
 
 TEST_F(PipelineTest, DeliversEveryRecordInOrderAndCommitsTheLastPosition) {
   auto p = make_pipeline(1000);
@@ -175,7 +84,7 @@ TEST_F(PipelineTest, PerRecordFailureResendsOnlyTheFailedRecord) {
   EXPECT_EQ(saved_checkpoint(), "100");
 }
 
-TEST_F(PipelineTest, PermanentFailureStopsThePipelineAndHoldsTheCheckpointBeforeTheRecord) {
+TEST_F(PipelineTest, WithoutADlqAPermanentFailureStopsThePipelineBeforeTheRecord) {
   sink_log_->script = [&](const Batch& batch) {
     WriteResult r;
     for (std::size_t i = 0; i < batch.size(); ++i) {
@@ -183,7 +92,7 @@ TEST_F(PipelineTest, PermanentFailureStopsThePipelineAndHoldsTheCheckpointBefore
     }
     return r;
   };
-  auto p = make_pipeline(0);  // endless
+  auto p = make_pipeline(0, 100, 2, "dlq: {enabled: false}\n");  // endless, no DLQ
   p->start();
   ASSERT_TRUE(eventually([&] { return p->snapshot().state == PipelineState::kFailed; }));
   ASSERT_TRUE(eventually([&] { return sink_log_->closed.load(); }));

@@ -85,6 +85,35 @@ void limit_file_size(unsigned long bytes) {
   setrlimit(RLIMIT_FSIZE, &limit);
 }
 
+std::unique_ptr<StateStore> open_store_or_fail(const std::string& path,
+                                               const SqliteStateStoreOptions& options) {
+  auto store = open_sqlite_state_store(path, options);
+  EXPECT_TRUE(store.ok()) << store.error().message();
+  return store.ok() ? std::move(*store) : nullptr;
+}
+
+void expect_same_record(const Record& actual_record, const Record& expected_record,
+                        const std::string& where) {
+  SCOPED_TRACE(where);
+  // Copies: Payload::text() on an empty payload caches "null" and makes it non-empty.
+  const Record actual = actual_record;
+  const Record expected = expected_record;
+  EXPECT_EQ(actual.key, expected.key);
+  EXPECT_EQ(actual.value.empty(), expected.value.empty());
+  EXPECT_EQ(actual.value.text(), expected.value.text());
+  EXPECT_EQ(actual.op, expected.op);
+  ASSERT_EQ(actual.before.has_value(), expected.before.has_value());
+  if (expected.before) {
+    EXPECT_EQ(actual.before->empty(), expected.before->empty());
+    EXPECT_EQ(actual.before->text(), expected.before->text());
+  }
+  EXPECT_EQ(actual.headers, expected.headers);
+  EXPECT_EQ(actual.id, expected.id);
+  EXPECT_EQ(actual.event_time, expected.event_time);
+  EXPECT_EQ(actual.ingest_time, expected.ingest_time);
+  EXPECT_EQ(actual.position, expected.position);
+}
+
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream contents;

@@ -6,8 +6,10 @@
 #include <sqlite3.h>
 
 #include <functional>
+#include <memory>
 #include <string>
 
+#include "state/state_store.h"
 #include "support/temp_dir.h"
 
 namespace weft::state_test {
@@ -44,6 +46,14 @@ ChildResult run_in_child(const std::function<std::string()>& body);
 // Sets RLIMIT_FSIZE (and ignores SIGXFSZ) in the calling process, so that any write to a file at
 // or past `bytes` fails with EFBIG: an unwritable disk, even for root. Use inside run_in_child.
 void limit_file_size(unsigned long bytes);
+
+// Opens the store, failing the current test (and returning null) when that fails.
+std::unique_ptr<StateStore> open_store_or_fail(const std::string& path,
+                                               const SqliteStateStoreOptions& options = {});
+
+// Expects every field of the two records to be equal; payloads compare by their text (what a
+// sink writes) and by whether they are empty. `where` labels failures.
+void expect_same_record(const Record& actual, const Record& expected, const std::string& where);
 
 std::string read_file(const std::string& path);
 void write_file(const std::string& path, const std::string& contents);

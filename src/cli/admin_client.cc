@@ -1,0 +1,155 @@
+// The only translation unit of the CLI that includes Beast.
+#include "cli/admin_client.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <cctype>
+#include <exception>
+
+#include "weft/version.h"
+
+namespace weft::cli {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
+
+constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
+// A full page of /api/dlq entries is well below this; a dead letter with its record is too.
+constexpr std::uint64_t kMaxResponseBody = 256 * 1024 * 1024;
+
+// "Connection refused" -> "connection refused", to read well after a colon.
+std::string describe(const error_code& ec) {
+  if (ec == beast::error::timeout) return "timed out";
+  std::string text = ec.message();
+  if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
+  return text;
+}
+
+struct Call {
+  tcp::endpoint endpoint;
+  std::string host_header;
+  std::string method;
+  std::string target;
+  std::string body;
+  std::string bearer_token;
+  std::chrono::steady_clock::time_point deadline;
+};
+
+asio::awaitable<void> exchange(const Call& call, AdminReply& out) {
+  auto executor = co_await asio::this_coro::executor;
+  beast::tcp_stream stream(executor);
+  stream.expires_at(call.deadline);
+  auto [connect_ec] = co_await stream.async_connect(call.endpoint, kAwait);
+  if (connect_ec) {
+    out.outcome = connect_ec == asio::error::connection_refused ? AdminReply::Outcome::kNotListening
+                                                                : AdminReply::Outcome::kFailed;
+    out.error = "connect: " + describe(connect_ec);
+    co_return;
+  }
+
+  http::request<http::string_body> request{http::string_to_verb(call.method), call.target, 11};
+  request.set(http::field::host, call.host_header);
+  request.set(http::field::user_agent, std::string("weft-cli/") + kVersion);
+  request.keep_alive(false);
+  if (!call.bearer_token.empty()) {
+    request.set(http::field::authorization, "Bearer " + call.bearer_token);
+  }
+  if (!call.body.empty()) {
+    request.set(http::field::content_type, "application/json");
+    request.body() = call.body;
+    request.prepare_payload();
+  }
+  stream.expires_at(call.deadline);
+  auto [write_ec, written] = co_await http::async_write(stream, request, kAwait);
+  if (write_ec) {
+    out.error = "send: " + describe(write_ec);
+    co_return;
+  }
+
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(kMaxResponseBody);
+  stream.expires_at(call.deadline);
+  auto [read_ec, read] = co_await http::async_read(stream, buffer, parser, kAwait);
+  if (read_ec) {
+    out.error = "read response: " + describe(read_ec);
+    co_return;
+  }
+  out.outcome = AdminReply::Outcome::kResponse;
+  out.status = static_cast<int>(parser.get().result_int());
+  out.body = std::move(parser.get().body());
+  error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+}
+
+}  // namespace
+
+AdminClient::AdminClient(std::string host, unsigned short port, std::string bearer_token,
+                         std::chrono::milliseconds timeout)
+    : host_(std::move(host)),
+      port_(port),
+      bearer_token_(std::move(bearer_token)),
+      timeout_(timeout) {
+  // A daemon listening on every interface is reached through loopback.
+  if (host_ == "0.0.0.0") host_ = "127.0.0.1";
+  error_code ec;
+  const auto address = asio::ip::make_address(host_, ec);
+  if (!ec && address.is_v6() && address.is_unspecified()) host_ = "::1";
+}
+
+std::string AdminClient::url(std::string_view target) const {
+  const bool ipv6 = host_.find(':') != std::string::npos;
+  return "http://" + (ipv6 ? "[" + host_ + "]" : host_) + ":" + std::to_string(port_) +
+         std::string(target);
+}
+
+AdminReply AdminClient::request(std::string_view method, std::string_view target,
+                                std::string_view body) const {
+  AdminReply out;
+  error_code ec;
+  const auto address = asio::ip::make_address(host_, ec);
+  if (ec) {
+    out.error = "'" + host_ + "' is not an IP address";
+    return out;
+  }
+  const bool ipv6 = address.is_v6();
+  const Call call{tcp::endpoint(address, port_),
+                  (ipv6 ? "[" + host_ + "]" : host_) + ":" + std::to_string(port_),
+                  std::string(method),
+                  std::string(target),
+                  std::string(body),
+                  bearer_token_,
+                  std::chrono::steady_clock::now() + timeout_};
+  asio::io_context io;
+  asio::co_spawn(io, exchange(call, out), [&out](std::exception_ptr error) {
+    if (!error) return;
+    try {
+      std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+      out.outcome = AdminReply::Outcome::kFailed;
+      out.error = e.what();
+    }
+  });
+  try {
+    io.run();
+  } catch (const std::exception& e) {
+    out.outcome = AdminReply::Outcome::kFailed;
+    out.error = e.what();
+  }
+  return out;
+}
+
+}  // namespace weft::cli

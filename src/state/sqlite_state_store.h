@@ -1,0 +1,135 @@
+#pragma once
+
+// The SQLite StateStore (DESIGN.md §5). Private to src/state: the rest of weft gets one from
+// open_sqlite_state_store(). The methods are split by table: sqlite_checkpoints.cc,
+// sqlite_dead_letters.cc, sqlite_idempotency.cc; opening and the shared plumbing (transactions,
+// error messages) are in sqlite_state_store.cc.
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "state/sqlite_handle.h"
+#include "state/state_store.h"
+
+namespace weft::state {
+
+// Each table's cached statements, prepared once per connection (SQLITE_PREPARE_PERSISTENT).
+// `prepare` fails with "<operation>: <reason>".
+struct TransactionStatements {
+  Statement begin_read;   // BEGIN (deferred)
+  Statement begin_write;  // BEGIN IMMEDIATE
+  Statement commit;
+  Statement rollback;
+  static Result<TransactionStatements> prepare(sqlite3* db);
+};
+
+struct CheckpointStatements {
+  Statement load;
+  Statement save;
+  Statement list;
+  Statement remove;
+  static Result<CheckpointStatements> prepare(sqlite3* db);
+};
+
+struct DeadLetterStatements {
+  Statement add;
+  Statement get;
+  Statement replay_failure;
+  Statement remove;
+  Statement count;
+  static Result<DeadLetterStatements> prepare(sqlite3* db);
+};
+
+struct IdempotencyStatements {
+  Statement find;
+  Statement remember;
+  Statement first_pipeline;
+  Statement next_pipeline;
+  Statement purge_expired;
+  Statement count;
+  Statement evict;
+  static Result<IdempotencyStatements> prepare(sqlite3* db);
+};
+
+// Thread-safety: one connection behind one mutex. Every call holds the mutex for all of its
+// statement uses, which the cached statements need anyway. That serialises writers, and each
+// write waits for its own fsync: fine for checkpoints and dead letters, and for idempotency keys
+// as long as they arrive in batches (one transaction, one fsync per batch). Many pipelines
+// writing small batches at once would want a writer thread with group commit instead.
+class SqliteStateStore final : public StateStore {
+ public:
+  // Prepares the statements; fails with "<operation>: <reason>" (no path).
+  static Result<std::unique_ptr<SqliteStateStore>> create(std::string path, Database db,
+                                                          int schema_version);
+
+  Result<std::optional<Checkpoint>> load_checkpoint(const std::string& pipeline) override;
+  Status save_checkpoint(const std::string& pipeline, const Position& position) override;
+  Result<std::vector<Checkpoint>> list_checkpoints() override;
+  Status delete_checkpoint(const std::string& pipeline) override;
+
+  Status add_dead_letters(std::vector<DeadLetter>& letters) override;
+  Result<std::vector<DeadLetter>> list_dead_letters(const DeadLetterFilter& filter) override;
+  Result<std::optional<DeadLetter>> get_dead_letter(std::int64_t id) override;
+  Result<std::size_t> request_replay(const DeadLetterFilter& filter) override;
+  Status record_replay_failure(std::int64_t id, const std::string& error_kind,
+                               const std::string& error, int attempts,
+                               Clock::time_point when) override;
+  Status remove_dead_letters(const std::vector<std::int64_t>& ids) override;
+  Result<std::size_t> purge_dead_letters(const DeadLetterFilter& filter) override;
+  Result<std::uint64_t> count_dead_letters(const std::string& pipeline) override;
+
+  Result<std::vector<bool>> find_keys(const std::string& pipeline,
+                                      const std::vector<std::string>& keys,
+                                      Clock::time_point now) override;
+  Status remember_keys(const std::string& pipeline, const std::vector<std::string>& keys,
+                       Clock::time_point expires_at) override;
+  Result<std::size_t> purge_keys(const std::string& pipeline, Clock::time_point now,
+                                 std::size_t max_keys, std::size_t limit) override;
+
+  int schema_version() const override { return schema_version_; }
+
+ private:
+  SqliteStateStore(std::string path, Database db, int schema_version,
+                   TransactionStatements transactions, CheckpointStatements checkpoints,
+                   DeadLetterStatements dead_letters, IdempotencyStatements idempotency);
+
+  // ---- called with mutex_ held ----
+
+  // "state store <path>: <operation>: <the connection's last error>", classified by `rc`.
+  // Build it before anything else runs on the connection (a rollback replaces the message).
+  Error failure(int rc, std::string_view operation);
+  // An error that did not come from SQLite, with the same prefix.
+  Error located(Error error) const;
+
+  // Start a transaction; SQLITE_DONE on success. A failed begin leaves none open.
+  int begin_read();
+  int begin_write();
+  // Commits; on failure rolls back and returns the failure for `operation`.
+  Status commit(std::string_view operation);
+  // The transaction failed with `rc`: captures the error, then rolls back.
+  Error abort(int rc, std::string_view operation);
+  // Rolls back if a transaction is open; used where the error is already captured.
+  void rollback();
+
+  const std::string path_;
+  const int schema_version_;
+  std::mutex mutex_;
+  // Guarded by mutex_. The statements are declared after db_ so they are finalized first.
+  Database db_;
+  TransactionStatements transactions_;
+  CheckpointStatements checkpoints_;
+  DeadLetterStatements dead_letters_;
+  IdempotencyStatements idempotency_;
+};
+
+// "<operation> for pipeline '<pipeline>'", the middle part of an operation's error message.
+std::string for_pipeline(std::string_view operation, const std::string& pipeline);
+
+// Success codes of a statement step that returns no row we want.
+inline bool step_done(int rc) { return rc == SQLITE_DONE || rc == SQLITE_OK; }
+
+}  // namespace weft::state
