@@ -22,6 +22,7 @@ build:
 bench:
 	./scripts/install-deps.sh
 	./bench/run.sh
+	./bench/delivery.sh
 
 docs: build
 	./build/release/src/cli/weft spec --markdown docs/connectors

@@ -260,7 +260,7 @@ struct Delivery::Impl {
       replayed += indices.size();
       env.metrics.replayed.Increment(static_cast<double>(indices.size()));
     } else {
-      for (std::size_t i : indices) env.tracker.ack(w.first + i);
+      acknowledge(w, indices);
       record_outcomes(indices.size(), false);
     }
     env.delivered(indices.size());
@@ -273,7 +273,18 @@ struct Delivery::Impl {
     if (w.replay()) {
       hold_replayed(w, indices);
     } else {
-      for (std::size_t i : indices) env.tracker.ack(w.first + i);
+      acknowledge(w, indices);
+    }
+  }
+
+  // Acknowledges ascending `indices` of a source batch, one tracker call per consecutive run
+  // (usually the whole batch at once).
+  void acknowledge(const Work& w, const std::vector<std::size_t>& indices) {
+    std::size_t run_start = 0;
+    for (std::size_t k = 1; k <= indices.size(); ++k) {
+      if (k < indices.size() && indices[k] == indices[k - 1] + 1) continue;
+      env.tracker.ack_range(w.first + indices[run_start], k - run_start);
+      run_start = k;
     }
   }
 

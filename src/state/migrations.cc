@@ -52,6 +52,25 @@ constexpr Migration kMigrations[] = {
        -- Purging expired keys and evicting the earliest-expiring ones beyond a pipeline's cap.
        CREATE INDEX idempotency_keys_by_expiry ON idempotency_keys (pipeline, expires_at);
      )sql"},
+    // Keyed by (pipeline, key), every batch of random keys (UUIDs, event ids) dirtied a page per
+    // key. Now the keys are an append-only log and the lookup index lives in memory
+    // (sqlite_idempotency.cc). Keys recorded under version 3 are forgotten: SQL cannot compute
+    // their fingerprints, and forgetting only risks delivering a duplicate again.
+    {4, "idempotency keys as a log",
+     R"sql(
+       DROP TABLE idempotency_keys;
+       CREATE TABLE idempotency_log (
+         seq         INTEGER PRIMARY KEY,  -- the rowid: appends go to the end of the table
+         pipeline    TEXT NOT NULL,
+         fingerprint BLOB NOT NULL,        -- the first 16 bytes of SHA-256(key)
+         expires_at  INTEGER NOT NULL      -- unix time, milliseconds
+       );
+       -- Loading a pipeline's keys and evicting its oldest ones.
+       CREATE INDEX idempotency_log_by_pipeline ON idempotency_log (pipeline, seq);
+       -- Purging expired entries without a table scan. With one TTL per pipeline, expiries
+       -- grow with time, so this index is appended to as well.
+       CREATE INDEX idempotency_log_by_expiry ON idempotency_log (expires_at);
+     )sql"},
 };
 
 }  // namespace

@@ -139,7 +139,7 @@ Status SqliteStateStore::add_dead_letters(std::vector<DeadLetter>& letters) {
                       to_unix_ms(letter.last_failure), records[i], letter.record.position,
                       letter.record.key, std::int64_t{letter.replay_requested ? 1 : 0});
     if (rc == SQLITE_OK) rc = sqlite3_step(use.get());
-    if (rc != SQLITE_DONE) return abort(rc, operation);
+    if (rc != SQLITE_DONE) return abort_transaction(rc, operation);
     ids[i] = sqlite3_last_insert_rowid(db_.get());
   }
   if (Status committed = commit(operation); !committed) return committed;
@@ -218,7 +218,7 @@ Status SqliteStateStore::remove_dead_letters(const std::vector<std::int64_t>& id
     StatementUse use(dead_letters_.remove.get());
     int rc = bind_all(use.get(), id);
     if (rc == SQLITE_OK) rc = sqlite3_step(use.get());
-    if (rc != SQLITE_DONE) return abort(rc, kOperation);
+    if (rc != SQLITE_DONE) return abort_transaction(rc, kOperation);
   }
   return commit(kOperation);
 }

@@ -91,10 +91,10 @@ Status SqliteStateStore::commit(std::string_view operation) {
     rc = sqlite3_step(use.get());
     if (rc == SQLITE_DONE) return Status::ok_status();
   }
-  return abort(rc, operation);
+  return abort_transaction(rc, operation);
 }
 
-Error SqliteStateStore::abort(int rc, std::string_view operation) {
+Error SqliteStateStore::abort_transaction(int rc, std::string_view operation) {
   Error error = failure(rc, operation);
   rollback();
   return error;

@@ -10,8 +10,10 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
+#include "state/key_index.h"
 #include "state/sqlite_handle.h"
 #include "state/state_store.h"
 
@@ -45,13 +47,11 @@ struct DeadLetterStatements {
 };
 
 struct IdempotencyStatements {
-  Statement find;
-  Statement remember;
-  Statement first_pipeline;
-  Statement next_pipeline;
+  Statement scan;    // a pipeline's entries in seq order
+  Statement append;
+  Statement remove;  // one entry by seq
   Statement purge_expired;
-  Statement count;
-  Statement evict;
+  Statement evict;   // a pipeline's entries up to a seq
   static Result<IdempotencyStatements> prepare(sqlite3* db);
 };
 
@@ -60,6 +60,10 @@ struct IdempotencyStatements {
 // write waits for its own fsync: fine for checkpoints and dead letters, and for idempotency keys
 // as long as they arrive in batches (one transaction, one fsync per batch). Many pipelines
 // writing small batches at once would want a writer thread with group commit instead.
+//
+// Idempotency keys are looked up in memory (key_indexes_), so the store must be the only writer
+// of its pipelines' keys: another process appending to the same file's log would go unseen
+// until a restart.
 class SqliteStateStore final : public StateStore {
  public:
   // Prepares the statements; fails with "<operation>: <reason>" (no path).
@@ -111,9 +115,12 @@ class SqliteStateStore final : public StateStore {
   // Commits; on failure rolls back and returns the failure for `operation`.
   Status commit(std::string_view operation);
   // The transaction failed with `rc`: captures the error, then rolls back.
-  Error abort(int rc, std::string_view operation);
+  Error abort_transaction(int rc, std::string_view operation);
   // Rolls back if a transaction is open; used where the error is already captured.
   void rollback();
+  // The pipeline's key index, loaded from idempotency_log on first use (sqlite_idempotency.cc).
+  // Fails with the error for `operation`; a failed load is retried on the next call.
+  Result<KeyIndex*> key_index(const std::string& pipeline, std::string_view operation);
 
   const std::string path_;
   const int schema_version_;
@@ -124,12 +131,11 @@ class SqliteStateStore final : public StateStore {
   CheckpointStatements checkpoints_;
   DeadLetterStatements dead_letters_;
   IdempotencyStatements idempotency_;
+  // Loaded pipelines only. Holds only what has committed: updated after a commit succeeds.
+  std::unordered_map<std::string, KeyIndex> key_indexes_;
 };
 
 // "<operation> for pipeline '<pipeline>'", the middle part of an operation's error message.
 std::string for_pipeline(std::string_view operation, const std::string& pipeline);
-
-// Success codes of a statement step that returns no row we want.
-inline bool step_done(int rc) { return rc == SQLITE_DONE || rc == SQLITE_OK; }
 
 }  // namespace weft::state
