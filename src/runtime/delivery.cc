@@ -6,7 +6,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <algorithm>
 #include <cmath>
+#include <ctime>
 #include <mutex>
 #include <optional>
 #include <unordered_set>
@@ -31,6 +33,8 @@ using SteadyClock = std::chrono::steady_clock;
 // round never holds the state store for long).
 constexpr auto kKeyPurgeInterval = std::chrono::seconds(60);
 constexpr std::size_t kKeyPurgeBatch = 50000;
+// How often a writer held by an open circuit breaker checks whether the pipeline is stopping.
+constexpr std::chrono::milliseconds kStopCheckInterval{100};
 
 // One record that did not make it, on its way to the dead-letter queue.
 struct Failed {
@@ -75,6 +79,16 @@ CircuitBreakerOptions breaker_options_from(const Settings& s) {
   return o;
 }
 
+// "2026-11-27T10:31:02Z", for messages that stay on display (the status of an open breaker).
+std::string utc_text(Clock::time_point t) {
+  const std::time_t seconds = Clock::to_time_t(t);
+  std::tm parts{};
+  gmtime_r(&seconds, &parts);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &parts);
+  return text;
+}
+
 std::string percent(double fraction) {
   return std::to_string(static_cast<int>(std::lround(fraction * 100))) + "%";
 }
@@ -104,7 +118,7 @@ struct Delivery::Impl {
   // Time spent paused by the breaker; it does not count against retry.max_elapsed.
   SteadyClock::duration paused_total{};
   SteadyClock::time_point last_key_purge{};
-  std::vector<std::string> unflushed_keys;      // see hold_keys()
+  std::unordered_set<std::string> unflushed_keys;  // see hold_keys()
   std::vector<std::int64_t> settled_replays;    // replayed entries delivered, not yet flushed
 
   std::atomic<bool> paused_by_breaker{false};
@@ -150,9 +164,14 @@ struct Delivery::Impl {
     if (!breaker) co_return true;
     for (;;) {
       const auto now = SteadyClock::now();
-      if (breaker->allow_request(now)) co_return true;
+      if (breaker->allow_request(now)) {
+        env.metrics.breaker_state.Set(static_cast<double>(breaker->state()));  // maybe half-open
+        co_return true;
+      }
       if (env.stopping) co_return false;
-      auto wait = std::max(breaker->time_until_probe(now), std::chrono::milliseconds(1));
+      // In slices, so a drain that starts meanwhile is noticed within one.
+      auto wait = std::clamp(breaker->time_until_probe(now), std::chrono::milliseconds(1),
+                             kStopCheckInterval);
       bool go_on = co_await sleep(wait);
       paused_total += SteadyClock::now() - now;
       if (!go_on) co_return false;
@@ -181,8 +200,10 @@ struct Delivery::Impl {
       update_paused_gauge();
       env.resume_source();
     } else if (after == BreakerState::kOpen) {
-      std::string why = "circuit breaker open for " + sink_name() + ": " + breaker->describe(now);
-      env.log.warn("{}; source paused, one probe write after the cool-down", why);
+      std::string why = "circuit breaker open for " + sink_name() + " since " +
+                        utc_text(Clock::now()) + ": " + breaker->describe(now) +
+                        "; source paused";
+      env.log.warn("{}, one probe write after the cool-down", why);
       {
         std::lock_guard lock(reason_mutex);
         breaker_reason = std::move(why);
@@ -231,14 +252,15 @@ struct Delivery::Impl {
   // would call its re-read a duplicate).
   void hold_keys(const Work& w, const std::vector<std::size_t>& indices) {
     if (w.keys.empty()) return;
-    for (std::size_t i : indices) unflushed_keys.push_back(w.keys[i]);
+    for (std::size_t i : indices) unflushed_keys.insert(w.keys[i]);
   }
 
   // The sink flushed: what it delivered is durable, so its keys may be remembered. A failure
   // only means a duplicate might be sent later; the keys stay for the next flush.
   void remember_flushed_keys() {
     if (unflushed_keys.empty()) return;
-    Status s = env.state.remember_keys(pipeline(), unflushed_keys, Clock::now() + key_ttl);
+    const std::vector<std::string> keys(unflushed_keys.begin(), unflushed_keys.end());
+    Status s = env.state.remember_keys(pipeline(), keys, Clock::now() + key_ttl);
     if (!s.ok()) {
       env.log.warn("idempotency keys not saved (retried at the next checkpoint): {}",
                    s.error().message());
@@ -415,7 +437,9 @@ struct Delivery::Impl {
     std::unordered_set<std::string_view> in_batch;
     for (std::size_t k = 0; k < keyed.size(); ++k) {
       const std::size_t i = keyed[k];
-      if (found[k] || !in_batch.insert(w.keys[i]).second) {
+      // Delivered earlier: remembered in the store, delivered since the last flush, or earlier
+      // in this very batch.
+      if (found[k] || unflushed_keys.count(w.keys[i]) != 0 || !in_batch.insert(w.keys[i]).second) {
         duplicate.push_back(i);
       } else {
         pending.push_back(i);

@@ -260,3 +260,28 @@ TEST_F(PipelineTest, TheFileDlqTargetAppendsJsonLines) {
 
 }  // namespace
 }  // namespace weft
+
+namespace weft {
+namespace {
+
+TEST_F(PipelineTest, ADrainDoesNotWaitForAnOpenBreakerAndLeavesTheRestForTheNextStart) {
+  std::atomic<bool> down{false};
+  sink_log_->script = [&](const Batch&) {
+    if (down) return WriteResult::failed(Error::retryable("connection refused"));
+    return WriteResult::all_delivered();
+  };
+  auto p = make_pipeline(0, 50, 2, "circuit_breaker: {failure_threshold: 2, open_for: 1h}\n");
+  p->start();
+  ASSERT_TRUE(eventually([&] { return p->snapshot().records_out >= 200; }));
+  down = true;
+  ASSERT_TRUE(eventually([&] { return p->snapshot().delivery.breaker_state == 2; }));
+  stop_and_wait(*p);  // open_for is an hour: the drain must not wait for the probe
+  EXPECT_EQ(p->snapshot().state, PipelineState::kStopped);
+  std::lock_guard lock(sink_log_->mutex);
+  EXPECT_EQ(saved_checkpoint(), sink_log_->delivered.back())
+      << "only what was delivered is committed; the rest is read again after the restart";
+  EXPECT_TRUE(dead_letters().empty());
+}
+
+}  // namespace
+}  // namespace weft
