@@ -170,8 +170,8 @@ struct Rates {
   double fresh_check_ms = 0;  // per batch
   double fresh_insert_ms = 0;
   double duplicate = 0;
-  double reload = 0;          // keys per second loaded into the index after reopening
-  double rss_growth = 0;      // bytes over the fresh phase (index, SQLite page cache)
+  double reload = 0;      // keys per second loaded into the index after reopening
+  double rss_growth = 0;  // bytes over the fresh phase (index, SQLite page cache)
   double heap_growth = 0;
 };
 
@@ -200,9 +200,8 @@ Rates run_once(const std::string& path, const std::vector<std::string>& keys, st
   {
     auto store = weft::open_sqlite_state_store(path);
     if (!store) fail(store.error().message());
-    const std::vector<std::string> first(keys.begin(),
-                                         keys.begin() + static_cast<std::ptrdiff_t>(
-                                                            std::min(batch, keys.size())));
+    const std::vector<std::string> first(
+        keys.begin(), keys.begin() + static_cast<std::ptrdiff_t>(std::min(batch, keys.size())));
     const auto start = Clock::now();
     auto found = (*store)->find_keys(kPipeline, first, start);
     const double seconds = Seconds(Clock::now() - start).count();
@@ -259,9 +258,8 @@ int main(int argc, char** argv) {
                 to_string(order), best.duplicate, batch);
     std::printf("idempotency %s reload: %.0f keys/s (first find after reopening %zu keys)\n",
                 to_string(order), best.reload, count);
-    std::printf(
-        "idempotency %s memory: %.1f MiB heap, %.1f MiB RSS per million keys (first run)\n",
-        to_string(order), best.heap_growth * per_million, best.rss_growth * per_million);
+    std::printf("idempotency %s memory: %.1f MiB heap, %.1f MiB RSS per million keys (first run)\n",
+                to_string(order), best.heap_growth * per_million, best.rss_growth * per_million);
     std::printf(
         "reference %s: durable append without an index %.0f keys/s; fresh / append = %.2f\n",
         to_string(order), append, best.fresh / append);

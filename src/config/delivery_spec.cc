@@ -68,8 +68,9 @@ ConfigSpec idempotency_spec() {
       .example("stripe:{$.id}");
   s.duration("ttl").default_value("7d").min(1000)
       .description("How long a delivered key is remembered").example("30d");
-  s.integer("max_keys").default_value("10000000").min(0)
-      .description("Most keys kept for the pipeline; the oldest go first. 0: no bound")
+  s.integer("max_keys").default_value("1000000").min(0)
+      .description("Most keys kept for the pipeline; the oldest go first. 0: no bound. Keys "
+                   "are indexed in memory: about 60 MiB per million")
       .example("1000000");
   return s;
 }

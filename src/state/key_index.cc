@@ -18,9 +18,7 @@ const EVP_MD* sha256() {
   return md;
 }
 
-Error digest_failure() {
-  return Error::permanent("SHA-256 of the keys failed (OpenSSL)");
-}
+Error digest_failure() { return Error::permanent("SHA-256 of the keys failed (OpenSSL)"); }
 
 }  // namespace
 

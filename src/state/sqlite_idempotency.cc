@@ -268,8 +268,7 @@ Result<std::size_t> SqliteStateStore::purge_keys(const std::string& pipeline, Cl
     std::size_t live = own->size();
     for (const auto& entry : dropped) live -= entry.first == own ? 1 : 0;
     if (live > max_keys) {
-      rc = evict_oldest(db_.get(), idempotency_, pipeline, *own, live - max_keys, removed,
-                        dropped);
+      rc = evict_oldest(db_.get(), idempotency_, pipeline, *own, live - max_keys, removed, dropped);
     }
   }
   if (rc != SQLITE_OK) return abort_transaction(rc, operation);

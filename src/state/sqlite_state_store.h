@@ -47,11 +47,11 @@ struct DeadLetterStatements {
 };
 
 struct IdempotencyStatements {
-  Statement scan;    // a pipeline's entries in seq order
+  Statement scan;  // a pipeline's entries in seq order
   Statement append;
   Statement remove;  // one entry by seq
   Statement purge_expired;
-  Statement evict;   // a pipeline's entries up to a seq
+  Statement evict;  // a pipeline's entries up to a seq
   static Result<IdempotencyStatements> prepare(sqlite3* db);
 };
 

@@ -97,8 +97,10 @@ class StateStore {
   virtual Status remember_keys(const std::string& pipeline, const std::vector<std::string>& keys,
                                Clock::time_point expires_at) = 0;
   // Background maintenance: deletes up to `limit` keys (of any pipeline) expired at `now` (0: all
-  // of them), then, for the pipeline, the keys expiring first beyond `max_keys` (0: unbounded).
-  // One transaction. Returns how many went.
+  // of them), then, for the pipeline, the keys remembered longest ago beyond `max_keys` (0:
+  // unbounded; with one TTL per pipeline these are the ones expiring first). One transaction.
+  // Returns how many stored entries went (a key remembered again may leave an older entry behind
+  // until then, which counts too).
   virtual Result<std::size_t> purge_keys(const std::string& pipeline, Clock::time_point now,
                                          std::size_t max_keys, std::size_t limit) = 0;
 

@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "e2e/e2e_helpers.h"
 #include "e2e/weft_process.h"
 #include "support/http_client.h"
 
@@ -18,16 +19,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-template <typename Pred>
-bool eventually(Pred done, std::chrono::milliseconds limit = 30s) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return done();
-}
 
 // The `id` of every JSON line in the file sink's output (rotated files included).
 std::vector<std::uint64_t> ids_in(const fs::path& file) {
@@ -54,15 +45,6 @@ std::size_t line_count(const fs::path& file) {
     n += static_cast<std::size_t>(std::count(buf, buf + in.gcount(), '\n'));
   }
   return n;
-}
-
-// A metric's value from Prometheus text, e.g. sample("weft_pipeline_up{pipeline=\"demo\"}").
-std::optional<double> sample(const std::string& metrics, const std::string& series) {
-  std::istringstream in(metrics);
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
-  }
-  return std::nullopt;
 }
 
 class DaemonTest : public ::testing::Test {

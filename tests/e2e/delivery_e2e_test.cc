@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "e2e/e2e_helpers.h"
 #include "e2e/weft_process.h"
 #include "state/state_store.h"
 #include "support/http_client.h"
@@ -20,16 +21,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-template <typename Pred>
-bool eventually(Pred done, std::chrono::milliseconds limit = 60s) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return done();
-}
 
 std::string slurp(const fs::path& file) {
   std::ifstream in(file);
@@ -56,14 +47,6 @@ std::size_t failed_calls(const fs::path& calls) {
   std::istringstream in(slurp(calls));
   for (std::string line; std::getline(in, line);) n += line.find(" down") != std::string::npos;
   return n;
-}
-
-std::optional<double> sample(const std::string& metrics, const std::string& series) {
-  std::istringstream in(metrics);
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
-  }
-  return std::nullopt;
 }
 
 class DeliveryE2ETest : public ::testing::Test {
