@@ -71,6 +71,12 @@ constexpr Migration kMigrations[] = {
        -- grow with time, so this index is appended to as well.
        CREATE INDEX idempotency_log_by_expiry ON idempotency_log (expires_at);
      )sql"},
+    // A record that fails again after a crash (its source position was not committed yet) must
+    // update its entry, not add a second one: the lookup by position this index serves.
+    {5, "dead letters by source position",
+     R"sql(
+       CREATE INDEX dead_letters_by_position ON dead_letters (pipeline, position);
+     )sql"},
 };
 
 }  // namespace

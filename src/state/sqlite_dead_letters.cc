@@ -21,6 +21,13 @@ constexpr std::string_view kAddSql =
     "INSERT INTO dead_letters (pipeline, stage, error_kind, error, attempts, first_failure, "
     "last_failure, record, position, record_key, replay_requested) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+// A record already in the queue (same pipeline, same non-empty source position) failed again:
+// the entry takes the new failure instead of a second entry appearing.
+constexpr std::string_view kFailAgainSql =
+    "UPDATE dead_letters SET stage = ?1, error_kind = ?2, error = ?3, attempts = attempts + ?4, "
+    "last_failure = ?5, record = ?6, record_key = ?7 "
+    "WHERE id = (SELECT max(id) FROM dead_letters WHERE pipeline = ?8 AND position = ?9 "
+    "AND position <> '') RETURNING id";
 constexpr std::string_view kReplayFailureSql =
     "UPDATE dead_letters SET error_kind = ?2, error = ?3, attempts = attempts + ?4, "
     "last_failure = ?5, replay_requested = 0 WHERE id = ?1";
@@ -99,6 +106,8 @@ Result<DeadLetterStatements> DeadLetterStatements::prepare(sqlite3* db) {
   constexpr unsigned kFlags = SQLITE_PREPARE_PERSISTENT;
   auto add = state::prepare(db, kAddSql, kFlags, "prepare dead letter insert");
   if (!add) return add.error();
+  auto fail_again = state::prepare(db, kFailAgainSql, kFlags, "prepare dead letter update");
+  if (!fail_again) return fail_again.error();
   auto get = state::prepare(db, std::string(kSelectSql) + " WHERE id = ?1", kFlags,
                             "prepare dead letter get");
   if (!get) return get.error();
@@ -109,7 +118,8 @@ Result<DeadLetterStatements> DeadLetterStatements::prepare(sqlite3* db) {
   if (!remove) return remove.error();
   auto count = state::prepare(db, kCountSql, kFlags, "prepare dead letter count");
   if (!count) return count.error();
-  return DeadLetterStatements{std::move(*add), std::move(*get), std::move(*replay_failure),
+  return DeadLetterStatements{std::move(*add),    std::move(*fail_again),
+                              std::move(*get),    std::move(*replay_failure),
                               std::move(*remove), std::move(*count)};
 }
 
@@ -133,6 +143,14 @@ Status SqliteStateStore::add_dead_letters(std::vector<DeadLetter>& letters) {
   if (const int rc = begin_write(); rc != SQLITE_DONE) return failure(rc, operation);
   for (std::size_t i = 0; i < letters.size(); ++i) {
     const DeadLetter& letter = letters[i];
+    std::int64_t existing = 0;
+    if (int rc = fail_again(letter, records[i], existing); rc != SQLITE_DONE) {
+      return abort_transaction(rc, operation);
+    }
+    if (existing != 0) {
+      ids[i] = existing;
+      continue;
+    }
     StatementUse use(dead_letters_.add.get());
     int rc = bind_all(use.get(), letter.pipeline, letter.stage, letter.error_kind, letter.error,
                       std::int64_t{letter.attempts}, to_unix_ms(letter.first_failure),
@@ -146,6 +164,19 @@ Status SqliteStateStore::add_dead_letters(std::vector<DeadLetter>& letters) {
   // Only now: a failed add leaves the caller's letters as they were.
   for (std::size_t i = 0; i < letters.size(); ++i) letters[i].id = ids[i];
   return Status::ok_status();
+}
+
+int SqliteStateStore::fail_again(const DeadLetter& letter, const std::string& record,
+                                 std::int64_t& id) {
+  id = 0;
+  StatementUse use(dead_letters_.fail_again.get());
+  int rc = bind_all(use.get(), letter.stage, letter.error_kind, letter.error,
+                    std::int64_t{letter.attempts}, to_unix_ms(letter.last_failure), record,
+                    letter.record.key, letter.pipeline, letter.record.position);
+  if (rc == SQLITE_OK) rc = sqlite3_step(use.get());
+  if (rc != SQLITE_ROW) return rc;  // SQLITE_DONE: no entry for this record yet
+  id = sqlite3_column_int64(use.get(), 0);
+  return sqlite3_step(use.get());  // a RETURNING statement finishes on its last step
 }
 
 Result<std::vector<DeadLetter>> SqliteStateStore::list_dead_letters(

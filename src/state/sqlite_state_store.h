@@ -39,6 +39,7 @@ struct CheckpointStatements {
 
 struct DeadLetterStatements {
   Statement add;
+  Statement fail_again;  // the same record failed again: update its entry
   Statement get;
   Statement replay_failure;
   Statement remove;
@@ -116,6 +117,10 @@ class SqliteStateStore final : public StateStore {
   Status commit(std::string_view operation);
   // The transaction failed with `rc`: captures the error, then rolls back.
   Error abort_transaction(int rc, std::string_view operation);
+  // Inside add_dead_letters' transaction: updates the entry of a record already queued (same
+  // pipeline and source position) and sets `id` to it, or leaves `id` 0. Returns SQLITE_DONE on
+  // success, else the SQLite error.
+  int fail_again(const DeadLetter& letter, const std::string& record, std::int64_t& id);
   // Rolls back if a transaction is open; used where the error is already captured.
   void rollback();
   // The pipeline's key index, loaded from idempotency_log on first use (sqlite_idempotency.cc).

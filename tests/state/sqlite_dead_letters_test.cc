@@ -337,3 +337,35 @@ TEST_F(DeadLetterStoreTest, ACorruptStoredRecordIsReportedWithItsId) {
 
 }  // namespace
 }  // namespace weft
+
+namespace weft {
+namespace {
+
+TEST_F(DeadLetterStoreTest, ARecordThatFailsAgainUpdatesItsEntryInsteadOfAddingOne) {
+  // After a crash the source re-reads a record whose dead letter was written but whose position
+  // was not committed; it fails again and must not appear twice.
+  std::vector<DeadLetter> first{letter("orders", "7"), letter("orders", "8")};
+  ASSERT_TRUE(store_->add_dead_letters(first).ok());
+  DeadLetter again = letter("orders", "7", kT0 + 60s);
+  again.error = "HTTP 422: still invalid";
+  again.attempts = 3;
+  std::vector<DeadLetter> second{again, letter("billing", "7")};  // another pipeline: its own
+  ASSERT_TRUE(store_->add_dead_letters(second).ok());
+  EXPECT_EQ(second[0].id, first[0].id);
+  EXPECT_NE(second[1].id, first[0].id);
+
+  DeadLetterFilter orders;
+  orders.pipeline = "orders";
+  auto listed = store_->list_dead_letters(orders);
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 2u) << "7 and 8, each once";
+  const DeadLetter& updated = (*listed)[0];
+  EXPECT_EQ(updated.record.key, "7");
+  EXPECT_EQ(updated.error, "HTTP 422: still invalid");
+  EXPECT_EQ(updated.attempts, 4);
+  EXPECT_EQ(updated.first_failure, first[0].first_failure);
+  EXPECT_EQ(updated.last_failure, kT0 + 60s);
+}
+
+}  // namespace
+}  // namespace weft
