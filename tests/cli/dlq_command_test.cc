@@ -140,7 +140,9 @@ class DlqCommandTest : public ::testing::Test {
     out.last_failure = when;
     out.record.key = "customer-42";
     out.record.value = Payload::from_json(json{{"email", "not-an-email"}, {"total", 99}});
-    out.record.position = "17";
+    // Each entry its own source position: the store merges a record that fails again.
+    static int next_position = 17;
+    out.record.position = std::to_string(next_position++);
     return out;
   }
 
