@@ -17,6 +17,7 @@
 #include "admin/time_text.h"
 #include "cli/admin_client.h"
 #include "cli/commands.h"
+#include "cli/dlq_table.h"
 #include "config/daemon_config.h"
 #include "net/listen_address.h"
 #include "runtime/logging.h"
@@ -56,9 +57,6 @@ configuration error.
 )";
 
 constexpr std::size_t kDefaultListLimit = 100;
-constexpr std::size_t kTableWidth = 120;
-constexpr std::size_t kMinErrorWidth = 20;
-constexpr std::size_t kMaxPipelineWidth = 30;
 
 struct DlqArgs {
   std::string command;
@@ -291,67 +289,8 @@ class DlqApi {
 
 // ---- human output ----
 
-std::string field(const json& entry, const char* name) {
-  const auto it = entry.find(name);
-  if (it == entry.end() || it->is_null()) return "";
-  return it->is_string() ? it->get<std::string>() : it->dump();
-}
-
-// Code points, which is what a terminal shows for the text in these columns.
-std::size_t display_width(std::string_view text) {
-  std::size_t width = 0;
-  for (char c : text) width += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
-  return width;
-}
-
-// One line (control characters become spaces), at most `width` code points ("..." when cut).
-std::string fit(std::string text, std::size_t width) {
-  for (char& c : text) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) c = ' ';
-  }
-  if (display_width(text) <= width) return text;
-  std::size_t keep = 0;
-  for (std::size_t shown = 0; keep < text.size(); ++keep) {
-    if ((static_cast<unsigned char>(text[keep]) & 0xC0) != 0x80 && ++shown > width - 3) break;
-  }
-  return text.substr(0, keep) + "...";
-}
-
-std::string pad(const std::string& text, std::size_t width) {
-  return text + std::string(width - std::min(width, display_width(text)), ' ');
-}
-
 std::string count_text(std::size_t n) {
   return n == 1 ? "1 dead letter" : std::to_string(n) + " dead letters";
-}
-
-void print_table(const std::vector<json>& entries) {
-  const std::vector<std::string> headers = {"ID",       "PIPELINE",     "STAGE", "ERROR KIND",
-                                            "ATTEMPTS", "LAST FAILURE", "ERROR"};
-  std::vector<std::vector<std::string>> rows;
-  for (const auto& entry : entries) {
-    rows.push_back({field(entry, "id"), fit(field(entry, "pipeline"), kMaxPipelineWidth),
-                    fit(field(entry, "stage"), 16), fit(field(entry, "error_kind"), 16),
-                    field(entry, "attempts"), field(entry, "last_failure"), field(entry, "error")});
-  }
-  std::vector<std::size_t> widths;
-  std::size_t used = 0;
-  for (std::size_t c = 0; c + 1 < headers.size(); ++c) {
-    std::size_t width = headers[c].size();
-    for (const auto& row : rows) width = std::max(width, display_width(row[c]));
-    widths.push_back(width);
-    used += width + 2;
-  }
-  const std::size_t error_width =
-      used + kMinErrorWidth < kTableWidth ? kTableWidth - used : kMinErrorWidth;
-  auto print_row = [&](const std::vector<std::string>& row) {
-    std::string line;
-    for (std::size_t c = 0; c < widths.size(); ++c) line += pad(row[c], widths[c]) + "  ";
-    line += fit(row.back(), error_width);
-    std::printf("%s\n", line.c_str());
-  };
-  print_row(headers);
-  for (const auto& row : rows) print_row(row);
 }
 
 // "dead letter 42", "in pipeline orders", "dead letter 42 in pipeline orders", "in all pipelines".
@@ -419,7 +358,7 @@ int list(const DlqArgs& args, DlqApi& api) {
     std::printf("%s\n", text.c_str());
     return kExitOk;
   }
-  print_table(entries);
+  print_dead_letter_table(entries);
   if (next_after_id.is_number_integer()) {
     std::printf("%s shown; more match (raise --limit to see them)\n",
                 count_text(entries.size()).c_str());

@@ -15,10 +15,12 @@
 #include <utility>
 
 #include "delivery/circuit_breaker.h"
+#include "delivery/dead_letter_rate_guard.h"
 #include "delivery/rate_limiter.h"
 #include "delivery/record_template.h"
 #include "delivery/retry_policy.h"
 #include "runtime/dead_letter_file.h"
+#include "runtime/delivery_options.h"
 #include "runtime/metrics.h"
 #include "state/state_store.h"
 
@@ -59,26 +61,6 @@ struct Work {
   bool replay() const { return replays != nullptr; }
 };
 
-RetryPolicy retry_policy_from(const Settings& s) {
-  RetryPolicy p;
-  p.initial = s.duration("initial");
-  p.max = s.duration("max");
-  p.multiplier = s.number("multiplier");
-  p.max_attempts = static_cast<int>(s.integer("max_attempts"));
-  p.max_elapsed = s.duration("max_elapsed");
-  return p;
-}
-
-CircuitBreakerOptions breaker_options_from(const Settings& s) {
-  CircuitBreakerOptions o;
-  o.failure_threshold = static_cast<int>(s.integer("failure_threshold"));
-  o.failure_rate = s.number("failure_rate");
-  o.window = static_cast<std::size_t>(s.integer("window"));
-  o.min_calls = std::min(o.window, static_cast<std::size_t>(s.integer("min_calls")));
-  o.open_for = s.duration("open_for");
-  return o;
-}
-
 // "2026-11-27T10:31:02Z", for messages that stay on display (the status of an open breaker).
 std::string utc_text(Clock::time_point t) {
   const std::time_t seconds = Clock::to_time_t(t);
@@ -107,13 +89,7 @@ struct Delivery::Impl {
   std::size_t max_keys = 0;
   bool dlq_enabled = true;
   std::unique_ptr<DeadLetterFile> dlq_file;  // set for dlq.target: file
-  double max_dlq_rate = 0;
-
-  // The max_dlq_rate guard's window: true for a dead-lettered record, false for a delivered one.
-  std::vector<bool> outcomes;
-  std::size_t next_outcome = 0;
-  std::size_t outcomes_recorded = 0;
-  std::size_t dead_in_window = 0;
+  DeadLetterRateGuard dlq_guard{0, 1};
 
   // Time spent paused by the breaker; it does not count against retry.max_elapsed.
   SteadyClock::duration paused_total{};
@@ -220,20 +196,10 @@ struct Delivery::Impl {
   // ---- the max_dlq_rate guard -----------------------------------------------------------
 
   void record_outcomes(std::size_t count, bool dead) {
-    if (max_dlq_rate <= 0 || outcomes.empty()) return;
-    for (std::size_t i = 0; i < count; ++i) {
-      if (outcomes_recorded == outcomes.size() && outcomes[next_outcome]) --dead_in_window;
-      outcomes[next_outcome] = dead;
-      if (dead) ++dead_in_window;
-      next_outcome = (next_outcome + 1) % outcomes.size();
-      outcomes_recorded = std::min(outcomes_recorded + 1, outcomes.size());
-    }
-    if (outcomes_recorded < outcomes.size() || paused_by_guard) return;
-    const double rate = static_cast<double>(dead_in_window) / static_cast<double>(outcomes.size());
-    if (rate <= max_dlq_rate) return;
-    std::string why = "dead-letter rate " + percent(rate) + " of the last " +
-                      std::to_string(outcomes.size()) + " records is above dlq.max_dlq_rate " +
-                      percent(max_dlq_rate) +
+    if (!dlq_guard.record(count, dead)) return;
+    std::string why = "dead-letter rate " + percent(dlq_guard.rate()) + " of the last " +
+                      std::to_string(dlq_guard.window()) + " records is above dlq.max_dlq_rate " +
+                      percent(dlq_guard.max_rate()) +
                       ": source paused until the pipeline restarts (fix the cause, then "
                       "reload or restart weft and replay with `weft dlq replay`)";
     env.log.error("{}", why);
@@ -563,52 +529,18 @@ Delivery::Delivery(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Delivery::~Delivery() = default;
 
 Result<std::unique_ptr<Delivery>> Delivery::create(DeliveryEnvironment env) {
+  auto options = DeliveryOptions::from(env.config.runtime, env.shared_limits);
+  if (!options.ok()) return options.error();
   auto impl = std::make_unique<Impl>(std::move(env));
-  const Settings& runtime = impl->env.config.runtime;
-
-  impl->retry = retry_policy_from(runtime.object("retry"));
-  if (Status s = impl->retry.validate(); !s.ok()) return s.error();
-
-  const Settings breaker = runtime.object("circuit_breaker");
-  if (breaker.boolean("enabled")) {
-    CircuitBreakerOptions options = breaker_options_from(breaker);
-    if (Status s = options.validate(); !s.ok()) return s.error();
-    impl->breaker.emplace(options);
-  }
-
-  const Settings idempotency = runtime.object("idempotency");
-  if (idempotency.has("key")) {
-    auto parsed = RecordTemplate::parse(idempotency.string("key"));
-    if (!parsed.ok()) {
-      return Error::invalid_config("idempotency.key: " + parsed.error().message());
-    }
-    impl->key_template.emplace(std::move(*parsed));
-    impl->key_ttl = idempotency.duration("ttl");
-    impl->max_keys = static_cast<std::size_t>(idempotency.integer("max_keys"));
-  }
-
-  const Settings dlq = runtime.object("dlq");
-  impl->dlq_enabled = dlq.boolean("enabled");
-  if (impl->dlq_enabled && dlq.string("target") == "file") {
-    impl->dlq_file = std::make_unique<DeadLetterFile>(dlq.string("path"));
-  }
-  impl->max_dlq_rate = dlq.number("max_dlq_rate");
-  impl->outcomes.assign(static_cast<std::size_t>(dlq.integer("rate_window")), false);
-
-  const Settings limit = runtime.object("rate_limit");
-  if (limit.has("shared")) {
-    const std::string name = limit.string("shared");
-    if (impl->env.shared_limits != nullptr) impl->limiter = impl->env.shared_limits->find(name);
-    if (!impl->limiter) {
-      return Error::invalid_config("rate_limit.shared: no shared rate limit named '" + name +
-                                   "' (define it under rate_limits in the daemon config)");
-    }
-  } else if (limit.has("per_second")) {
-    const double per_second = limit.number("per_second");
-    // Burst 0: one second's worth.
-    const auto burst = limit.has("burst") ? static_cast<std::size_t>(limit.integer("burst")) : 0;
-    impl->limiter = std::make_shared<TokenBucket>(per_second, burst);
-  }
+  impl->retry = options->retry;
+  if (options->breaker) impl->breaker.emplace(*options->breaker);
+  impl->key_template = std::move(options->idempotency_key);
+  impl->key_ttl = options->key_ttl;
+  impl->max_keys = options->max_keys;
+  impl->dlq_enabled = options->dlq_enabled;
+  if (options->dlq_file) impl->dlq_file = std::make_unique<DeadLetterFile>(*options->dlq_file);
+  impl->dlq_guard = DeadLetterRateGuard(options->max_dlq_rate, options->dlq_rate_window);
+  impl->limiter = std::move(options->limiter);
   impl->env.metrics.breaker_state.Set(0);
   impl->env.metrics.source_paused.Set(0);
   auto delivery = std::unique_ptr<Delivery>(new Delivery(std::move(impl)));
