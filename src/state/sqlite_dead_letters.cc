@@ -215,9 +215,10 @@ Result<std::optional<DeadLetter>> SqliteStateStore::get_dead_letter(std::int64_t
   return std::optional<DeadLetter>(std::move(*letter));
 }
 
-Result<std::size_t> SqliteStateStore::request_replay(const DeadLetterFilter& filter) {
-  const std::string operation = describe("request replay", filter);
-  const std::string sql = "UPDATE dead_letters SET replay_requested = 1" + where_clause(filter);
+Result<std::size_t> SqliteStateStore::change_filtered(std::string_view statement,
+                                                      const DeadLetterFilter& filter,
+                                                      const std::string& operation) {
+  const std::string sql = std::string(statement) + where_clause(filter);
   std::lock_guard lock(mutex_);
   auto stmt = prepare(db_.get(), sql, 0, operation);
   if (!stmt) return located(stmt.error());
@@ -226,6 +227,11 @@ Result<std::size_t> SqliteStateStore::request_replay(const DeadLetterFilter& fil
   if (rc == SQLITE_OK) rc = sqlite3_step(stmt->get());
   if (rc != SQLITE_DONE) return failure(rc, operation);
   return static_cast<std::size_t>(sqlite3_changes64(db_.get()));
+}
+
+Result<std::size_t> SqliteStateStore::request_replay(const DeadLetterFilter& filter) {
+  return change_filtered("UPDATE dead_letters SET replay_requested = 1", filter,
+                         describe("request replay", filter));
 }
 
 Status SqliteStateStore::record_replay_failure(std::int64_t id, const std::string& error_kind,
@@ -255,17 +261,9 @@ Status SqliteStateStore::remove_dead_letters(const std::vector<std::int64_t>& id
 }
 
 Result<std::size_t> SqliteStateStore::purge_dead_letters(const DeadLetterFilter& filter) {
-  const std::string operation = describe("purge dead letters", filter);
-  const std::string sql = "DELETE FROM dead_letters" + where_clause(filter);
-  std::lock_guard lock(mutex_);
-  auto stmt = prepare(db_.get(), sql, 0, operation);
-  if (!stmt) return located(stmt.error());
-  int rc = bind_filter(stmt->get(), filter);
-  // One statement: its own transaction. AUTOINCREMENT keeps the highest id ever used, so ids
-  // of purged entries are not handed out again.
-  if (rc == SQLITE_OK) rc = sqlite3_step(stmt->get());
-  if (rc != SQLITE_DONE) return failure(rc, operation);
-  return static_cast<std::size_t>(sqlite3_changes64(db_.get()));
+  // AUTOINCREMENT keeps the highest id ever used, so ids of purged entries are not reused.
+  return change_filtered("DELETE FROM dead_letters", filter,
+                         describe("purge dead letters", filter));
 }
 
 Result<std::uint64_t> SqliteStateStore::count_dead_letters(const std::string& pipeline) {

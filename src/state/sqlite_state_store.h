@@ -121,6 +121,10 @@ class SqliteStateStore final : public StateStore {
   // pipeline and source position) and sets `id` to it, or leaves `id` 0. Returns SQLITE_DONE on
   // success, else the SQLite error.
   int fail_again(const DeadLetter& letter, const std::string& record, std::int64_t& id);
+  // Runs `statement` (an UPDATE or DELETE of dead_letters) on the entries `filter` selects;
+  // returns how many it changed.
+  Result<std::size_t> change_filtered(std::string_view statement, const DeadLetterFilter& filter,
+                                      const std::string& operation);
   // Rolls back if a transaction is open; used where the error is already captured.
   void rollback();
   // The pipeline's key index, loaded from idempotency_log on first use (sqlite_idempotency.cc).
