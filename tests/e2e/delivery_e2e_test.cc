@@ -208,6 +208,25 @@ TEST_F(DeliveryE2ETest, AnOpenBreakerPausesTheSourceAndReadyzSaysWhy) {
   EXPECT_EQ(weft->wait(30s), 0);
 }
 
+TEST_F(DeliveryE2ETest, WhenMostRecordsFailThePipelinePausesAndReadyzSaysWhy) {
+  write_pipeline("{type: generate, rate: 1000}", "dlq: {max_dlq_rate: 0.5, rate_window: 200}\n");
+  control(R"({"reject_all": true})");  // e.g. a mapping that no longer fits the target
+  auto weft = start("weft.log");
+  ASSERT_TRUE(eventually([&] { return get("/readyz").status == 503; })) << weft->output();
+  auto ready = get("/readyz").body;
+  EXPECT_NE(ready.find("pipeline orders: degraded: dead-letter rate 100% of the last 200 records"),
+            std::string::npos)
+      << ready;
+  EXPECT_EQ(sample(get("/metrics").body, R"(weft_source_paused{pipeline="orders"})"), 1);
+  const auto depth = pipeline()["dlq_depth"].get<std::uint64_t>();
+  std::this_thread::sleep_for(500ms);
+  EXPECT_EQ(pipeline()["dlq_depth"].get<std::uint64_t>(), depth)
+      << "paused: the source is not drained into the DLQ";
+  EXPECT_LT(depth, 1000u);
+  weft->signal(SIGTERM);
+  EXPECT_EQ(weft->wait(30s), 0);
+}
+
 TEST_F(DeliveryE2ETest, WeftDlqReplayDeliversDeadLettersThroughTheRunningDaemon) {
   write_pipeline("{type: generate, rate: 500}", "");
   control(R"({"permanent_keys": ["5", "6"]})");

@@ -232,6 +232,20 @@ TEST_F(PipelineTest, ARateLimitedPipelineStillDeliversEverything) {
   EXPECT_EQ(p->snapshot().records_out, 300u);
 }
 
+TEST_F(PipelineTest, ASharedRateLimitIsTheOneBucketTheDaemonDefines) {
+  // A burst big enough that nobody waits, refilled slowly enough that what was taken shows.
+  auto limits = RateLimiterRegistry::build({{"crm", RateLimit{1, 10000}}});
+  ASSERT_TRUE(limits.ok());
+  shared_limits_ = &*limits;
+  auto p = make_pipeline(300, 50, 2, "rate_limit: {shared: crm}\n");
+  p->start();
+  ASSERT_TRUE(eventually([&] { return p->snapshot().state == PipelineState::kFinished; }))
+      << p->snapshot().error;
+  EXPECT_EQ(p->snapshot().records_out, 300u);
+  // The pipeline took its tokens from the daemon's bucket, not from one of its own.
+  EXPECT_LT(limits->find("crm")->tokens(std::chrono::steady_clock::now()), 9800.0);
+}
+
 TEST_F(PipelineTest, AnUnknownSharedRateLimitFailsThePipelineClearly) {
   auto p = make_pipeline(10, 50, 2, "rate_limit: {shared: crm_api}\n");
   p->start();

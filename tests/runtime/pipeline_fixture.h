@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include "config/pipeline_config.h"
+#include "delivery/rate_limiter.h"
 #include "runtime/logging.h"
 #include "runtime/metrics.h"
 #include "runtime/pipeline.h"
@@ -98,7 +99,7 @@ class PipelineTest : public ::testing::Test {
       metrics_handles_ = std::make_shared<PipelineMetrics>(metrics_, "p", "counting", "scripted");
     }
     return std::make_shared<Pipeline>(io_, std::move(*loaded.value), *state_, metrics_handles_,
-                                      make_logger("p"));
+                                      make_logger("p"), shared_limits_);
   }
 
   void stop_and_wait(Pipeline& p) {
@@ -129,6 +130,7 @@ class PipelineTest : public ::testing::Test {
   DaemonMetrics metrics_;
   std::shared_ptr<PipelineMetrics> metrics_handles_;
   Registry registry_;
+  const RateLimiterRegistry* shared_limits_ = nullptr;  // the daemon's named rate limits
   std::uint64_t source_total_ = 0;
   std::shared_ptr<testing::SourceLog> source_log_ = std::make_shared<testing::SourceLog>();
   std::shared_ptr<testing::SinkLog> sink_log_ = std::make_shared<testing::SinkLog>();

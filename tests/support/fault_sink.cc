@@ -20,6 +20,7 @@ namespace asio = boost::asio;
 
 struct Script {
   bool down = false;
+  bool reject_all = false;
   int fail_next = 0;
   std::set<std::string> permanent_keys;
   std::set<std::string> retryable_keys;
@@ -53,7 +54,7 @@ class FaultSink final : public Sink {
     WriteResult result;
     for (std::size_t i = 0; i < batch.size(); ++i) {
       const Record& r = batch[i];
-      if (script_.permanent_keys.count(r.key) != 0) {
+      if (script_.reject_all || script_.permanent_keys.count(r.key) != 0) {
         result.failures.push_back({i, Error::permanent("fault: record " + r.key + " rejected")});
       } else if (script_.retryable_keys.count(r.key) != 0) {
         result.failures.push_back({i, retryable("fault: record " + r.key + " timed out")});
@@ -104,6 +105,7 @@ class FaultSink final : public Sink {
     auto json = nlohmann::json::parse(control_text_, nullptr, false);
     if (!json.is_object()) return;
     script_.down = json.value("down", false);
+    script_.reject_all = json.value("reject_all", false);
     script_.fail_next = json.value("fail_next", 0);
     script_.retry_after_ms = json.value("retry_after_ms", 0);
     script_.delay_ms = json.value("delay_ms", 0);

@@ -6,6 +6,7 @@
 //
 //   {"down": true,                 every write fails (retryable): the target is down
 //    "fail_next": 3,               the next 3 writes fail (retryable); re-armed by each change
+//    "reject_all": true,           every record is rejected (permanent): a misconfiguration
 //    "permanent_keys": ["7"],      records with these keys are rejected (permanent)
 //    "retryable_keys": ["9"],      records with these keys fail (retryable), the rest go through
 //    "retry_after_ms": 50,         a Retry-After hint on retryable failures
