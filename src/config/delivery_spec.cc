@@ -5,6 +5,7 @@
 #include "config/daemon_config.h"
 #include "config/pipeline_config.h"
 #include "config/yaml_validate.h"
+#include "delivery/record_template.h"
 
 namespace weft {
 namespace {
@@ -128,6 +129,21 @@ void add_delivery_fields(ConfigSpec& spec) {
 }
 
 void check_delivery_fields(const nlohmann::json& top, Validation& v) {
+  if (top.contains("retry")) {
+    const auto& retry = top.at("retry");
+    if (retry.value("max", 0) < retry.value("initial", 0)) {
+      report_at(v, "retry.max", "field 'retry.max' must not be less than 'retry.initial'",
+                "max bounds every delay, initial only the first");
+    }
+  }
+  if (top.contains("idempotency") && top.at("idempotency").contains("key")) {
+    auto parsed = RecordTemplate::parse(top.at("idempotency").at("key").get<std::string>());
+    if (!parsed.ok()) {
+      report_at(v, "idempotency.key", "field 'idempotency.key': " + parsed.error().message(),
+                "a JSON path ($.id) or a template of text and {placeholders} ({$.id}, {key}, "
+                "{headers.NAME})");
+    }
+  }
   if (top.contains("dlq")) {
     const auto& dlq = top.at("dlq");
     if (dlq.value("target", "") == "file" && !dlq.contains("path")) {

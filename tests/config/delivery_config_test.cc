@@ -66,6 +66,19 @@ TEST_F(DeliveryConfig, ARateLimitIsEitherOwnOrShared) {
               ElementsAre(HasSubstr("'rate_limit.burst' needs 'rate_limit.per_second'")));
 }
 
+TEST_F(DeliveryConfig, AnIdempotencyKeyThatDoesNotParseIsAConfigError) {
+  auto loaded = pipeline("idempotency:\n  key: \"{$.id\"\n");
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_THAT(testing::formatted(loaded.errors),
+              ElementsAre(HasSubstr("orders.yaml:5:8: error: field 'idempotency.key': ")));
+}
+
+TEST_F(DeliveryConfig, RetryMaxBelowInitialIsAConfigError) {
+  auto loaded = pipeline("retry: {initial: 5s, max: 1s}\n");
+  EXPECT_THAT(testing::formatted(loaded.errors),
+              ElementsAre(HasSubstr("field 'retry.max' must not be less than 'retry.initial'")));
+}
+
 TEST_F(DeliveryConfig, OutOfRangeValuesNameTheField) {
   auto loaded = pipeline("circuit_breaker: {failure_rate: 1.5}\ndlq: {max_dlq_rate: -1}\n");
   EXPECT_THAT(testing::formatted(loaded.errors),
