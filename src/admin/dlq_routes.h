@@ -8,8 +8,9 @@
 //        200 {"entries": [dead_letter_to_json(e, false), ...], "next_after_id": N or null}
 //        Ordered by id; `limit` 1..1000 (default 100); `next_after_id` is the after_id that
 //        fetches the next page, null on the last one. T: see parse_time_or_ago.
-//   GET  /api/dlq/{id}    200 dead_letter_to_json(e, true), 404 {"error":"dead letter 42 not
-//   found"} POST /api/dlq/replay  {"id": N?, "pipeline": "P"?, "all": true?, "dry_run": bool?}
+//   GET  /api/dlq/{id}
+//        200 dead_letter_to_json(e, true), 404 {"error":"dead letter 42 not found"}
+//   POST /api/dlq/replay  {"id": N?, "pipeline": "P"?, "all": true?, "dry_run": bool?}
 //        200 {"matched": N, "marked": N} (marked is 0 on a dry run). Marked entries are
 //        re-delivered by their pipeline (at once while it runs, otherwise at its next start).
 //   POST /api/dlq/purge   {"id": N?, "pipeline": "P"?, "all": true?, "before": T?}

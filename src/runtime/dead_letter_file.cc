@@ -35,8 +35,7 @@ Status DeadLetterFile::append(const std::vector<DeadLetter>& letters) {
     text += '\n';
   }
   auto fail = [&](const char* what, bool retryable) {
-    std::string message =
-        "dead-letter file " + path_ + ": " + what + ": " + std::strerror(errno);
+    std::string message = "dead-letter file " + path_ + ": " + what + ": " + std::strerror(errno);
     return retryable ? Error::retryable(message) : Error::permanent(message);
   };
   std::error_code ec;

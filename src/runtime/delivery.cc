@@ -2,11 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <algorithm>
 #include <cmath>
 #include <ctime>
 #include <mutex>
@@ -95,7 +95,7 @@ struct Delivery::Impl {
   SteadyClock::duration paused_total{};
   SteadyClock::time_point last_key_purge{};
   std::unordered_set<std::string> unflushed_keys;  // see hold_keys()
-  std::vector<std::int64_t> settled_replays;    // replayed entries delivered, not yet flushed
+  std::vector<std::int64_t> settled_replays;       // replayed entries delivered, not yet flushed
 
   std::atomic<bool> paused_by_breaker{false};
   std::atomic<bool> paused_by_guard{false};
@@ -177,8 +177,7 @@ struct Delivery::Impl {
       env.resume_source();
     } else if (after == BreakerState::kOpen) {
       std::string why = "circuit breaker open for " + sink_name() + " since " +
-                        utc_text(Clock::now()) + ": " + breaker->describe(now) +
-                        "; source paused";
+                        utc_text(Clock::now()) + ": " + breaker->describe(now) + "; source paused";
       env.log.warn("{}, one probe write after the cool-down", why);
       {
         std::lock_guard lock(reason_mutex);
@@ -559,8 +558,8 @@ awaitable<void> Delivery::replay_marked(std::string& stop_reason) {
   DeadLetterFilter filter;
   filter.pipeline = impl_->pipeline();
   filter.replay_requested_only = true;
-  filter.limit = static_cast<std::size_t>(
-      impl_->env.config.runtime.object("batch").integer("max_records"));
+  filter.limit =
+      static_cast<std::size_t>(impl_->env.config.runtime.object("batch").integer("max_records"));
   auto marked = impl_->env.state.list_dead_letters(filter);
   if (!marked.ok()) {
     impl_->env.log.warn("dead letters to replay not read: {}", marked.error().message());
@@ -637,7 +636,7 @@ DeliveryStatus Delivery::status() const {
   std::lock_guard lock(d.reason_mutex);
   s.breaker = s.breaker_state == 0 ? "closed" : d.breaker_reason;
   if (s.breaker.empty()) s.breaker = to_string(static_cast<BreakerState>(s.breaker_state));
-  s.paused_reason = d.paused_by_guard ? d.guard_reason
+  s.paused_reason = d.paused_by_guard     ? d.guard_reason
                     : d.paused_by_breaker ? d.breaker_reason
                                           : std::string();
   return s;

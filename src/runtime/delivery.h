@@ -5,11 +5,10 @@
 // Connectors only classify their errors; this decides what happens to each record.
 
 #include <atomic>
+#include <boost/asio/awaitable.hpp>
 #include <functional>
 #include <memory>
 #include <string>
-
-#include <boost/asio/awaitable.hpp>
 
 #include "config/pipeline_config.h"
 #include "runtime/ack_tracker.h"

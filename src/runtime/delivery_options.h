@@ -17,7 +17,7 @@ namespace weft {
 // config/delivery_spec.cc) turned into the parts the delivery stage runs.
 struct DeliveryOptions {
   RetryPolicy retry;
-  std::optional<CircuitBreakerOptions> breaker;  // unset: circuit_breaker.enabled is false
+  std::optional<CircuitBreakerOptions> breaker;   // unset: circuit_breaker.enabled is false
   std::optional<RecordTemplate> idempotency_key;  // unset: no dedupe
   std::chrono::milliseconds key_ttl{0};
   std::size_t max_keys = 0;

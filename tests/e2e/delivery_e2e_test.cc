@@ -1,15 +1,14 @@
 // End-to-end delivery guarantees: the real daemon (with the `fault` test sink) against a target
 // that rejects records, goes down and comes back, and a kill -9 in the middle of it all.
+#include <gtest/gtest.h>
 #include <signal.h>
 
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
-
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include "e2e/e2e_helpers.h"
 #include "e2e/weft_process.h"
@@ -122,7 +121,8 @@ class DeliveryE2ETest : public ::testing::Test {
 
 TEST_F(DeliveryE2ETest, KillDashNineDuringRetriesThenRestartSettlesEveryRecordExactlyOnce) {
   constexpr int kRecords = 3000;
-  const std::string rejected = R"("permanent_keys": ["10", "1500", "2999"], "retryable_keys": ["700"])";
+  const std::string rejected =
+      R"("permanent_keys": ["10", "1500", "2999"], "retryable_keys": ["700"])";
   write_pipeline("{type: generate, count: 3000, rate: 3000}",
                  "retry: {initial: 10ms, max: 100ms, max_attempts: 4}\n"
                  "circuit_breaker: {failure_threshold: 3, open_for: 300ms}\n"

@@ -3,9 +3,8 @@
 
 #include <algorithm>
 #include <fstream>
-#include <set>
-
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "runtime/pipeline_fixture.h"
 
@@ -84,10 +83,9 @@ TEST_F(PipelineTest, AnOpenBreakerPausesTheSourceAndRecoveryLosesNothing) {
     if (down) return WriteResult::failed(Error::retryable("connection refused"));
     return WriteResult::all_delivered();
   };
-  auto p = make_pipeline(
-      2000, 50, 2,
-      "retry: {initial: 1ms, max: 5ms, max_attempts: 3}\n"
-      "circuit_breaker: {failure_threshold: 3, open_for: 150ms}\n");
+  auto p = make_pipeline(2000, 50, 2,
+                         "retry: {initial: 1ms, max: 5ms, max_attempts: 3}\n"
+                         "circuit_breaker: {failure_threshold: 3, open_for: 150ms}\n");
   p->start();
   ASSERT_TRUE(eventually([&] { return p->snapshot().records_out >= 200; }));
   down = true;

@@ -4,13 +4,13 @@
 // middleware settings get their documented defaults), on two io_context threads, with a real
 // SQLite state store.
 
-#include <fstream>
-#include <future>
-#include <thread>
+#include <gtest/gtest.h>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
-#include <gtest/gtest.h>
+#include <fstream>
+#include <future>
+#include <thread>
 
 #include "config/pipeline_config.h"
 #include "delivery/rate_limiter.h"
@@ -44,16 +44,16 @@ class PipelineTest : public ::testing::Test {
 
     ConnectorInfo source_info;
     source_info.type = "counting";
-    source_info.make_source = [this](const Settings&, const ConnectorContext&)
-        -> Result<std::unique_ptr<Source>> {
+    source_info.make_source = [this](const Settings&,
+                                     const ConnectorContext&) -> Result<std::unique_ptr<Source>> {
       return std::unique_ptr<Source>(
           std::make_unique<testing::CountingSource>(source_log_, source_total_));
     };
     ConnectorInfo sink_info;
     sink_info.type = "scripted";
     sink_info.kind = ConnectorKind::kSink;
-    sink_info.make_sink = [this](const Settings&, const ConnectorContext&)
-        -> Result<std::unique_ptr<Sink>> {
+    sink_info.make_sink = [this](const Settings&,
+                                 const ConnectorContext&) -> Result<std::unique_ptr<Sink>> {
       return std::unique_ptr<Sink>(std::make_unique<testing::ScriptedSink>(sink_log_));
     };
     registry_.add(std::move(source_info));
@@ -88,7 +88,8 @@ class PipelineTest : public ::testing::Test {
           << "buffer: {batches: " << buffer_batches << "}\n"
           << extra_yaml;
       // Quick retries unless the test sets its own.
-      if (extra_yaml.find("retry:") == std::string::npos) out << "retry: {initial: 1ms, max: 20ms}\n";
+      if (extra_yaml.find("retry:") == std::string::npos)
+        out << "retry: {initial: 1ms, max: 20ms}\n";
     }
     auto loaded = load_pipeline_file(path, registry_, Environment{});
     if (!loaded.ok()) {

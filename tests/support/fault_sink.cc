@@ -1,5 +1,7 @@
 #include "support/fault_sink.h"
 
+#include <unistd.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -7,11 +9,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
-#include <unistd.h>
-
-#include <nlohmann/json.hpp>
 
 namespace weft::test {
 namespace {
@@ -30,12 +30,14 @@ struct Script {
 
 class FaultSink final : public Sink {
  public:
-  FaultSink(std::string path, std::string control) : path_(std::move(path)), control_(std::move(control)) {}
+  FaultSink(std::string path, std::string control)
+      : path_(std::move(path)), control_(std::move(control)) {}
 
   asio::awaitable<Status> connect() override {
     out_ = std::fopen(path_.c_str(), "a");
     calls_ = std::fopen((path_ + ".calls").c_str(), "a");
-    if (out_ == nullptr || calls_ == nullptr) co_return Error::permanent("fault: cannot open " + path_);
+    if (out_ == nullptr || calls_ == nullptr)
+      co_return Error::permanent("fault: cannot open " + path_);
     co_return Status{};
   }
 
@@ -59,7 +61,8 @@ class FaultSink final : public Sink {
       } else if (script_.retryable_keys.count(r.key) != 0) {
         result.failures.push_back({i, retryable("fault: record " + r.key + " timed out")});
       } else {
-        nlohmann::json line = {{"key", r.key}, {"value", nlohmann::json::parse(r.value.text(), nullptr, false)}};
+        nlohmann::json line = {{"key", r.key},
+                               {"value", nlohmann::json::parse(r.value.text(), nullptr, false)}};
         std::fputs((line.dump() + "\n").c_str(), out_);
       }
     }
@@ -85,7 +88,8 @@ class FaultSink final : public Sink {
  private:
   Error retryable(std::string message) const {
     Error e = Error::retryable(std::move(message));
-    if (script_.retry_after_ms > 0) e.with_retry_after(std::chrono::milliseconds(script_.retry_after_ms));
+    if (script_.retry_after_ms > 0)
+      e.with_retry_after(std::chrono::milliseconds(script_.retry_after_ms));
     return e;
   }
 
@@ -109,8 +113,10 @@ class FaultSink final : public Sink {
     script_.fail_next = json.value("fail_next", 0);
     script_.retry_after_ms = json.value("retry_after_ms", 0);
     script_.delay_ms = json.value("delay_ms", 0);
-    for (const auto& k : json.value("permanent_keys", nlohmann::json::array())) script_.permanent_keys.insert(k.get<std::string>());
-    for (const auto& k : json.value("retryable_keys", nlohmann::json::array())) script_.retryable_keys.insert(k.get<std::string>());
+    for (const auto& k : json.value("permanent_keys", nlohmann::json::array()))
+      script_.permanent_keys.insert(k.get<std::string>());
+    for (const auto& k : json.value("retryable_keys", nlohmann::json::array()))
+      script_.retryable_keys.insert(k.get<std::string>());
   }
 
   std::string path_;
@@ -132,7 +138,8 @@ ConnectorInfo fault_sink_info() {
   info.spec.path("path").required().description("JSON Lines file of delivered records");
   info.spec.path("control").required().description("JSON file scripting failures");
   info.make_sink = [](const Settings& s, const ConnectorContext&) -> Result<std::unique_ptr<Sink>> {
-    return std::unique_ptr<Sink>(std::make_unique<FaultSink>(s.string("path"), s.string("control")));
+    return std::unique_ptr<Sink>(
+        std::make_unique<FaultSink>(s.string("path"), s.string("control")));
   };
   return info;
 }
