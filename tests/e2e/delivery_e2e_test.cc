@@ -254,3 +254,35 @@ TEST_F(DeliveryE2ETest, WeftDlqReplayDeliversDeadLettersThroughTheRunningDaemon)
 
 }  // namespace
 }  // namespace weft::test
+
+namespace weft::test {
+namespace {
+
+TEST_F(DeliveryE2ETest, AReplayMarkedWhileTheDaemonIsDownHappensAtItsNextStart) {
+  write_pipeline("{type: generate, rate: 500}", "");
+  control(R"({"permanent_keys": ["5", "6"]})");
+  {
+    auto weft = start("weft1.log");
+    ASSERT_TRUE(eventually([&] { return pipeline()["dlq_depth"] == 2; })) << pipeline().dump();
+    weft->signal(SIGTERM);
+    ASSERT_EQ(weft->wait(30s), 0);
+  }
+  control("{}");
+  auto [code, output] = dlq({"replay", "--pipeline", "orders"});
+  EXPECT_EQ(code, 0) << output;
+  EXPECT_NE(output.find("next starts"), std::string::npos) << output;
+  ASSERT_EQ(dead_letters().size(), 2u);
+  EXPECT_TRUE(dead_letters()[0].replay_requested);
+
+  auto weft = start("weft2.log");
+  ASSERT_TRUE(eventually([&] { return pipeline()["dlq_depth"] == 0; })) << pipeline().dump();
+  weft->signal(SIGTERM);
+  ASSERT_EQ(weft->wait(30s), 0);
+  const auto delivered = delivered_keys(dir_ / "out.jsonl");
+  EXPECT_EQ(delivered.count("5") ? delivered.at("5") : 0, 1);
+  EXPECT_EQ(delivered.count("6") ? delivered.at("6") : 0, 1);
+  EXPECT_TRUE(dead_letters().empty());
+}
+
+}  // namespace
+}  // namespace weft::test
