@@ -35,6 +35,8 @@ using SteadyClock = std::chrono::steady_clock;
 // round never holds the state store for long).
 constexpr auto kKeyPurgeInterval = std::chrono::seconds(60);
 constexpr std::size_t kKeyPurgeBatch = 50000;
+// How often the DLQ depth is recounted from the state store.
+constexpr auto kDepthRecountInterval = std::chrono::seconds(5);
 // How often a writer held by an open circuit breaker checks whether the pipeline is stopping.
 constexpr std::chrono::milliseconds kStopCheckInterval{100};
 
@@ -94,6 +96,7 @@ struct Delivery::Impl {
   // Time spent paused by the breaker; it does not count against retry.max_elapsed.
   SteadyClock::duration paused_total{};
   SteadyClock::time_point last_key_purge{};
+  SteadyClock::time_point last_depth_count{};
   std::unordered_set<std::string> unflushed_keys;  // see hold_keys()
   std::vector<std::int64_t> settled_replays;       // replayed entries delivered, not yet flushed
 
@@ -585,6 +588,7 @@ awaitable<void> Delivery::replay_marked(std::string& stop_reason) {
     impl_->env.log.warn("sink flush after replay failed (the entries stay queued): {}",
                         flushed.error().message());
   }
+  impl_->last_depth_count = {};  // recount now: entries left the queue
   maintain();
 }
 
@@ -602,7 +606,11 @@ void Delivery::sink_flushed() {
 
 void Delivery::maintain() {
   Impl& d = *impl_;
-  if (d.state_dlq()) {
+  const auto now = SteadyClock::now();
+  // The pipeline keeps the depth current as it dead-letters; the recount catches what `weft dlq`
+  // changed (purges, replays), without counting a large queue at every checkpoint.
+  if (d.state_dlq() && now - d.last_depth_count >= kDepthRecountInterval) {
+    d.last_depth_count = now;
     auto depth = d.env.state.count_dead_letters(d.pipeline());
     if (depth.ok()) {
       d.dlq_depth = static_cast<std::int64_t>(*depth);
@@ -610,7 +618,6 @@ void Delivery::maintain() {
     }
   }
   if (d.key_template) {
-    const auto now = SteadyClock::now();
     if (now - d.last_key_purge >= kKeyPurgeInterval) {
       d.last_key_purge = now;
       auto purged = d.env.state.purge_keys(d.pipeline(), Clock::now(), d.max_keys, kKeyPurgeBatch);
