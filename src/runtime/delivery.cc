@@ -202,8 +202,8 @@ struct Delivery::Impl {
     std::string why = "dead-letter rate " + percent(dlq_guard.rate()) + " of the last " +
                       std::to_string(dlq_guard.window()) + " records is above dlq.max_dlq_rate " +
                       percent(dlq_guard.max_rate()) +
-                      ": source paused until the pipeline restarts (fix the cause, then "
-                      "reload or restart weft and replay with `weft dlq replay`)";
+                      ": source paused (fix the cause, then send weft SIGHUP to restart the "
+                      "pipeline, and `weft dlq replay` what was dead-lettered)";
     env.log.error("{}", why);
     {
       std::lock_guard lock(reason_mutex);
@@ -640,6 +640,7 @@ DeliveryStatus Delivery::status() const {
   s.duplicates = d.duplicates;
   s.replayed = d.replayed;
   s.dlq_depth = d.dlq_depth;
+  s.dlq_guard_tripped = d.paused_by_guard;
   std::lock_guard lock(d.reason_mutex);
   s.breaker = s.breaker_state == 0 ? "closed" : d.breaker_reason;
   if (s.breaker.empty()) s.breaker = to_string(static_cast<BreakerState>(s.breaker_state));

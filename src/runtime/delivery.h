@@ -50,6 +50,7 @@ struct DeliveryStatus {
   int breaker_state = 0;      // 0 closed, 1 half-open, 2 open
   std::string breaker;        // "closed" or how it is open, for people
   std::string paused_reason;  // why the source is paused; empty when it is not
+  bool dlq_guard_tripped = false;  // paused by max_dlq_rate: only a restart lifts it
   std::uint64_t dead_lettered = 0;
   std::uint64_t duplicates = 0;
   std::uint64_t replayed = 0;

@@ -155,12 +155,17 @@ void Supervisor::reload() {
     }
     Slot& slot = *it->second;
     if (slot.removing) continue;  // still draining from an earlier removal; next reload adds it
-    const auto state = slot.current->snapshot().state;
+    const PipelineSnapshot snapshot = slot.current->snapshot();
     bool changed = slot.current->config().fingerprint != config->fingerprint || slot.next;
-    bool ended = state == PipelineState::kFailed || state == PipelineState::kStopped;
-    if (changed || ended) {
+    bool ended = snapshot.state == PipelineState::kFailed ||
+                 snapshot.state == PipelineState::kStopped;
+    // The operator fixed what made most records fail; the reload is how they say so.
+    bool held = snapshot.delivery.dlq_guard_tripped;
+    if (changed || ended || held) {
       spdlog::info("reload: restarting pipeline {} ({})", name,
-                   changed ? "configuration changed" : "it had stopped");
+                   changed ? "configuration changed"
+                   : ended ? "it had stopped"
+                           : "the dead-letter rate guard had paused it");
       restart_locked(slot, std::move(*config));
       ++restarted;
     } else {

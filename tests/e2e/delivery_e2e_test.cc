@@ -218,11 +218,19 @@ TEST_F(DeliveryE2ETest, WhenMostRecordsFailThePipelinePausesAndReadyzSaysWhy) {
             std::string::npos)
       << ready;
   EXPECT_EQ(sample(get("/metrics").body, R"(weft_source_paused{pipeline="orders"})"), 1);
+  std::this_thread::sleep_for(300ms);  // batches already read when it paused are still settled
   const auto depth = pipeline()["dlq_depth"].get<std::uint64_t>();
   std::this_thread::sleep_for(500ms);
   EXPECT_EQ(pipeline()["dlq_depth"].get<std::uint64_t>(), depth)
       << "paused: the source is not drained into the DLQ";
   EXPECT_LT(depth, 1000u);
+
+  // The operator fixes the target; SIGHUP restarts the paused pipeline.
+  control("{}");
+  weft->signal(SIGHUP);
+  ASSERT_TRUE(eventually([&] { return get("/readyz").status == 200; })) << get("/readyz").body;
+  ASSERT_TRUE(eventually([&] { return pipeline()["records"]["out"].get<std::uint64_t>() > 100; }));
+  EXPECT_EQ(sample(get("/metrics").body, R"(weft_source_paused{pipeline="orders"})"), 0);
   weft->signal(SIGTERM);
   EXPECT_EQ(weft->wait(30s), 0);
 }
