@@ -56,9 +56,6 @@ std::string describe(std::exception_ptr e) {
   }
 }
 
-constexpr auto kRetryInitial = std::chrono::milliseconds(100);
-constexpr auto kRetryMax = std::chrono::seconds(30);
-
 }  // namespace
 
 struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
@@ -207,7 +204,7 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
     const bool is_source = kind == ConnectorKind::kSource;
     const std::string what =
         is_source ? "source " + config.source.type : "sink " + config.sink.type;
-    Backoff backoff(kRetryInitial, kRetryMax);
+    Backoff backoff{BackoffOptions{}};  // 100 ms to 30 s
     asio::steady_timer timer(co_await asio::this_coro::executor);
     while (!stopping) {
       Status s;
@@ -282,7 +279,7 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
     co_await asio::this_coro::throw_if_cancelled(false);
     const auto max_records =
         static_cast<std::size_t>(config.runtime.object("batch").integer("max_records"));
-    Backoff backoff(kRetryInitial, kRetryMax);
+    Backoff backoff{BackoffOptions{}};  // 100 ms to 30 s
     asio::steady_timer timer(reader_strand);
     while (!stopping) {
       co_await commit_source_pending();

@@ -1,6 +1,6 @@
 #pragma once
 
-// Dead letters for the admin tests, and a StateStore whose every call fails.
+// Dead letters for the admin and `weft dlq` tests, and a StateStore whose every call fails.
 
 #include <chrono>
 #include <nlohmann/json.hpp>
@@ -11,6 +11,7 @@
 
 namespace weft::test {
 
+// Each error gives its own key and source position (the store merges entries of one position).
 inline DeadLetter make_dead_letter(const std::string& pipeline, const std::string& error,
                                    Clock::time_point last_failure) {
   DeadLetter letter;

@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "admin/dead_letter_fixtures.h"
 #include "e2e/weft_process.h"
 #include "state/state_store.h"
 #include "support/temp_dir.h"
@@ -122,28 +123,11 @@ class DlqCommandTest : public ::testing::Test {
     auto store = open_store();
     const auto now = Clock::now();
     letters_ = {
-        letter("orders", "HTTP 422: field 'email' is not valid", now - 3h),
-        letter("orders", "HTTP 400: " + std::string(300, 'x') + " END-OF-ERROR", now - 10min),
-        letter("users", "permission denied for table users", now - 5min)};
+        make_dead_letter("orders", "HTTP 422: field 'email' is not valid", now - 3h),
+        make_dead_letter("orders", "HTTP 400: " + std::string(300, 'x') + " END-OF-ERROR",
+                         now - 10min),
+        make_dead_letter("users", "permission denied for table users", now - 5min)};
     ASSERT_TRUE(store->add_dead_letters(letters_).ok());
-  }
-
-  static DeadLetter letter(const std::string& pipeline, const std::string& error,
-                           Clock::time_point when) {
-    DeadLetter out;
-    out.pipeline = pipeline;
-    out.stage = "sink";
-    out.error_kind = "permanent";
-    out.error = error;
-    out.attempts = 2;
-    out.first_failure = when - 1min;
-    out.last_failure = when;
-    out.record.key = "customer-42";
-    out.record.value = Payload::from_json(json{{"email", "not-an-email"}, {"total", 99}});
-    // Each entry its own source position: the store merges a record that fails again.
-    static int next_position = 17;
-    out.record.position = std::to_string(next_position++);
-    return out;
   }
 
   std::unique_ptr<StateStore> open_store() {
@@ -244,8 +228,8 @@ TEST_F(DlqCommandTest, ShowPrintsTheEntryWithItsRecord) {
   const json shown = json::parse(result.out);
   EXPECT_EQ(shown["id"], letters_[0].id);
   EXPECT_EQ(shown["error"], letters_[0].error);
-  EXPECT_EQ(shown["record"]["key"], "customer-42");
-  EXPECT_EQ(shown["record"]["value"], json({{"email", "not-an-email"}, {"total", 99}}));
+  EXPECT_EQ(shown["record"]["key"], letters_[0].record.key);
+  EXPECT_EQ(shown["record"]["value"], letters_[0].record.value.json());
 
   result = dlq({"show", id(0), "--json"});
   ASSERT_EQ(result.code, 0) << result.err;
