@@ -9,7 +9,8 @@ namespace weft::cli {
 // Exit codes, documented in docs/operations.md.
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;  // a drain that missed its deadline, a second signal, or
-                                        // a failed operation (`weft dlq`: not found, daemon error)
+                                        // a failed operation (`weft dlq`, `weft crosswalk`: not
+                                        // found, daemon or state file error)
 inline constexpr int kExitConfig = 2;   // invalid configuration or command line
 
 // The whole command line: `weft <verb> [args]`. Returns the process exit code.
@@ -20,6 +21,7 @@ int run_command(const std::vector<std::string>& args);
 int validate_command(const std::vector<std::string>& args);
 int spec_command(const std::vector<std::string>& args);
 int dlq_command(const std::vector<std::string>& args);
+int crosswalk_command(const std::vector<std::string>& args);
 
 // The daemon config used when --config is not given.
 inline constexpr const char* kDefaultConfigPath = "config/weft.yaml";

@@ -15,8 +15,9 @@
 #include "cli/commands.h"
 #include "config/daemon_config.h"
 #include "config/delivery_spec.h"
-#include "delivery/rate_limiter.h"
 #include "config/pipeline_config.h"
+#include "delivery/rate_limiter.h"
+#include "mapper/crosswalk.h"
 #include "runtime/logging.h"
 #include "runtime/metrics.h"
 #include "runtime/supervisor.h"
@@ -61,8 +62,10 @@ class Daemon {
       : config_(std::move(config)),
         state_(std::move(state)),
         shared_limits_(std::move(shared_limits)),
+        crosswalk_(*state_),
         supervisor_(io_, *state_, metrics_, builtin_registry(), Environment::process(),
-                    config_.pipelines_dir, config_.shutdown_deadline, &shared_limits_),
+                    config_.pipelines_dir, config_.shutdown_deadline,
+                    SharedServices{&shared_limits_, &crosswalk_}),
         signals_(io_, SIGINT, SIGTERM, SIGHUP),
         hard_stop_(io_) {}
 
@@ -156,6 +159,7 @@ class Daemon {
   DaemonMetrics metrics_;
   std::unique_ptr<StateStore> state_;
   RateLimiterRegistry shared_limits_;
+  Crosswalk crosswalk_;  // one cache for every pipeline's lookups
   Supervisor supervisor_;
   std::unique_ptr<AdminServer> admin_;
   asio::signal_set signals_;

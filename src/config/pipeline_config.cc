@@ -6,6 +6,7 @@
 #include <openssl/evp.h>
 
 #include "config/delivery_spec.h"
+#include "config/mapping_config.h"
 #include "config/pipeline_loader.h"
 #include "config/redact.h"
 #include "config/suggest.h"
@@ -120,6 +121,23 @@ std::optional<ConnectorConfig> connector_block(const YAML::Node& root, Connector
   return config;
 }
 
+// What /api shows of a mapping: the model and the rules' targets and sources (never values).
+nlohmann::json mapping_summary(const MappingSpec& spec) {
+  nlohmann::json out = nlohmann::json::object();
+  if (spec.model) out["model"] = spec.model->ref();
+  nlohmann::json fields = nlohmann::json::object();
+  for (const auto& rule : spec.fields) fields[rule.target] = rule.source_text;
+  out["fields"] = std::move(fields);
+  if (spec.keep_when) out["filter_keep"] = spec.keep_when->text();
+  if (spec.drop_when) out["filter_drop"] = spec.drop_when->text();
+  nlohmann::json routes = nlohmann::json::array();
+  for (const auto& route : spec.routes) {
+    routes.push_back({{"when", route.when ? route.when->text() : ""}, {"to", route.to}});
+  }
+  if (!routes.empty()) out["routes"] = std::move(routes);
+  return out;
+}
+
 nlohmann::json connector_json(const ConnectorConfig& c) {
   return {{"type", c.type}, {"settings", c.settings.json()}};
 }
@@ -145,8 +163,10 @@ LocatedPipeline load_checked(const std::string& path, const Registry& registry,
   if (!root) return out;
 
   Validation v{path, &env, {}, {}};
+  std::vector<std::string> handled = {"source", "sink"};
+  handled.insert(handled.end(), mapping_keys().begin(), mapping_keys().end());
   nlohmann::json top =
-      validate_mapping(*root, top_level_fields(), "", location_of(*root), {"source", "sink"}, v);
+      validate_mapping(*root, top_level_fields(), "", location_of(*root), handled, v);
   if (auto it = v.locations.find("name"); it != v.locations.end()) out.name_at = it->second;
   if (top.contains("name") && !valid_pipeline_name(top["name"].get<std::string>())) {
     report(v, out.name_at,
@@ -155,6 +175,7 @@ LocatedPipeline load_checked(const std::string& path, const Registry& registry,
   check_delivery_fields(top, v);
   auto source = connector_block(*root, ConnectorKind::kSource, registry, v);
   auto sink = connector_block(*root, ConnectorKind::kSink, registry, v);
+  auto mapping = parse_mapping(*root, v);
   if (!v.errors.empty()) {
     errors = std::move(v.errors);
     sort_by_position(errors);
@@ -169,10 +190,13 @@ LocatedPipeline load_checked(const std::string& path, const Registry& registry,
   top.erase("name");
   top.erase("description");
   config.runtime = Settings(std::move(top));
-  const nlohmann::json resolved = {{"name", config.name},
-                                   {"source", connector_json(config.source)},
-                                   {"sink", connector_json(config.sink)},
-                                   {"runtime", config.runtime.json()}};
+  config.mapping = std::move(mapping);
+  const nlohmann::json resolved = {
+      {"name", config.name},
+      {"source", connector_json(config.source)},
+      {"sink", connector_json(config.sink)},
+      {"runtime", config.runtime.json()},
+      {"mapping", config.mapping ? config.mapping->fingerprint : std::string()}};
   config.fingerprint = sha256_hex(resolved.dump());
   out.loaded.value = std::move(config);
   return out;
@@ -227,6 +251,7 @@ nlohmann::json PipelineConfig::redacted() const {
   out["file"] = file;
   out["source"] = redacted_connector(source);
   out["sink"] = redacted_connector(sink);
+  if (mapping) out["mapping"] = mapping_summary(*mapping);
   return out;
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,8 @@
 #include "weft/settings.h"
 
 namespace weft {
+
+struct MappingSpec;
 
 // A source or sink block after validation against its connector's spec.
 struct ConnectorConfig {
@@ -31,6 +34,8 @@ struct PipelineConfig {
   ConnectorConfig source;
   ConnectorConfig sink;
   Settings runtime;  // validated against pipeline_runtime_spec()
+  // model, map, filter and route (docs/mapping.md); null when the pipeline has none of them.
+  std::shared_ptr<const MappingSpec> mapping;
 
   // Hash of the resolved configuration (after interpolation). A reload restarts a pipeline only
   // when its fingerprint changed.

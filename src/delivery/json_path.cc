@@ -50,7 +50,8 @@ const char* with_article(const nlohmann::json& v) {
 
 }  // namespace
 
-Result<JsonPath> JsonPath::parse(std::string_view text, std::size_t offset) {
+Result<JsonPath> JsonPath::parse(std::string_view text, std::size_t offset,
+                                 bool allow_wildcards) {
   JsonPath path;
   path.text_ = std::string(text);
   auto fail = [&](std::size_t i, const std::string& what) -> Error {
@@ -62,7 +63,15 @@ Result<JsonPath> JsonPath::parse(std::string_view text, std::size_t offset) {
   std::size_t i = 1;
   while (i < text.size()) {
     const std::size_t step_start = i;
-    if (text[i] == '.') {
+    const bool star = (text[i] == '.' && text.substr(i, 2) == ".*") || text.substr(i, 3) == "[*]";
+    if (star) {
+      if (!allow_wildcards) return fail(i, "wildcards are not allowed here (one value is needed)");
+      Step step;
+      step.is_wildcard = true;
+      path.steps_.push_back(std::move(step));
+      path.has_wildcard_ = true;
+      i += text[i] == '.' ? 2 : 3;
+    } else if (text[i] == '.') {
       ++i;
       const std::size_t begin = i;
       while (i < text.size() && !ends_name(text[i])) ++i;
@@ -86,7 +95,9 @@ Result<JsonPath> JsonPath::parse(std::string_view text, std::size_t offset) {
         const std::size_t begin = i;
         while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
         if (i == begin || i == text.size() || text[i] != ']') {
-          return fail(step_start, "expected an index like [0] or a quoted key like ['name']");
+          return fail(step_start, allow_wildcards
+                                      ? "expected an index like [0], [*] or a quoted key like ['name']"
+                                      : "expected an index like [0] or a quoted key like ['name']");
         }
         Step step;
         step.is_index = true;
@@ -137,12 +148,69 @@ Result<const nlohmann::json*> JsonPath::find(const nlohmann::json& root) const {
   return value;
 }
 
+const nlohmann::json* JsonPath::lookup(const nlohmann::json& root) const {
+  const nlohmann::json* value = &root;
+  for (const Step& step : steps_) {
+    if (step.is_index) {
+      if (!value->is_array() || step.index >= value->size()) return nullptr;
+      value = &(*value)[step.index];
+    } else {
+      if (!value->is_object()) return nullptr;
+      auto it = value->find(step.name);
+      if (it == value->end()) return nullptr;
+      value = &*it;
+    }
+  }
+  return value->is_null() ? nullptr : value;
+}
+
+void JsonPath::collect(const nlohmann::json& root, nlohmann::json& out) const {
+  collect_from(root, 0, out);
+}
+
+void JsonPath::collect_from(const nlohmann::json& value, std::size_t step,
+                            nlohmann::json& out) const {
+  if (value.is_null()) return;
+  if (step == steps_.size()) {
+    out.push_back(value);
+    return;
+  }
+  const Step& s = steps_[step];
+  if (s.is_wildcard) {
+    if (value.is_array() || value.is_object()) {
+      for (const auto& element : value) collect_from(element, step + 1, out);
+    }
+  } else if (s.is_index) {
+    if (value.is_array() && s.index < value.size()) collect_from(value[s.index], step + 1, out);
+  } else if (value.is_object()) {
+    auto it = value.find(s.name);
+    if (it != value.end()) collect_from(*it, step + 1, out);
+  }
+}
+
+const std::string& JsonPath::first_name() const {
+  static const std::string kNone;
+  if (steps_.empty() || steps_[0].is_index || steps_[0].is_wildcard) return kNone;
+  return steps_[0].name;
+}
+
+std::vector<std::string> JsonPath::leading_names() const {
+  std::vector<std::string> names;
+  for (const Step& step : steps_) {
+    if (step.is_index || step.is_wildcard) break;
+    names.push_back(step.name);
+  }
+  return names;
+}
+
 std::string JsonPath::display(std::size_t steps) const {
   if (steps == 0) return "$";
   std::string out;
   for (std::size_t i = 0; i < steps; ++i) {
     const Step& step = steps_[i];
-    if (step.is_index) {
+    if (step.is_wildcard) {
+      out += "[*]";
+    } else if (step.is_index) {
       out += "[" + std::to_string(step.index) + "]";
     } else if (plain_name(step.name)) {
       if (i > 0) out += '.';

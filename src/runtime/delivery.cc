@@ -11,6 +11,7 @@
 #include <ctime>
 #include <utility>
 
+#include "mapper/mapping.h"
 #include "runtime/delivery_impl.h"
 #include "runtime/delivery_options.h"
 #include "runtime/metrics.h"
@@ -133,16 +134,12 @@ void Delivery::Impl::record_outcomes(std::size_t count, bool dead) {
 awaitable<std::optional<std::vector<std::size_t>>> Delivery::Impl::dedupe(
     Work& w, std::string& stop_reason) {
   std::vector<std::size_t> pending;
-  if (!key_template) {
-    pending.resize(w.records.size());
-    for (std::size_t i = 0; i < pending.size(); ++i) pending[i] = i;
-    co_return std::move(pending);
-  }
-  w.keys.resize(w.records.size());
+  if (!key_template) co_return std::move(w.candidates);
+  w.keys.resize(w.size());
   std::vector<Failed> unkeyed;
   std::vector<std::size_t> keyed;
-  for (std::size_t i = 0; i < w.records.size(); ++i) {
-    auto key = key_template->render(w.records[i]);
+  for (std::size_t i : w.candidates) {
+    auto key = key_template->render(w.records()[i]);
     if (key.ok()) {
       w.keys[i] = std::move(*key);
       keyed.push_back(i);
@@ -197,8 +194,48 @@ awaitable<bool> Delivery::Impl::take_tokens(std::size_t count) {
   co_return go_on;
 }
 
+awaitable<bool> Delivery::Impl::map_stage(Work& w, std::string& stop_reason) {
+  w.candidates.clear();
+  if (env.mapper == nullptr) {
+    w.candidates.resize(w.size());
+    for (std::size_t i = 0; i < w.size(); ++i) w.candidates[i] = i;
+    co_return true;
+  }
+  w.mapped.resize(w.size());
+  std::vector<std::size_t> dropped;
+  std::vector<Failed> failed;
+  for (std::size_t i = 0; i < w.size(); ++i) {
+    MapResult result = env.mapper->apply(w.source[i]);
+    Backoff backoff = retry.make_backoff();
+    // Only the crosswalk store can fail retryably (it is busy): wait, then map again.
+    while (result.verdict == MapVerdict::kFailed && result.error->retryable()) {
+      bool go_on = co_await store_retry_wait(backoff, *result.error, "crosswalk store");
+      if (!go_on) co_return false;
+      result = env.mapper->apply(w.source[i]);
+    }
+    switch (result.verdict) {
+      case MapVerdict::kMapped:
+        w.mapped[i] = std::move(result.record);
+        w.candidates.push_back(i);
+        break;
+      case MapVerdict::kFiltered:
+        dropped.push_back(i);
+        break;
+      case MapVerdict::kFailed:
+        failed.push_back(Failed{i, std::move(*result.error), "map"});
+        break;
+    }
+  }
+  settle_filtered(w, dropped);
+  bool kept = co_await dead_letter(w, failed, stop_reason);
+  w.use_mapped = true;
+  co_return kept;
+}
+
 awaitable<bool> Delivery::Impl::run(Work& w, std::string& stop_reason) {
-  w.attempts.assign(w.records.size(), 0);
+  w.attempts.assign(w.size(), 0);
+  bool mapped = co_await map_stage(w, stop_reason);
+  if (!mapped) co_return false;
   auto deduped = co_await dedupe(w, stop_reason);
   if (!deduped) co_return false;
   std::vector<std::size_t> pending = std::move(*deduped);
@@ -212,12 +249,12 @@ awaitable<bool> Delivery::Impl::run(Work& w, std::string& stop_reason) {
     if (!allowed) co_return false;
     bool got_tokens = co_await take_tokens(pending.size());
     if (!got_tokens) co_return false;
-    const bool whole_batch = pending.size() == w.records.size();
+    const bool whole_batch = pending.size() == w.size();
     if (!whole_batch) {
       subset.clear();
-      for (std::size_t i : pending) subset.push_back(w.records[i]);
+      for (std::size_t i : pending) subset.push_back(w.records()[i]);
     }
-    WriteResult result = co_await env.sink.write_batch(whole_batch ? w.records : subset);
+    WriteResult result = co_await env.sink.write_batch(whole_batch ? w.records() : subset);
 
     // Sort the attempt's records into delivered, permanent and retryable (original indices).
     std::vector<std::size_t> delivered;
@@ -332,6 +369,7 @@ DeliveryStatus Delivery::status() const {
   s.breaker_state = d.breaker ? static_cast<int>(d.breaker->state()) : 0;
   s.dead_lettered = d.dead_lettered;
   s.duplicates = d.duplicates;
+  s.filtered = d.filtered;
   s.replayed = d.replayed;
   s.dlq_depth = d.dlq_depth;
   s.dlq_guard_tripped = d.paused_by_guard;

@@ -21,6 +21,7 @@ class logger;
 
 namespace weft {
 
+class Mapper;
 class PipelineMetrics;
 class RateLimiterRegistry;
 class StateStore;
@@ -37,6 +38,8 @@ struct DeliveryEnvironment {
   const std::atomic<bool>& aborting;  // the drain deadline passed: give up waiting
   // Shared named limits from the daemon config; may be null when there are none.
   const RateLimiterRegistry* shared_limits = nullptr;
+  // The pipeline's mapping (model, map, filter, route); null when it has none.
+  const Mapper* mapper = nullptr;
   // The current problem, for /readyz and /api ("" when there is none).
   std::function<void(const std::string&)> note_problem;
   // `count` records were delivered just now.
@@ -53,6 +56,7 @@ struct DeliveryStatus {
   bool dlq_guard_tripped = false;  // paused by max_dlq_rate: only a restart lifts it
   std::uint64_t dead_lettered = 0;
   std::uint64_t duplicates = 0;
+  std::uint64_t filtered = 0;
   std::uint64_t replayed = 0;
   std::int64_t dlq_depth = -1;  // -1: unknown (no state-store DLQ)
 };
@@ -67,8 +71,8 @@ class Delivery {
   Delivery(const Delivery&) = delete;
   Delivery& operator=(const Delivery&) = delete;
 
-  // Settles every record of `records` (tracked from sequence `first`): delivered, recognised as
-  // a duplicate, or durably dead-lettered, and acknowledges each to the tracker once it is.
+  // Settles every record of `records` (tracked from sequence `first`): filtered, delivered,
+  // recognised as a duplicate, or durably dead-lettered, and acknowledges each to the tracker once it is.
   // Returns false when it stopped first, leaving the rest unacknowledged (read again after a
   // restart): with `stop_reason` set when the pipeline must fail (a record cannot be delivered
   // and the DLQ is disabled, the state store refuses it), empty on an abort or a drain that met

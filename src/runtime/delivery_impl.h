@@ -35,23 +35,29 @@ struct Delivery::Impl {
   struct Failed {
     std::size_t index;  // into the work's records
     Error error;
-    const char* stage;  // "sink", "idempotency"
+    const char* stage;  // "map", "idempotency", "sink"
   };
 
   // A batch on its way through the stage. Source batches are acknowledged to the tracker; a replay
   // batch comes from the DLQ, and settling an entry updates or removes it there instead.
   struct Work {
-    Work(const Batch& records, Sequence first, const std::vector<DeadLetter>* replays = nullptr)
-        : records(records), first(first), replays(replays) {}
+    Work(const Batch& source, Sequence first, const std::vector<DeadLetter>* replays = nullptr)
+        : source(source), first(first), replays(replays) {}
 
-    const Batch& records;
+    const Batch& source;  // as read (or as kept in the DLQ); dead letters keep these
     Sequence first = 0;
     const std::vector<DeadLetter>* replays = nullptr;
+    Batch mapped;             // the mapper's output by index (empty where filtered or failed)
+    bool use_mapped = false;  // the pipeline maps: the sink gets `mapped`
+    std::vector<std::size_t> candidates;  // ascending indices still to deliver after mapping
     std::vector<std::string> keys;  // idempotency keys by index; empty when dedupe is off
     std::vector<int> attempts;      // attempts counted against retry.max_attempts, by index
     Clock::time_point first_failure{};
 
     bool replay() const { return replays != nullptr; }
+    std::size_t size() const { return source.size(); }
+    // What the sink is given: the mapped records, or the source's when there is no mapping.
+    const Batch& records() const { return use_mapped ? mapped : source; }
   };
 
   explicit Impl(DeliveryEnvironment e) : env(std::move(e)) {}
@@ -78,6 +84,7 @@ struct Delivery::Impl {
   std::atomic<bool> paused_by_guard{false};
   std::atomic<std::uint64_t> dead_lettered{0};
   std::atomic<std::uint64_t> duplicates{0};
+  std::atomic<std::uint64_t> filtered{0};
   std::atomic<std::uint64_t> replayed{0};
   std::atomic<std::int64_t> dlq_depth{-1};
   mutable std::mutex reason_mutex;
@@ -127,6 +134,13 @@ struct Delivery::Impl {
   // `stop_reason`, when they cannot be kept: the DLQ is off or refuses them.
   boost::asio::awaitable<bool> dead_letter(Work& w, const std::vector<Failed>& failed,
                                            std::string& stop_reason);
+
+  // ---- mapping ------------------------------------------------------------------------
+  // Maps every record (docs/mapping.md): acknowledges the filtered ones, dead-letters those
+  // that break the mapping or the model, and leaves the rest in `w.candidates`. Waits out a
+  // busy crosswalk store. False when it stopped first.
+  boost::asio::awaitable<bool> map_stage(Work& w, std::string& stop_reason);
+  void settle_filtered(const Work& w, const std::vector<std::size_t>& indices);
 
   // ---- idempotency --------------------------------------------------------------------
   // Renders every key, dead-letters records whose key cannot be rendered, acknowledges

@@ -5,6 +5,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <utility>
 
+#include "mapper/mapping.h"
 #include "runtime/delivery_impl.h"
 #include "runtime/metrics.h"
 
@@ -70,6 +71,17 @@ void Delivery::Impl::settle_duplicates(const Work& w, const std::vector<std::siz
   }
 }
 
+void Delivery::Impl::settle_filtered(const Work& w, const std::vector<std::size_t>& indices) {
+  if (indices.empty()) return;
+  filtered += indices.size();
+  env.metrics.filtered.Increment(static_cast<double>(indices.size()));
+  if (w.replay()) {
+    hold_replayed(w, indices);
+  } else {
+    acknowledge(w, indices);
+  }
+}
+
 void Delivery::Impl::acknowledge(const Work& w, const std::vector<std::size_t>& indices) {
   std::size_t run_start = 0;
   for (std::size_t k = 1; k <= indices.size(); ++k) {
@@ -81,7 +93,7 @@ void Delivery::Impl::acknowledge(const Work& w, const std::vector<std::size_t>& 
 
 std::string Delivery::Impl::describe_failure(const Work& w, const Failed& f) const {
   std::string stage = f.stage == std::string("sink") ? sink_name() : f.stage;
-  return stage + ": " + f.error.message() + " (record at position " + w.records[f.index].position +
+  return stage + ": " + f.error.message() + " (record at position " + w.source[f.index].position +
          ")";
 }
 
@@ -94,7 +106,7 @@ DeadLetter Delivery::Impl::letter_for(const Work& w, const Failed& f, Clock::tim
   letter.attempts = std::max(1, w.attempts[f.index]);
   letter.first_failure = w.first_failure == Clock::time_point{} ? now : w.first_failure;
   letter.last_failure = now;
-  letter.record = w.records[f.index];
+  letter.record = w.source[f.index];  // as read: a replay maps it again
   return letter;
 }
 
@@ -139,6 +151,8 @@ awaitable<bool> Delivery::Impl::dead_letter(Work& w, const std::vector<Failed>& 
     env.tracker.ack(w.first + f.index);
     if (f.stage == std::string("idempotency")) {
       env.metrics.dead_lettered_idempotency.Increment();
+    } else if (f.stage == std::string("map")) {
+      env.metrics.dead_lettered_map.Increment();
     } else {
       env.metrics.dead_lettered_sink.Increment();
     }
@@ -213,6 +227,11 @@ void Delivery::maintain() {
     if (depth.ok()) {
       d.dlq_depth = static_cast<std::int64_t>(*depth);
       d.env.metrics.dlq_depth.Set(static_cast<double>(*depth));
+    }
+  }
+  if (d.env.mapper != nullptr) {
+    for (const auto& [field, count] : d.env.mapper->unknown_fields()) {
+      d.env.metrics.set_unknown_field_count(field, static_cast<double>(count));
     }
   }
   if (d.key_template) {

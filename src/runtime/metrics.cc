@@ -46,6 +46,15 @@ DaemonMetrics::DaemonMetrics()
                      .Name("weft_records_duplicate_total")
                      .Help("Records skipped because their idempotency key was already delivered")
                      .Register(*registry_)),
+      filtered(prometheus::BuildCounter()
+                   .Name("weft_records_filtered_total")
+                   .Help("Records a pipeline's filter dropped (acknowledged, not delivered)")
+                   .Register(*registry_)),
+      unknown_fields(prometheus::BuildCounter()
+                         .Name("weft_mapper_unknown_fields_total")
+                         .Help("Records carrying a source field the mapping does not read "
+                               "(schema drift), by field")
+                         .Register(*registry_)),
       replayed(prometheus::BuildCounter()
                    .Name("weft_records_replayed_total")
                    .Help("Dead letters delivered by a replay and removed from the queue")
@@ -95,12 +104,16 @@ PipelineMetrics::PipelineMetrics(DaemonMetrics& daemon, const std::string& pipel
       dead_lettered_sink(daemon.dead_lettered.Add({{"pipeline", pipeline}, {"stage", "sink"}})),
       dead_lettered_idempotency(
           daemon.dead_lettered.Add({{"pipeline", pipeline}, {"stage", "idempotency"}})),
+      dead_lettered_map(daemon.dead_lettered.Add({{"pipeline", pipeline}, {"stage", "map"}})),
+      filtered(daemon.filtered.Add({{"pipeline", pipeline}})),
       duplicates(daemon.duplicates.Add({{"pipeline", pipeline}})),
       replayed(daemon.replayed.Add({{"pipeline", pipeline}})),
       dlq_depth(daemon.dlq_depth.Add({{"pipeline", pipeline}})),
       breaker_state(daemon.breaker_state.Add({{"pipeline", pipeline}, {"sink", sink}})),
       source_paused(daemon.source_paused.Add({{"pipeline", pipeline}})),
-      registry_(daemon.shared_registry()) {
+      registry_(daemon.shared_registry()),
+      unknown_fields_(daemon.unknown_fields),
+      pipeline_(pipeline) {
   auto remember = [this](auto& family, auto& series) {
     remove_series_.push_back([&family, &series] { family.Remove(&series); });
   };
@@ -115,6 +128,8 @@ PipelineMetrics::PipelineMetrics(DaemonMetrics& daemon, const std::string& pipel
   remember(daemon.records_in_flight, in_flight);
   remember(daemon.dead_lettered, dead_lettered_sink);
   remember(daemon.dead_lettered, dead_lettered_idempotency);
+  remember(daemon.dead_lettered, dead_lettered_map);
+  remember(daemon.filtered, filtered);
   remember(daemon.duplicates, duplicates);
   remember(daemon.replayed, replayed);
   remember(daemon.dlq_depth, dlq_depth);
@@ -124,6 +139,14 @@ PipelineMetrics::PipelineMetrics(DaemonMetrics& daemon, const std::string& pipel
 
 PipelineMetrics::~PipelineMetrics() {
   for (auto& remove : remove_series_) remove();
+  for (auto& [field, series] : unknown_field_series_) unknown_fields_.Remove(series);
+}
+
+void PipelineMetrics::set_unknown_field_count(const std::string& field, double count) {
+  auto [it, added] = unknown_field_series_.try_emplace(field, nullptr);
+  if (added) it->second = &unknown_fields_.Add({{"pipeline", pipeline_}, {"field", field}});
+  const double grown = count - it->second->Value();
+  if (grown > 0) it->second->Increment(grown);
 }
 
 }  // namespace weft

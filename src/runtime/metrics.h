@@ -1,6 +1,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <vector>
 #include <string>
@@ -34,6 +35,8 @@ class DaemonMetrics {
   prometheus::Family<prometheus::Gauge>& records_in_flight;     // {pipeline}
   prometheus::Family<prometheus::Counter>& dead_lettered;       // {pipeline, stage}
   prometheus::Family<prometheus::Counter>& duplicates;          // {pipeline}
+  prometheus::Family<prometheus::Counter>& filtered;            // {pipeline}
+  prometheus::Family<prometheus::Counter>& unknown_fields;      // {pipeline, field}
   prometheus::Family<prometheus::Counter>& replayed;            // {pipeline}
   prometheus::Family<prometheus::Gauge>& dlq_depth;             // {pipeline}
   prometheus::Family<prometheus::Gauge>& breaker_state;         // {pipeline, sink}: 0/1/2
@@ -64,11 +67,17 @@ class PipelineMetrics {
   prometheus::Gauge& in_flight;
   prometheus::Counter& dead_lettered_sink;         // stage="sink"
   prometheus::Counter& dead_lettered_idempotency;  // stage="idempotency": the key did not render
+  prometheus::Counter& dead_lettered_map;          // stage="map": mapping or model contract
+  prometheus::Counter& filtered;
   prometheus::Counter& duplicates;
   prometheus::Counter& replayed;
   prometheus::Gauge& dlq_depth;
   prometheus::Gauge& breaker_state;
   prometheus::Gauge& source_paused;
+
+  // Sets weft_mapper_unknown_fields_total{field} to `count` (the mapper's own tally; it only
+  // grows). Adds the series on first use. Call from one thread at a time.
+  void set_unknown_field_count(const std::string& field, double count);
 
   // Where connectors register their own metrics.
   prometheus::Registry& registry() { return *registry_; }
@@ -77,6 +86,9 @@ class PipelineMetrics {
   // Owns the families (the registry does): a pipeline's last handlers may be destroyed with the
   // io_context at exit, after DaemonMetrics itself.
   std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Counter>& unknown_fields_;
+  std::string pipeline_;
+  std::map<std::string, prometheus::Counter*> unknown_field_series_;
   std::vector<std::function<void()>> remove_series_;
 };
 

@@ -18,6 +18,7 @@
 #include <mutex>
 #include <utility>
 
+#include "mapper/mapping.h"
 #include "runtime/ack_tracker.h"
 #include "runtime/backoff.h"
 #include "runtime/delivery.h"
@@ -61,13 +62,13 @@ std::string describe(std::exception_ptr e) {
 struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
   Impl(asio::io_context& io, PipelineConfig config, StateStore& state,
        std::shared_ptr<PipelineMetrics> metrics, std::shared_ptr<spdlog::logger> logger,
-       const RateLimiterRegistry* shared_limits)
+       SharedServices shared)
       : io(io),
         config(std::move(config)),
         state(state),
         metrics(std::move(metrics)),
         log(std::move(logger)),
-        shared_limits(shared_limits),
+        shared(shared),
         reader_strand(asio::make_strand(io)),
         writer_strand(asio::make_strand(io)),
         channel(io,
@@ -81,8 +82,9 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
   StateStore& state;
   std::shared_ptr<PipelineMetrics> metrics;
   std::shared_ptr<spdlog::logger> log;
-  const RateLimiterRegistry* shared_limits;
+  const SharedServices shared;
 
+  std::unique_ptr<Mapper> mapper;  // set before the writer starts; null without a mapping
   std::unique_ptr<Source> source;
   std::unique_ptr<Sink> sink;
   std::unique_ptr<Delivery> delivery;  // wraps `sink`; used on the writer strand
@@ -173,6 +175,7 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
       co_return false;
     }
     sink = std::move(*built_sink);
+    if (config.mapping) mapper = std::make_unique<Mapper>(config.mapping, shared.crosswalk);
     auto built_delivery = Delivery::create(DeliveryEnvironment{
         .config = config,
         .sink = *sink,
@@ -182,7 +185,8 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
         .tracker = tracker,
         .stopping = stopping,
         .aborting = aborting,
-        .shared_limits = shared_limits,
+        .shared_limits = shared.rate_limits,
+        .mapper = mapper.get(),
         .note_problem = [this](const std::string& why) { note_problem(why); },
         .delivered = [this](std::size_t count) { count_delivered(count); },
         .resume_source = [this] { source_resumed.try_send(boost::system::error_code{}); },
@@ -517,9 +521,9 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
 
 Pipeline::Pipeline(asio::io_context& io, PipelineConfig config, StateStore& state,
                    std::shared_ptr<PipelineMetrics> metrics, std::shared_ptr<spdlog::logger> logger,
-                   const RateLimiterRegistry* shared_limits)
+                   SharedServices shared)
     : impl_(std::make_shared<Impl>(io, std::move(config), state, std::move(metrics),
-                                   std::move(logger), shared_limits)) {}
+                                   std::move(logger), shared)) {}
 
 Pipeline::~Pipeline() = default;
 
@@ -592,6 +596,11 @@ PipelineSnapshot Pipeline::snapshot() const {
   s.checkpoint = impl_->checkpoint;
   s.checkpoint_time = impl_->checkpoint_time;
   s.last_success = impl_->last_success;
+  if (const auto& mapping = impl_->config.mapping) {
+    s.mapped = true;
+    if (mapping->model) s.model = mapping->model->ref();
+    if (impl_->connected && impl_->mapper) s.unknown_fields = impl_->mapper->unknown_fields();
+  }
   return s;
 }
 

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -10,6 +11,7 @@
 
 #include "config/pipeline_config.h"
 #include "runtime/delivery.h"
+#include "runtime/shared_services.h"
 #include "weft/record.h"
 
 namespace boost::asio {
@@ -22,7 +24,6 @@ class logger;
 namespace weft {
 
 class PipelineMetrics;
-class RateLimiterRegistry;
 class StateStore;
 
 // Seconds since the Unix epoch, as Prometheus gauges and /api report times.
@@ -45,6 +46,9 @@ struct PipelineSnapshot {
   std::uint64_t records_out = 0;
   std::uint64_t in_flight = 0;
   DeliveryStatus delivery;  // breaker, pauses, dead letters, duplicates
+  bool mapped = false;      // the pipeline has a mapping (model, map, filter or route)
+  std::string model;        // its canonical model ("customer@v2"), if any
+  std::map<std::string, std::uint64_t> unknown_fields;  // schema drift: field -> records
 
   nlohmann::json to_json() const;
 };
@@ -60,7 +64,7 @@ class Pipeline {
  public:
   Pipeline(boost::asio::io_context& io, PipelineConfig config, StateStore& state,
            std::shared_ptr<PipelineMetrics> metrics, std::shared_ptr<spdlog::logger> logger,
-           const RateLimiterRegistry* shared_limits = nullptr);
+           SharedServices shared = {});
   ~Pipeline();
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;

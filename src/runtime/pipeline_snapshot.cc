@@ -23,7 +23,7 @@ nlohmann::json PipelineSnapshot::to_json() const {
     if (t == Clock::time_point{}) return nullptr;
     return unix_seconds(t);
   };
-  return {
+  nlohmann::json out = {
       {"name", name},
       {"state", to_string(state)},
       {"error", error.empty() ? nlohmann::json(nullptr) : nlohmann::json(error)},
@@ -37,6 +37,7 @@ nlohmann::json PipelineSnapshot::to_json() const {
         {"in_flight", in_flight},
         {"dead_lettered", delivery.dead_lettered},
         {"duplicates", delivery.duplicates},
+        {"filtered", delivery.filtered},
         {"replayed", delivery.replayed}}},
       {"circuit_breaker",
        {{"state", to_string(static_cast<BreakerState>(delivery.breaker_state))},
@@ -47,6 +48,12 @@ nlohmann::json PipelineSnapshot::to_json() const {
       {"dlq_depth", delivery.dlq_depth < 0 ? nlohmann::json(nullptr)
                                            : nlohmann::json(delivery.dlq_depth)},
   };
+  if (mapped) {
+    // Schema drift: source fields the mapping does not read, with how many records had them.
+    out["mapping"] = {{"model", model.empty() ? nlohmann::json(nullptr) : nlohmann::json(model)},
+                      {"unknown_fields", unknown_fields}};
+  }
+  return out;
 }
 
 }  // namespace weft

@@ -27,7 +27,7 @@ struct Supervisor::Slot {
 Supervisor::Supervisor(boost::asio::io_context& io, StateStore& state, DaemonMetrics& metrics,
                        const Registry& registry, Environment env, std::string pipelines_dir,
                        std::chrono::milliseconds drain_deadline,
-                       const RateLimiterRegistry* shared_limits)
+                       SharedServices shared)
     : io_(io),
       state_(state),
       metrics_(metrics),
@@ -35,7 +35,7 @@ Supervisor::Supervisor(boost::asio::io_context& io, StateStore& state, DaemonMet
       env_(std::move(env)),
       pipelines_dir_(std::move(pipelines_dir)),
       drain_deadline_(drain_deadline),
-      shared_limits_(shared_limits) {}
+      shared_(shared) {}
 
 Supervisor::~Supervisor() = default;
 
@@ -58,7 +58,7 @@ void Supervisor::launch_locked(PipelineConfig config) {
   logger->info("starting pipeline from {}", config.file);
   slot->current =
       std::make_shared<Pipeline>(io_, std::move(config), state_, slot->metrics, logger,
-                                 shared_limits_);
+                                 shared_);
   slot->current->start();
 }
 

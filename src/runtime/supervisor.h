@@ -11,6 +11,7 @@
 #include "admin/admin_server.h"
 #include "config/environment.h"
 #include "config/pipeline_config.h"
+#include "runtime/shared_services.h"
 #include "weft/registry.h"
 
 namespace boost::asio {
@@ -22,7 +23,6 @@ namespace weft {
 class DaemonMetrics;
 class Pipeline;
 class PipelineMetrics;
-class RateLimiterRegistry;
 class StateStore;
 
 // Owns the running pipelines: starts them, applies reloads, drains them on shutdown, and
@@ -34,11 +34,10 @@ class Supervisor : public StatusProvider {
  public:
   // `drain_deadline` bounds how long a pipeline that a reload changes or removes may take to
   // drain before it is aborted (a sink that keeps failing must not block the new config).
-  // `shared_limits` (may be null) are the daemon's named rate limits; they must outlive this.
+  // `shared` services must outlive this.
   Supervisor(boost::asio::io_context& io, StateStore& state, DaemonMetrics& metrics,
              const Registry& registry, Environment env, std::string pipelines_dir,
-             std::chrono::milliseconds drain_deadline,
-             const RateLimiterRegistry* shared_limits = nullptr);
+             std::chrono::milliseconds drain_deadline, SharedServices shared = {});
   ~Supervisor() override;
 
   // Starts every pipeline in `initial`, which the caller has already checked.
@@ -74,7 +73,7 @@ class Supervisor : public StatusProvider {
   Environment env_;
   std::string pipelines_dir_;
   std::chrono::milliseconds drain_deadline_;
-  const RateLimiterRegistry* shared_limits_;
+  const SharedServices shared_;
 
   mutable std::mutex mutex_;
   std::map<std::string, std::unique_ptr<Slot>> slots_;

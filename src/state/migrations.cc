@@ -77,6 +77,21 @@ constexpr Migration kMigrations[] = {
      R"sql(
        CREATE INDEX dead_letters_by_position ON dead_letters (pipeline, position);
      )sql"},
+    // Crosswalk tables (docs/mapping.md): one entity's ids across systems. The primary key
+    // answers "which canonical id is this external id"; the unique index answers the reverse
+    // lookup and enforces one external id per canonical id and system.
+    {6, "create crosswalk",
+     R"sql(
+       CREATE TABLE crosswalk (
+         entity       TEXT NOT NULL,
+         system       TEXT NOT NULL,
+         external_id  TEXT NOT NULL,     -- any bytes
+         canonical_id TEXT NOT NULL,
+         updated_at   INTEGER NOT NULL,  -- unix time, milliseconds
+         PRIMARY KEY (entity, system, external_id)
+       ) WITHOUT ROWID;
+       CREATE UNIQUE INDEX crosswalk_by_canonical ON crosswalk (entity, canonical_id, system);
+     )sql"},
 };
 
 }  // namespace

@@ -46,23 +46,27 @@ Result<std::unique_ptr<SqliteStateStore>> SqliteStateStore::create(std::string p
   if (!dead_letters) return dead_letters.error();
   auto idempotency = IdempotencyStatements::prepare(db.get());
   if (!idempotency) return idempotency.error();
-  return std::unique_ptr<SqliteStateStore>(new SqliteStateStore(
-      std::move(path), std::move(db), schema_version, std::move(*transactions),
-      std::move(*checkpoints), std::move(*dead_letters), std::move(*idempotency)));
+  auto crosswalk = CrosswalkStatements::prepare(db.get());
+  if (!crosswalk) return crosswalk.error();
+  return std::unique_ptr<SqliteStateStore>(
+      new SqliteStateStore(std::move(path), std::move(db), schema_version, std::move(*transactions),
+                           std::move(*checkpoints), std::move(*dead_letters),
+                           std::move(*idempotency), std::move(*crosswalk)));
 }
 
 SqliteStateStore::SqliteStateStore(std::string path, Database db, int schema_version,
                                    TransactionStatements transactions,
                                    CheckpointStatements checkpoints,
                                    DeadLetterStatements dead_letters,
-                                   IdempotencyStatements idempotency)
+                                   IdempotencyStatements idempotency, CrosswalkStatements crosswalk)
     : path_(std::move(path)),
       schema_version_(schema_version),
       db_(std::move(db)),
       transactions_(std::move(transactions)),
       checkpoints_(std::move(checkpoints)),
       dead_letters_(std::move(dead_letters)),
-      idempotency_(std::move(idempotency)) {}
+      idempotency_(std::move(idempotency)),
+      crosswalk_(std::move(crosswalk)) {}
 
 Error SqliteStateStore::failure(int rc, std::string_view operation) {
   return state::make_error(db_.get(), rc, operation).with_context("state store " + path_);

@@ -2,12 +2,13 @@
 
 // The SQLite StateStore (DESIGN.md §5). Private to src/state: the rest of weft gets one from
 // open_sqlite_state_store(). The methods are split by table: sqlite_checkpoints.cc,
-// sqlite_dead_letters.cc, sqlite_idempotency.cc; opening and the shared plumbing (transactions,
-// error messages) are in sqlite_state_store.cc.
+// sqlite_dead_letters.cc, sqlite_idempotency.cc, sqlite_crosswalk.cc; opening and the shared
+// plumbing (transactions, error messages) are in sqlite_state_store.cc.
 
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -56,6 +57,16 @@ struct IdempotencyStatements {
   static Result<IdempotencyStatements> prepare(sqlite3* db);
 };
 
+struct CrosswalkStatements {
+  Statement find;              // external id -> canonical id
+  Statement insert_if_absent;  // a new link, unless the external id has one
+  Statement reverse;           // canonical id and system -> external id
+  Statement remove_external;   // the link of an external id
+  Statement remove_canonical;  // the link of a canonical id in a system
+  Statement insert;            // after both removals
+  static Result<CrosswalkStatements> prepare(sqlite3* db);
+};
+
 // Thread-safety: one connection behind one mutex. Every call holds the mutex for all of its
 // statement uses, which the cached statements need anyway. That serialises writers, and each
 // write waits for its own fsync: fine for checkpoints and dead letters, and for idempotency keys
@@ -95,12 +106,25 @@ class SqliteStateStore final : public StateStore {
   Result<std::size_t> purge_keys(const std::string& pipeline, Clock::time_point now,
                                  std::size_t max_keys, std::size_t limit) override;
 
+  Result<std::optional<std::string>> crosswalk_find(const std::string& entity,
+                                                    const std::string& system,
+                                                    const std::string& external_id) override;
+  Result<std::string> crosswalk_find_or_create(const std::string& entity, const std::string& system,
+                                               const std::string& external_id,
+                                               const std::string& candidate) override;
+  Result<std::optional<std::string>> crosswalk_reverse(const std::string& entity,
+                                                       const std::string& canonical_id,
+                                                       const std::string& system) override;
+  Status crosswalk_put(const std::vector<CrosswalkLink>& links) override;
+  Result<std::vector<CrosswalkLink>> crosswalk_list(const CrosswalkFilter& filter) override;
+
   int schema_version() const override { return schema_version_; }
 
  private:
   SqliteStateStore(std::string path, Database db, int schema_version,
                    TransactionStatements transactions, CheckpointStatements checkpoints,
-                   DeadLetterStatements dead_letters, IdempotencyStatements idempotency);
+                   DeadLetterStatements dead_letters, IdempotencyStatements idempotency,
+                   CrosswalkStatements crosswalk);
 
   // ---- called with mutex_ held ----
 
@@ -130,6 +154,11 @@ class SqliteStateStore final : public StateStore {
   // The pipeline's key index, loaded from idempotency_log on first use (sqlite_idempotency.cc).
   // Fails with the error for `operation`; a failed load is retried on the next call.
   Result<KeyIndex*> key_index(const std::string& pipeline, std::string_view operation);
+  // Runs a one-column lookup (crosswalk find or reverse) bound to the three keys; the column,
+  // nullopt when there is no row, or the error for `operation` (sqlite_crosswalk.cc).
+  Result<std::optional<std::string>> crosswalk_lookup(sqlite3_stmt* stmt, const std::string& a,
+                                                      const std::string& b, const std::string& c,
+                                                      const std::string& operation);
 
   const std::string path_;
   const int schema_version_;
@@ -140,6 +169,7 @@ class SqliteStateStore final : public StateStore {
   CheckpointStatements checkpoints_;
   DeadLetterStatements dead_letters_;
   IdempotencyStatements idempotency_;
+  CrosswalkStatements crosswalk_;
   // Loaded pipelines only. Holds only what has committed: updated after a commit succeeds.
   std::unordered_map<std::string, KeyIndex> key_indexes_;
 };

@@ -45,6 +45,22 @@ struct DeadLetterFilter {
   std::size_t limit = 0;                   // 0: no limit (list only)
 };
 
+// One row of a crosswalk table: `external_id` in `system` is `canonical_id` of `entity`.
+struct CrosswalkLink {
+  std::string entity;
+  std::string system;
+  std::string external_id;
+  std::string canonical_id;
+  Clock::time_point updated_at{};  // set by the store
+};
+
+struct CrosswalkFilter {
+  std::string entity{};  // empty: any
+  std::string system{};  // empty: any
+  std::optional<CrosswalkLink> after{};  // paging, by (entity, system, external_id)
+  std::size_t limit = 0;
+};
+
 // Durable daemon state (DESIGN.md §5): checkpoints now; idempotency keys, the DLQ, crosswalks and
 // the webhook buffer join as further tables, each added by a numbered migration.
 //
@@ -103,6 +119,34 @@ class StateStore {
   // until then, which counts too).
   virtual Result<std::size_t> purge_keys(const std::string& pipeline, Clock::time_point now,
                                          std::size_t max_keys, std::size_t limit) = 0;
+
+  // ---- crosswalk tables (docs/mapping.md) ----
+  // One entity (customer, account, ...) known under different ids in different systems:
+  // (entity, system, external_id) -> canonical_id. Each external id maps to exactly one
+  // canonical id; a canonical id has at most one external id per system.
+  //
+  // The canonical id of an external id, or nullopt when it is not known.
+  virtual Result<std::optional<std::string>> crosswalk_find(const std::string& entity,
+                                                            const std::string& system,
+                                                            const std::string& external_id) = 0;
+  // The canonical id of the external id, creating the link to `candidate` when there is none.
+  // Atomic across threads and processes sharing the store: when several callers race for one
+  // external id, every one of them gets the same canonical id (the first committed).
+  virtual Result<std::string> crosswalk_find_or_create(const std::string& entity,
+                                                       const std::string& system,
+                                                       const std::string& external_id,
+                                                       const std::string& candidate) = 0;
+  // The system's id for a canonical id (reverse lookup, for sinks), or nullopt.
+  virtual Result<std::optional<std::string>> crosswalk_reverse(const std::string& entity,
+                                                               const std::string& canonical_id,
+                                                               const std::string& system) = 0;
+  // Links external ids to canonical ids in one durable transaction, replacing what the
+  // external ids mapped to and the system's previous id for those canonical ids (a sink writing
+  // back the id a target assigned, `weft crosswalk put|import`).
+  virtual Status crosswalk_put(const std::vector<CrosswalkLink>& links) = 0;
+  // Links ordered by entity, system and external id; empty filters match everything.
+  // `after` pages: only links after that (entity, system, external_id); limit 0 = all.
+  virtual Result<std::vector<CrosswalkLink>> crosswalk_list(const CrosswalkFilter& filter) = 0;
 
   // The schema version the store is at after migrations.
   virtual int schema_version() const = 0;

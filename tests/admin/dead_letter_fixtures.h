@@ -63,6 +63,22 @@ class FailingStateStore : public StateStore {
                                  std::size_t) override {
     return fail();
   }
+  Result<std::optional<std::string>> crosswalk_find(const std::string&, const std::string&,
+                                                    const std::string&) override {
+    return fail();
+  }
+  Result<std::string> crosswalk_find_or_create(const std::string&, const std::string&,
+                                               const std::string&, const std::string&) override {
+    return fail();
+  }
+  Result<std::optional<std::string>> crosswalk_reverse(const std::string&, const std::string&,
+                                                       const std::string&) override {
+    return fail();
+  }
+  Status crosswalk_put(const std::vector<CrosswalkLink>&) override { return fail(); }
+  Result<std::vector<CrosswalkLink>> crosswalk_list(const CrosswalkFilter&) override {
+    return fail();
+  }
   int schema_version() const override { return 0; }
 
  private:

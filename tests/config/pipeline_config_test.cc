@@ -131,7 +131,7 @@ batch:
   max_records: 0
 checkpoint:
   interval: 5ms
-map: {}
+transforms: {}
 )");
   EXPECT_FALSE(loaded.ok());
   EXPECT_FALSE(loaded.value.has_value());
@@ -149,9 +149,9 @@ map: {}
              "(hint: write a whole number)"),
           at("9:16: error: field 'batch.max_records': 0 is below the minimum of 1"),
           at("11:13: error: field 'checkpoint.interval': 5ms is below the minimum of 10ms"),
-          at("12:1: error: unknown field 'map' (hint: valid fields: batch, buffer, checkpoint, "
-             "circuit_breaker, description, dlq, idempotency, name, rate_limit, retry, sink, "
-             "source)")));
+          at("12:1: error: unknown field 'transforms' (hint: valid fields: batch, buffer, "
+             "checkpoint, circuit_breaker, description, dlq, filter, idempotency, map, model, "
+             "models_dir, name, rate_limit, retry, route, sink, source)")));
   for (const auto& e : loaded.errors) EXPECT_THAT(e.format(), Not(HasSubstr("hunter2")));
 }
 

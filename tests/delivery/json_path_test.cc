@@ -110,3 +110,36 @@ TEST(JsonPathTest, DisplayDropsTheDollar) {
 
 }  // namespace
 }  // namespace weft
+
+namespace weft {
+namespace {
+
+TEST(JsonPathWildcards, AreRefusedUnlessTheCallerAllowsThem) {
+  auto refused = JsonPath::parse("$.items[*].sku");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message().find("wildcards are not allowed"), std::string::npos);
+  auto allowed = JsonPath::parse("$.items[*].sku", 0, true);
+  ASSERT_TRUE(allowed.ok());
+  EXPECT_TRUE(allowed->has_wildcard());
+  EXPECT_EQ(allowed->display(), "items[*].sku");
+}
+
+TEST(JsonPathWildcards, CollectWalksArraysAndObjects) {
+  auto doc = nlohmann::json::parse(R"({"a": {"x": {"v": 1}, "y": {"v": 2}, "z": {}}})");
+  auto path = JsonPath::parse("$.a.*.v", 0, true);
+  ASSERT_TRUE(path.ok());
+  nlohmann::json out = nlohmann::json::array();
+  path->collect(doc, out);
+  EXPECT_EQ(out, nlohmann::json::array({1, 2}));
+}
+
+TEST(JsonPathLookup, ReturnsNullForAbsentOrNullValues) {
+  auto doc = nlohmann::json::parse(R"({"a": [{"b": null}, {"b": 7}]})");
+  EXPECT_EQ(*JsonPath::parse("$.a[1].b")->lookup(doc), 7);
+  EXPECT_EQ(JsonPath::parse("$.a[0].b")->lookup(doc), nullptr);
+  EXPECT_EQ(JsonPath::parse("$.a[5].b")->lookup(doc), nullptr);
+  EXPECT_EQ(JsonPath::parse("$.a.b")->lookup(doc), nullptr);
+}
+
+}  // namespace
+}  // namespace weft

@@ -234,7 +234,7 @@ TEST_F(PipelineTest, ASharedRateLimitIsTheOneBucketTheDaemonDefines) {
   // A burst big enough that nobody waits, refilled slowly enough that what was taken shows.
   auto limits = RateLimiterRegistry::build({{"crm", RateLimit{1, 10000}}});
   ASSERT_TRUE(limits.ok());
-  shared_limits_ = &*limits;
+  shared_.rate_limits = &*limits;
   auto p = make_pipeline(300, 50, 2, "rate_limit: {shared: crm}\n");
   p->start();
   ASSERT_TRUE(eventually([&] { return p->snapshot().state == PipelineState::kFinished; }))

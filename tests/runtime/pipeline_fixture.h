@@ -100,7 +100,7 @@ class PipelineTest : public ::testing::Test {
       metrics_handles_ = std::make_shared<PipelineMetrics>(metrics_, "p", "counting", "scripted");
     }
     return std::make_shared<Pipeline>(io_, std::move(*loaded.value), *state_, metrics_handles_,
-                                      make_logger("p"), shared_limits_);
+                                      make_logger("p"), shared_);
   }
 
   void stop_and_wait(Pipeline& p) {
@@ -131,7 +131,7 @@ class PipelineTest : public ::testing::Test {
   DaemonMetrics metrics_;
   std::shared_ptr<PipelineMetrics> metrics_handles_;
   Registry registry_;
-  const RateLimiterRegistry* shared_limits_ = nullptr;  // the daemon's named rate limits
+  SharedServices shared_;  // the daemon's named rate limits, the crosswalk
   std::uint64_t source_total_ = 0;
   std::shared_ptr<testing::SourceLog> source_log_ = std::make_shared<testing::SourceLog>();
   std::shared_ptr<testing::SinkLog> sink_log_ = std::make_shared<testing::SinkLog>();

@@ -96,5 +96,34 @@ TEST(SqliteSchemaUpgrade, Version3DatabaseForgetsItsKeysAndRecordsNewOnes) {
   EXPECT_EQ(*found, std::vector<bool>{true});
 }
 
+// Version 6 added the crosswalk table; a version 5 database gains it and keeps its dead letters.
+TEST(SqliteSchemaUpgrade, Version5DatabaseGainsCrosswalks) {
+  TempDir dir;
+  const std::string path = dir.file("state.db");
+  state_test::write_file(path, "");
+  {
+    RawDatabase raw(path);
+    raw.exec("PRAGMA journal_mode = WAL");
+    auto migrated = state::migrate(raw.get(), state::migrations().first(5));
+    ASSERT_TRUE(migrated.ok()) << migrated.error().message();
+    raw.exec(
+        "INSERT INTO checkpoints (pipeline, position, updated_at) "
+        "VALUES ('orders', '0/16B3748', 1795000000000)");
+  }
+
+  auto store = state_test::open_store_or_fail(path);
+  ASSERT_TRUE(store);
+  EXPECT_EQ(store->schema_version(), state::latest_schema_version());
+  EXPECT_GE(state::latest_schema_version(), 6);
+  auto checkpoint = store->load_checkpoint("orders");
+  ASSERT_TRUE(checkpoint.ok() && checkpoint->has_value());
+  auto created = store->crosswalk_find_or_create("customer", "stripe", "cus_1", "c-1");
+  ASSERT_TRUE(created.ok()) << created.error().message();
+  EXPECT_EQ(*created, "c-1");
+  auto found = store->crosswalk_reverse("customer", "c-1", "stripe");
+  ASSERT_TRUE(found.ok()) << found.error().message();
+  EXPECT_EQ(*found, std::optional<std::string>("cus_1"));
+}
+
 }  // namespace
 }  // namespace weft

@@ -1,0 +1,28 @@
+#pragma once
+
+// Runs the real weft binary as an operator would and captures what it says, for the CLI tests.
+
+#include <string>
+#include <vector>
+
+#include "support/temp_dir.h"
+
+namespace weft::test {
+
+struct CliResult {
+  int code = -1;  // the exit code; 128+signal when killed
+  std::string out;
+  std::string err;
+};
+
+// Runs `weft <args>` to completion (at most 30 s) with stdout and stderr captured apart, in
+// files inside `dir`.
+CliResult run_cli(const std::vector<std::string>& args, const TempDir& dir);
+
+// The whole file ("" when it cannot be read).
+std::string slurp(const std::string& path);
+
+// `text` split at line breaks, without them.
+std::vector<std::string> lines_of(const std::string& text);
+
+}  // namespace weft::test
