@@ -5,6 +5,7 @@
 #include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "cli/commands.h"
@@ -85,6 +86,21 @@ std::optional<int> parse(const std::vector<std::string>& args, MapArgs& out) {
   return std::nullopt;
 }
 
+// A private temporary directory, removed with everything in it.
+struct ScratchDir {
+  ScratchDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "weft-map-XXXXXX").string();
+    if (mkdtemp(pattern.data()) != nullptr) path = pattern;
+  }
+  ~ScratchDir() {
+    std::error_code ignored;
+    if (!path.empty()) std::filesystem::remove_all(path, ignored);
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  std::string path;
+};
+
 // The pipeline file: FILE as given, or NAME.yaml / NAME.yml in the pipelines dir.
 std::optional<std::string> pipeline_file(const MapArgs& args, const DaemonConfig* daemon) {
   namespace fs = std::filesystem;
@@ -163,22 +179,23 @@ int map_command(const std::vector<std::string>& args) {
                          "pass unchanged\n", file->c_str());
   }
 
-  // Crosswalk lookups read the real tables but never write them (`dry_run`).
+  // Crosswalk lookups read the real tables but never write them (dry run). Without a state file
+  // they run against an empty scratch store, so `create` still shows the ids it would mint.
   std::string state_path = parsed.state_path;
   if (state_path.empty() && daemon_config != nullptr) state_path = daemon_config->state_path;
-  std::unique_ptr<StateStore> store;
-  std::unique_ptr<Crosswalk> crosswalk;
-  if (!state_path.empty() && std::filesystem::exists(state_path)) {
-    auto opened = open_sqlite_state_store(state_path);
-    if (!opened.ok()) {
-      std::fprintf(stderr, "weft map: %s\n", opened.error().message().c_str());
-      return kExitFailure;
-    }
-    store = std::move(*opened);
-    crosswalk = std::make_unique<Crosswalk>(*store, 100000, /*dry_run=*/true);
+  std::optional<ScratchDir> scratch;
+  if (state_path.empty() || !std::filesystem::exists(state_path)) {
+    scratch.emplace();
+    state_path = scratch->path + "/weft.db";
   }
+  auto store = open_sqlite_state_store(state_path);
+  if (!store.ok()) {
+    std::fprintf(stderr, "weft map: %s\n", store.error().message().c_str());
+    return kExitFailure;
+  }
+  Crosswalk crosswalk(**store, 100000, /*dry_run=*/true);
   std::optional<Mapper> mapper;
-  if (pipeline.value->mapping) mapper.emplace(pipeline.value->mapping, crosswalk.get());
+  if (pipeline.value->mapping) mapper.emplace(pipeline.value->mapping, &crosswalk);
 
   std::FILE* in = stdin;
   if (!parsed.input.empty()) {

@@ -167,8 +167,8 @@ class ShardedLru {
 }  // namespace
 
 struct Crosswalk::Impl {
-  Impl(StateStore& store, std::size_t capacity)
-      : store(store), to_canonical(capacity), to_external(capacity) {}
+  Impl(StateStore& store, std::size_t capacity, bool dry_run)
+      : store(store), dry_run(dry_run), to_canonical(capacity), to_external(capacity) {}
 
   // Remembers a link in both directions.
   void remember(const std::string& entity, const std::string& system,
@@ -178,13 +178,14 @@ struct Crosswalk::Impl {
   }
 
   StateStore& store;
+  const bool dry_run;
   ShardedLru to_canonical;                // (entity, system, external id) -> canonical id
   ShardedLru to_external;                 // (entity, system, canonical id) -> external id
   std::atomic<std::uint64_t> created{0};  // rare: after a store write
 };
 
-Crosswalk::Crosswalk(StateStore& store, std::size_t capacity)
-    : impl_(std::make_unique<Impl>(store, capacity)) {}
+Crosswalk::Crosswalk(StateStore& store, std::size_t capacity, bool dry_run)
+    : impl_(std::make_unique<Impl>(store, capacity, dry_run)) {}
 
 Crosswalk::~Crosswalk() = default;
 
@@ -216,6 +217,10 @@ Result<std::optional<std::string>> Crosswalk::to_canonical(const std::string& en
   }
   const std::string candidate =
       mint == MintMode::kUuidV5 ? stable_id(entity, system, external_id) : uuid_v4();
+  if (impl.dry_run) {
+    impl.remember(entity, system, external_id, candidate);
+    return std::optional<std::string>(candidate);
+  }
   auto linked = impl.store.crosswalk_find_or_create(entity, system, external_id, candidate);
   if (!linked) return linked.error();
   // Another pipeline may have won the race with its own candidate (with v5, the same one).
@@ -241,6 +246,10 @@ Result<std::optional<std::string>> Crosswalk::to_external(const std::string& ent
 Status Crosswalk::put(const std::string& entity, const std::string& system,
                       const std::string& external_id, const std::string& canonical_id) {
   Impl& impl = *impl_;
+  if (impl.dry_run) {
+    impl.remember(entity, system, external_id, canonical_id);
+    return {};
+  }
   // The links this one replaces, so their cache entries go too: the external id's previous
   // canonical id (its reverse entry) and the canonical id's previous external id (its forward
   // entry). A lookup on another thread that read the store before the put may still cache an

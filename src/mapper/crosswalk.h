@@ -31,8 +31,9 @@ enum class MintMode { kUuidV5, kUuidV4 };
 // Thread-safe: mappings on several pipelines share one Crosswalk.
 class Crosswalk {
  public:
-  // `capacity` entries in each direction (0 disables the cache).
-  Crosswalk(StateStore& store, std::size_t capacity = 100000);
+  // `capacity` entries in each direction (0 disables the cache). With `dry_run` (`weft map`)
+  // the store is only read: ids `create` would mint are returned (and cached) but not stored.
+  explicit Crosswalk(StateStore& store, std::size_t capacity = 100000, bool dry_run = false);
   ~Crosswalk();
   Crosswalk(const Crosswalk&) = delete;
   Crosswalk& operator=(const Crosswalk&) = delete;

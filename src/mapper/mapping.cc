@@ -98,6 +98,10 @@ std::optional<nlohmann::json> Mapper::read_field(const FieldRule& rule, const Re
     current = *rule.constant;
   } else if (rule.crosswalk) {
     const CrosswalkRule& xw = *rule.crosswalk;
+    if (crosswalk_ == nullptr) {
+      violate("crosswalk", "no crosswalk store is available here");
+      return std::nullopt;
+    }
     if (const nlohmann::json* external = xw.from.find(source, value, scratch)) {
       OnMissing on_missing = xw.on_missing;
       if (!allow_create && on_missing == OnMissing::kCreate) on_missing = OnMissing::kNull;
