@@ -227,6 +227,10 @@ awaitable<bool> Delivery::Impl::map_stage(Work& w, std::string& stop_reason) {
     }
   }
   settle_filtered(w, dropped);
+  // Schema drift: the metric follows the mapper's tally (at most kMaxDriftFields series).
+  for (const auto& [field, count] : env.mapper->unknown_fields()) {
+    env.metrics.set_unknown_field_count(field, static_cast<double>(count));
+  }
   bool kept = co_await dead_letter(w, failed, stop_reason);
   w.use_mapped = true;
   co_return kept;

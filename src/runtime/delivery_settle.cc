@@ -5,7 +5,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <utility>
 
-#include "mapper/mapping.h"
 #include "runtime/delivery_impl.h"
 #include "runtime/metrics.h"
 
@@ -227,11 +226,6 @@ void Delivery::maintain() {
     if (depth.ok()) {
       d.dlq_depth = static_cast<std::int64_t>(*depth);
       d.env.metrics.dlq_depth.Set(static_cast<double>(*depth));
-    }
-  }
-  if (d.env.mapper != nullptr) {
-    for (const auto& [field, count] : d.env.mapper->unknown_fields()) {
-      d.env.metrics.set_unknown_field_count(field, static_cast<double>(count));
     }
   }
   if (d.key_template) {
