@@ -229,6 +229,39 @@ Result<std::optional<std::string>> Crosswalk::to_canonical(const std::string& en
   return std::optional<std::string>(std::move(*linked));
 }
 
+Status Crosswalk::prefetch(const std::string& entity, const std::string& system,
+                          const std::vector<std::string>& external_ids, OnMissing on_missing,
+                          MintMode mint) {
+  Impl& impl = *impl_;
+  std::vector<std::string> uncached;
+  std::vector<std::string> candidates;
+  std::string ignored;
+  for (const auto& id : external_ids) {
+    if (impl.to_canonical.get(make_key(entity, system, id), ignored)) continue;
+    uncached.push_back(id);
+  }
+  if (uncached.empty()) return {};
+  if (on_missing != OnMissing::kCreate || impl.dry_run) {
+    for (const auto& id : uncached) {
+      auto found = impl.store.crosswalk_find(entity, system, id);
+      if (!found) return found.error().retryable() ? Status(found.error()) : Status{};
+      if (*found) impl.remember(entity, system, id, **found);
+    }
+    return {};
+  }
+  candidates.reserve(uncached.size());
+  for (const auto& id : uncached) {
+    candidates.push_back(mint == MintMode::kUuidV5 ? stable_id(entity, system, id) : uuid_v4());
+  }
+  auto linked = impl.store.crosswalk_find_or_create_many(entity, system, uncached, candidates);
+  if (!linked) return linked.error().retryable() ? Status(linked.error()) : Status{};
+  for (std::size_t i = 0; i < uncached.size(); ++i) {
+    if ((*linked)[i] == candidates[i]) impl.created.fetch_add(1, std::memory_order_relaxed);
+    impl.remember(entity, system, uncached[i], (*linked)[i]);
+  }
+  return {};
+}
+
 Result<std::optional<std::string>> Crosswalk::to_external(const std::string& entity,
                                                           const std::string& canonical_id,
                                                           const std::string& system) {

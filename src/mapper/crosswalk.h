@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "weft/status.h"
 
@@ -46,6 +47,15 @@ class Crosswalk {
                                                   const std::string& external_id,
                                                   OnMissing on_missing,
                                                   MintMode mint = MintMode::kUuidV5);
+
+  // Resolves a batch's external ids ahead of its records, so the to_canonical() calls that
+  // follow hit the cache: ids already linked are read, and with kCreate the missing ones are
+  // linked in one store transaction (one fsync for a batch of new entities, instead of one per
+  // record). Permanent failures are left for to_canonical() to report per record; the store's
+  // retryable errors are returned.
+  Status prefetch(const std::string& entity, const std::string& system,
+                  const std::vector<std::string>& external_ids, OnMissing on_missing,
+                  MintMode mint = MintMode::kUuidV5);
 
   // The system's id for a canonical id, or nullopt (reverse lookup for sinks).
   Result<std::optional<std::string>> to_external(const std::string& entity,

@@ -169,6 +169,34 @@ Result<nlohmann::json> Mapper::map_value(const Record& source, const nlohmann::j
   return out;
 }
 
+bool Mapper::filtered_out(const Record& source, const nlohmann::json& value) const {
+  const MappingSpec& spec = *spec_;
+  return (spec.keep_when && !spec.keep_when->test(source, value)) ||
+         (spec.drop_when && spec.drop_when->test(source, value));
+}
+
+Status Mapper::prepare(const Batch& records) const {
+  if (crosswalk_ == nullptr) return {};
+  nlohmann::json scratch;
+  std::vector<std::string> ids;
+  for (const auto& rule : spec_->fields) {
+    if (!rule.crosswalk) continue;
+    const CrosswalkRule& xw = *rule.crosswalk;
+    ids.clear();
+    for (const auto& record : records) {
+      const nlohmann::json& value = record.value.json();
+      if (value.is_discarded() || filtered_out(record, value)) continue;
+      if (const nlohmann::json* external = xw.from.find(record, value, scratch)) {
+        ids.push_back(id_text(*external));
+      }
+    }
+    if (Status s = crosswalk_->prefetch(xw.entity, xw.system, ids, xw.on_missing, xw.mint); !s) {
+      return s;
+    }
+  }
+  return {};
+}
+
 MapResult Mapper::apply(const Record& source) const {
   const MappingSpec& spec = *spec_;
   MapResult result;
@@ -179,8 +207,7 @@ MapResult Mapper::apply(const Record& source) const {
                                     source.value.parse_error());
     return result;
   }
-  if ((spec.keep_when && !spec.keep_when->test(source, value)) ||
-      (spec.drop_when && spec.drop_when->test(source, value))) {
+  if (filtered_out(source, value)) {
     result.verdict = MapVerdict::kFiltered;
     return result;
   }

@@ -94,6 +94,11 @@ class Mapper {
   // `crosswalk` may be null only when no field uses one.
   Mapper(std::shared_ptr<const MappingSpec> spec, Crosswalk* crosswalk);
 
+  // Resolves the crosswalk ids of a batch's records (those the filter keeps) in bulk before
+  // they are mapped one by one (Crosswalk::prefetch): a batch of new entities is linked in one
+  // store transaction. Only the store's retryable errors are returned; wait and call again.
+  Status prepare(const Batch& records) const;
+
   // Filter, map, validate. Sets the mapped record's value; copies key, op, headers, id, times
   // and position from `source` (a crosswalk-mapped key stays the source's). The before-image
   // is mapped with the same rules when present (without filter and crosswalk creation).
@@ -116,7 +121,7 @@ class Mapper {
                                            const nlohmann::json& value, bool allow_create,
                                            std::vector<Violation>& violations,
                                            std::optional<Error>& store_error) const;
-  void track_drift(const nlohmann::json& value) const;
+  bool filtered_out(const Record& source, const nlohmann::json& value) const;
 
   std::shared_ptr<const MappingSpec> spec_;
   Crosswalk* crosswalk_;

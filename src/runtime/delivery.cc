@@ -202,6 +202,12 @@ awaitable<bool> Delivery::Impl::map_stage(Work& w, std::string& stop_reason) {
     co_return true;
   }
   w.mapped.resize(w.size());
+  Backoff prepare_backoff = retry.make_backoff();
+  for (Status prepared = env.mapper->prepare(w.source); !prepared;
+       prepared = env.mapper->prepare(w.source)) {
+    bool go_on = co_await store_retry_wait(prepare_backoff, prepared.error(), "crosswalk store");
+    if (!go_on) co_return false;
+  }
   std::vector<std::size_t> dropped;
   std::vector<Failed> failed;
   for (std::size_t i = 0; i < w.size(); ++i) {

@@ -160,47 +160,68 @@ Result<std::optional<std::string>> SqliteStateStore::crosswalk_reverse(
       "reverse crosswalk lookup of " + entity + " '" + canonical_id + "' in " + system);
 }
 
-Result<std::string> SqliteStateStore::crosswalk_find_or_create(const std::string& entity,
-                                                               const std::string& system,
-                                                               const std::string& external_id,
-                                                               const std::string& candidate) {
-  const std::string operation =
-      "create crosswalk link for " + external_text(entity, system, external_id);
-  if (const std::string problem = empty_field(entity, system, external_id, candidate);
-      !problem.empty()) {
-    return located(Error::permanent(operation + ": " + problem));
+Result<std::vector<std::string>> SqliteStateStore::crosswalk_find_or_create_many(
+    const std::string& entity, const std::string& system,
+    const std::vector<std::string>& external_ids, const std::vector<std::string>& candidates) {
+  auto operation_for = [&](std::size_t i) {
+    return "create crosswalk link for " + external_text(entity, system, external_ids[i]);
+  };
+  if (external_ids.size() != candidates.size()) {
+    return located(Error::permanent("create crosswalk links: " +
+                                    std::to_string(external_ids.size()) + " ids but " +
+                                    std::to_string(candidates.size()) + " candidates"));
+  }
+  for (std::size_t i = 0; i < external_ids.size(); ++i) {
+    if (const std::string problem = empty_field(entity, system, external_ids[i], candidates[i]);
+        !problem.empty()) {
+      return located(Error::permanent(operation_for(i) + ": " + problem));
+    }
   }
   const std::int64_t now = to_unix_ms(Clock::now());
   std::lock_guard lock(mutex_);
-  // Usually the link exists: a read, without the write lock or an fsync.
-  auto found = crosswalk_lookup(crosswalk_.find.get(), entity, system, external_id, operation);
-  if (!found) return found.error();
-  if (*found) return std::move(**found);
-
-  if (const int rc = begin_write(); rc != SQLITE_DONE) return failure(rc, operation);
-  // From here to the commit no other connection can write, so the select reads either this
-  // insert or the link another caller committed since the read above.
-  {
-    StatementUse use(crosswalk_.insert_if_absent.get());
-    int rc = bind_all(use.get(), entity, system, external_id, candidate, now);
-    if (rc == SQLITE_OK) rc = sqlite3_step(use.get());
-    if ((rc & 0xff) == SQLITE_CONSTRAINT) {
-      // The unique index: the candidate already stands for another of the system's ids. The
-      // statement's failure left the transaction open, so the holder can be read in it.
-      auto holder =
-          crosswalk_lookup(crosswalk_.reverse.get(), entity, candidate, system, operation);
-      rollback();
-      if (!holder) return holder.error();
-      return located(Error::permanent(operation + ": canonical id '" + candidate +
-                                      "' is already linked to " + system + " id '" +
-                                      holder->value_or("?") + "'"));
+  // Usually the links exist: reads, without the write lock or an fsync.
+  std::vector<std::string> canonical(external_ids.size());
+  std::vector<std::size_t> missing;
+  for (std::size_t i = 0; i < external_ids.size(); ++i) {
+    auto found =
+        crosswalk_lookup(crosswalk_.find.get(), entity, system, external_ids[i], operation_for(i));
+    if (!found) return found.error();
+    if (*found) {
+      canonical[i] = std::move(**found);
+    } else {
+      missing.push_back(i);
     }
-    if (rc != SQLITE_DONE) return abort_transaction(rc, operation);
   }
-  std::string canonical;
-  {
+  if (missing.empty()) return canonical;
+
+  const std::string batch_operation =
+      missing.size() == 1 ? operation_for(missing[0])
+                          : "create " + std::to_string(missing.size()) + " crosswalk links for " +
+                                entity + "/" + system;
+  if (const int rc = begin_write(); rc != SQLITE_DONE) return failure(rc, batch_operation);
+  // From here to the commit no other connection can write, so each select reads either this
+  // insert or the link another caller committed since the reads above.
+  for (std::size_t i : missing) {
+    const std::string operation = operation_for(i);
+    {
+      StatementUse use(crosswalk_.insert_if_absent.get());
+      int rc = bind_all(use.get(), entity, system, external_ids[i], candidates[i], now);
+      if (rc == SQLITE_OK) rc = sqlite3_step(use.get());
+      if ((rc & 0xff) == SQLITE_CONSTRAINT) {
+        // The unique index: the candidate already stands for another of the system's ids. The
+        // statement's failure left the transaction open, so the holder can be read in it.
+        auto holder =
+            crosswalk_lookup(crosswalk_.reverse.get(), entity, candidates[i], system, operation);
+        rollback();
+        if (!holder) return holder.error();
+        return located(Error::permanent(operation + ": canonical id '" + candidates[i] +
+                                        "' is already linked to " + system + " id '" +
+                                        holder->value_or("?") + "'"));
+      }
+      if (rc != SQLITE_DONE) return abort_transaction(rc, operation);
+    }
     StatementUse use(crosswalk_.find.get());
-    int rc = bind_all(use.get(), entity, system, external_id);
+    int rc = bind_all(use.get(), entity, system, external_ids[i]);
     if (rc == SQLITE_OK) rc = sqlite3_step(use.get());
     if (rc != SQLITE_ROW) {
       // DONE cannot happen inside the transaction that linked the id; report it anyway.
@@ -210,9 +231,9 @@ Result<std::string> SqliteStateStore::crosswalk_find_or_create(const std::string
       }
       return abort_transaction(rc, operation);
     }
-    canonical = column_string(use.get(), 0);
+    canonical[i] = column_string(use.get(), 0);
   }
-  if (Status committed = commit(operation); !committed) return committed.error();
+  if (Status committed = commit(batch_operation); !committed) return committed.error();
   return canonical;
 }
 

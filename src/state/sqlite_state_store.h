@@ -109,9 +109,10 @@ class SqliteStateStore final : public StateStore {
   Result<std::optional<std::string>> crosswalk_find(const std::string& entity,
                                                     const std::string& system,
                                                     const std::string& external_id) override;
-  Result<std::string> crosswalk_find_or_create(const std::string& entity, const std::string& system,
-                                               const std::string& external_id,
-                                               const std::string& candidate) override;
+  Result<std::vector<std::string>> crosswalk_find_or_create_many(
+      const std::string& entity, const std::string& system,
+      const std::vector<std::string>& external_ids,
+      const std::vector<std::string>& candidates) override;
   Result<std::optional<std::string>> crosswalk_reverse(const std::string& entity,
                                                        const std::string& canonical_id,
                                                        const std::string& system) override;

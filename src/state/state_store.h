@@ -129,13 +129,24 @@ class StateStore {
   virtual Result<std::optional<std::string>> crosswalk_find(const std::string& entity,
                                                             const std::string& system,
                                                             const std::string& external_id) = 0;
-  // The canonical id of the external id, creating the link to `candidate` when there is none.
-  // Atomic across threads and processes sharing the store: when several callers race for one
-  // external id, every one of them gets the same canonical id (the first committed).
-  virtual Result<std::string> crosswalk_find_or_create(const std::string& entity,
-                                                       const std::string& system,
-                                                       const std::string& external_id,
-                                                       const std::string& candidate) = 0;
+  // The canonical id of each external id (`external_ids[i]`), creating the link to
+  // `candidates[i]` where there is none; one durable transaction for every link created, so a
+  // batch of new entities costs one fsync. Atomic across threads and processes sharing the
+  // store: when several callers race for one external id, every one of them gets the same
+  // canonical id (the first committed). A candidate already linked to another of the system's
+  // ids fails the whole call with a permanent error naming both.
+  virtual Result<std::vector<std::string>> crosswalk_find_or_create_many(
+      const std::string& entity, const std::string& system,
+      const std::vector<std::string>& external_ids, const std::vector<std::string>& candidates) = 0;
+  // The same for one external id.
+  Result<std::string> crosswalk_find_or_create(const std::string& entity,
+                                               const std::string& system,
+                                               const std::string& external_id,
+                                               const std::string& candidate) {
+    auto linked = crosswalk_find_or_create_many(entity, system, {external_id}, {candidate});
+    if (!linked.ok()) return linked.error();
+    return std::move(linked->front());
+  }
   // The system's id for a canonical id (reverse lookup, for sinks), or nullopt.
   virtual Result<std::optional<std::string>> crosswalk_reverse(const std::string& entity,
                                                                const std::string& canonical_id,

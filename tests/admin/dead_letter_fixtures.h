@@ -67,8 +67,9 @@ class FailingStateStore : public StateStore {
                                                     const std::string&) override {
     return fail();
   }
-  Result<std::string> crosswalk_find_or_create(const std::string&, const std::string&,
-                                               const std::string&, const std::string&) override {
+  Result<std::vector<std::string>> crosswalk_find_or_create_many(
+      const std::string&, const std::string&, const std::vector<std::string>&,
+      const std::vector<std::string>&) override {
     return fail();
   }
   Result<std::optional<std::string>> crosswalk_reverse(const std::string&, const std::string&,

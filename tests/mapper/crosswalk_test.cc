@@ -326,3 +326,41 @@ TEST_F(CrosswalkTest, TwoCachesOnTwoStoresAgreeOnEveryCreatedId) {
 
 }  // namespace
 }  // namespace weft
+
+namespace weft {
+namespace {
+
+TEST_F(CrosswalkTest, PrefetchLinksABatchOfNewIdsSoLookupsHitTheCache) {
+  Crosswalk crosswalk(*store_);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 500; ++i) ids.push_back("cus_" + std::to_string(i));
+  ids.push_back("cus_7");  // the same customer twice in one batch
+  ASSERT_TRUE(crosswalk.prefetch("customer", "stripe", ids, OnMissing::kCreate, MintMode::kUuidV4));
+  EXPECT_EQ(crosswalk.stats().created, 500u);
+  const auto misses_after_prefetch = crosswalk.stats().misses;
+  for (int i = 0; i < 500; ++i) {
+    const std::string id = "cus_" + std::to_string(i);
+    auto stored = store_->crosswalk_find("customer", "stripe", id);
+    ASSERT_TRUE(stored.ok() && *stored) << id << " was not linked durably";
+    auto looked_up = crosswalk.to_canonical("customer", "stripe", id, OnMissing::kError);
+    ASSERT_TRUE(looked_up.ok());
+    EXPECT_EQ(**looked_up, **stored);
+  }
+  EXPECT_EQ(crosswalk.stats().misses, misses_after_prefetch)
+      << "every lookup after the prefetch is a cache hit";
+}
+
+TEST_F(CrosswalkTest, PrefetchWithoutCreateOnlyReadsAndLeavesMissesToTheLookup) {
+  Crosswalk crosswalk(*store_);
+  ASSERT_TRUE(store_->crosswalk_put({{"customer", "stripe", "cus_1", "c-1"}}));
+  ASSERT_TRUE(crosswalk.prefetch("customer", "stripe", {"cus_1", "cus_2"}, OnMissing::kError));
+  auto links = store_->crosswalk_list(CrosswalkFilter{});
+  ASSERT_TRUE(links.ok());
+  EXPECT_EQ(links->size(), 1u);
+  auto missing = crosswalk.to_canonical("customer", "stripe", "cus_2", OnMissing::kError);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().kind(), ErrorKind::kPermanent);
+}
+
+}  // namespace
+}  // namespace weft
