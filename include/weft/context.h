@@ -1,7 +1,11 @@
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+
+#include "weft/status.h"
 
 namespace spdlog {
 class logger;
@@ -12,6 +16,21 @@ class Registry;
 
 namespace weft {
 
+// Crosswalk tables for connectors: a sink translates a canonical id into its target's id
+// (`external_id`), and writes back the id a target assigned (`link`: an upserted Salesforce
+// Account's Id), so later pipelines can translate it. Both are thread-safe and cached.
+struct CrosswalkAccess {
+  // The system's id for a canonical id, or nullopt when it has none.
+  std::function<Result<std::optional<std::string>>(const std::string& entity,
+                                                   const std::string& canonical_id,
+                                                   const std::string& system)>
+      external_id;
+  // Durably records that `external_id` in `system` is `canonical_id` of `entity`.
+  std::function<Status(const std::string& entity, const std::string& system,
+                       const std::string& external_id, const std::string& canonical_id)>
+      link;
+};
+
 // What the runtime hands a connector when it builds one. The logger already names the pipeline
 // and connector on every line; connector metrics are registered in `metrics` with a `pipeline`
 // label. Both outlive the connector.
@@ -20,6 +39,8 @@ struct ConnectorContext {
   std::string connector;  // connector type, e.g. "file"
   std::shared_ptr<spdlog::logger> logger;
   prometheus::Registry* metrics = nullptr;
+  // The daemon's crosswalk tables (docs/mapping.md); unset when there are none (tests).
+  CrosswalkAccess crosswalk;
 };
 
 }  // namespace weft

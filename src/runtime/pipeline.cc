@@ -21,6 +21,7 @@
 #include "mapper/mapping.h"
 #include "runtime/ack_tracker.h"
 #include "runtime/backoff.h"
+#include "runtime/connector_context.h"
 #include "runtime/delivery.h"
 #include "runtime/metrics.h"
 #include "state/state_store.h"
@@ -151,12 +152,7 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
   }
 
   ConnectorContext context(const std::string& type) {
-    ConnectorContext ctx;
-    ctx.pipeline = config.name;
-    ctx.connector = type;
-    ctx.logger = log->clone(config.name + "/" + type);
-    ctx.metrics = &metrics->registry();
-    return ctx;
+    return make_connector_context(config.name, type, *log, metrics->registry(), shared.crosswalk);
   }
 
   // ---- start-up -------------------------------------------------------------------------

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "mapper/crosswalk.h"
 #include "runtime/pipeline_fixture.h"
 
 namespace weft {
@@ -97,6 +98,24 @@ TEST_F(PipelineTest, SourceFieldsTheMappingIgnoresAreReportedAsDrift) {
   ASSERT_TRUE(eventually([&] {
     return metrics_.unknown_fields.Add({{"pipeline", "p"}, {"field", "n"}}).Value() == 40;
   }));
+}
+
+// A sink writes back the id its target assigned (an upserted Account's Id) and translates
+// canonical ids into its target's ids through its context.
+TEST_F(PipelineTest, SinksReachTheCrosswalkThroughTheirContext) {
+  Crosswalk crosswalk(*state_);
+  shared_.crosswalk = &crosswalk;
+  auto p = make_pipeline(1);
+  p->start();
+  ASSERT_TRUE(eventually([&] { return p->snapshot().state == PipelineState::kFinished; }));
+  ASSERT_TRUE(sink_context_.crosswalk.link);
+  ASSERT_TRUE(sink_context_.crosswalk.link("customer", "salesforce", "001Dn0000", "c-9"));
+  auto found = sink_context_.crosswalk.external_id("customer", "c-9", "salesforce");
+  ASSERT_TRUE(found.ok());
+  EXPECT_EQ(*found, std::optional<std::string>("001Dn0000"));
+  auto stored = state_->crosswalk_find("customer", "salesforce", "001Dn0000");
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(*stored, std::optional<std::string>("c-9")) << "the write-back is durable";
 }
 
 }  // namespace

@@ -53,7 +53,8 @@ class PipelineTest : public ::testing::Test {
     sink_info.type = "scripted";
     sink_info.kind = ConnectorKind::kSink;
     sink_info.make_sink = [this](const Settings&,
-                                 const ConnectorContext&) -> Result<std::unique_ptr<Sink>> {
+                                 const ConnectorContext& ctx) -> Result<std::unique_ptr<Sink>> {
+      sink_context_ = ctx;
       return std::unique_ptr<Sink>(std::make_unique<testing::ScriptedSink>(sink_log_));
     };
     registry_.add(std::move(source_info));
@@ -132,6 +133,7 @@ class PipelineTest : public ::testing::Test {
   std::shared_ptr<PipelineMetrics> metrics_handles_;
   Registry registry_;
   SharedServices shared_;  // the daemon's named rate limits, the crosswalk
+  ConnectorContext sink_context_;  // what the last sink built was given
   std::uint64_t source_total_ = 0;
   std::shared_ptr<testing::SourceLog> source_log_ = std::make_shared<testing::SourceLog>();
   std::shared_ptr<testing::SinkLog> sink_log_ = std::make_shared<testing::SinkLog>();

@@ -1,0 +1,32 @@
+#include "runtime/connector_context.h"
+
+#include <spdlog/spdlog.h>
+
+#include "mapper/crosswalk.h"
+
+namespace weft {
+
+ConnectorContext make_connector_context(const std::string& pipeline, const std::string& type,
+                                        spdlog::logger& pipeline_log,
+                                        prometheus::Registry& metrics, Crosswalk* crosswalk) {
+  ConnectorContext ctx;
+  ctx.pipeline = pipeline;
+  ctx.connector = type;
+  ctx.logger = pipeline_log.clone(pipeline + "/" + type);
+  ctx.metrics = &metrics;
+  if (crosswalk != nullptr) {
+    ctx.crosswalk.external_id = [crosswalk](const std::string& entity,
+                                            const std::string& canonical_id,
+                                            const std::string& system) {
+      return crosswalk->to_external(entity, canonical_id, system);
+    };
+    ctx.crosswalk.link = [crosswalk](const std::string& entity, const std::string& system,
+                                     const std::string& external_id,
+                                     const std::string& canonical_id) {
+      return crosswalk->put(entity, system, external_id, canonical_id);
+    };
+  }
+  return ctx;
+}
+
+}  // namespace weft
