@@ -120,7 +120,7 @@ std::optional<Record> read_record(const std::string& line, bool envelope, std::s
     Record record;
     record.value = Payload::from_text(line);
     if (record.value.json().is_discarded()) {
-      error = "not valid JSON: " + record.value.parse_error();
+      error = record.value.parse_error();
       return std::nullopt;
     }
     return record;
@@ -184,6 +184,10 @@ int map_command(const std::vector<std::string>& args) {
   std::string state_path = parsed.state_path;
   if (state_path.empty() && daemon_config != nullptr) state_path = daemon_config->state_path;
   std::optional<ScratchDir> scratch;
+  if (!parsed.state_path.empty() && !std::filesystem::exists(parsed.state_path)) {
+    std::fprintf(stderr, "weft map: --state %s does not exist\n", parsed.state_path.c_str());
+    return kExitConfig;
+  }
   if (state_path.empty() || !std::filesystem::exists(state_path)) {
     scratch.emplace();
     state_path = scratch->path + "/weft.db";

@@ -96,7 +96,7 @@ const ConfigSpec& model_spec() {
         .example("254");
     field.string("description").description("What the field means, for people");
     field.boolean("pii").default_value("false")
-        .description("Personal data: never shown in errors, redacted by `weft tap`");
+        .description("Personal data: its value never appears in errors or dead-letter messages");
     ConfigSpec s;
     s.string("name").required().description("Model name, [a-z0-9_-]").example("customer");
     s.string("version").default_value("v1").description("Model version").example("v2");

@@ -203,8 +203,7 @@ MapResult Mapper::apply(const Record& source) const {
   const nlohmann::json& value = source.value.json();
   if (value.is_discarded()) {
     result.verdict = MapVerdict::kFailed;
-    result.error = Error::permanent("map: the record's value is not valid JSON: " +
-                                    source.value.parse_error());
+    result.error = Error::permanent("the record's value is not valid JSON");
     return result;
   }
   if (filtered_out(source, value)) {
@@ -241,8 +240,11 @@ MapResult Mapper::apply(const Record& source) const {
   const CanonicalModel* model = spec.model.get();
   if (!spec.fields.empty() && model != nullptr && value.is_object()) {
     if (model->unmapped == UnmappedPolicy::kKeep) {
+      // Only what the mapping does not read is "unmapped"; a mapped field left empty stays so.
       for (const auto& item : value.items()) {
-        if (!out.contains(item.key())) out[item.key()] = item.value();
+        if (known_->children.count(item.key()) == 0 && !out.contains(item.key())) {
+          out[item.key()] = item.value();
+        }
       }
     } else if (model->unmapped == UnmappedPolicy::kError) {
       for (const auto& name : unknown) {
@@ -256,7 +258,7 @@ MapResult Mapper::apply(const Record& source) const {
   if (model != nullptr) model->conform(out, result.violations);
   if (!result.violations.empty()) {
     result.verdict = MapVerdict::kFailed;
-    result.error = Error::permanent("map: " + describe(result.violations));
+    result.error = Error::permanent(describe(result.violations));
     return result;
   }
 

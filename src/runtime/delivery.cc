@@ -233,9 +233,14 @@ awaitable<bool> Delivery::Impl::map_stage(Work& w, std::string& stop_reason) {
     }
   }
   settle_filtered(w, dropped);
-  // Schema drift: the metric follows the mapper's tally (at most kMaxDriftFields series).
+  // Schema drift: the metric grows by what this run's mapper counted since the last batch (the
+  // series outlive a reload; the mapper's tally starts again with the new pipeline).
   for (const auto& [field, count] : env.mapper->unknown_fields()) {
-    env.metrics.set_unknown_field_count(field, static_cast<double>(count));
+    std::uint64_t& reported = reported_drift[field];
+    if (count > reported) {
+      env.metrics.add_unknown_fields(field, static_cast<double>(count - reported));
+      reported = count;
+    }
   }
   bool kept = co_await dead_letter(w, failed, stop_reason);
   w.use_mapped = true;

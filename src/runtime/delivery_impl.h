@@ -9,6 +9,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -79,6 +80,7 @@ struct Delivery::Impl {
   SteadyClock::time_point last_depth_count{};
   std::unordered_set<std::string> unflushed_keys;  // see hold_keys()
   std::vector<std::int64_t> settled_replays;       // replayed entries delivered, not yet flushed
+  std::map<std::string, std::uint64_t> reported_drift;  // unknown fields already in the metric
 
   std::atomic<bool> paused_by_breaker{false};
   std::atomic<bool> paused_by_guard{false};

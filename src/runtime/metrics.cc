@@ -142,11 +142,10 @@ PipelineMetrics::~PipelineMetrics() {
   for (auto& [field, series] : unknown_field_series_) unknown_fields_.Remove(series);
 }
 
-void PipelineMetrics::set_unknown_field_count(const std::string& field, double count) {
+void PipelineMetrics::add_unknown_fields(const std::string& field, double count) {
   auto [it, added] = unknown_field_series_.try_emplace(field, nullptr);
   if (added) it->second = &unknown_fields_.Add({{"pipeline", pipeline_}, {"field", field}});
-  const double grown = count - it->second->Value();
-  if (grown > 0) it->second->Increment(grown);
+  it->second->Increment(count);
 }
 
 }  // namespace weft

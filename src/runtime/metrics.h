@@ -75,9 +75,9 @@ class PipelineMetrics {
   prometheus::Gauge& breaker_state;
   prometheus::Gauge& source_paused;
 
-  // Sets weft_mapper_unknown_fields_total{field} to `count` (the mapper's own tally; it only
-  // grows). Adds the series on first use. Call from one thread at a time.
-  void set_unknown_field_count(const std::string& field, double count);
+  // Adds `count` to weft_mapper_unknown_fields_total{field}, adding the series on first use.
+  // Call from one thread at a time.
+  void add_unknown_fields(const std::string& field, double count);
 
   // Where connectors register their own metrics.
   prometheus::Registry& registry() { return *registry_; }

@@ -29,9 +29,9 @@ TEST(MapCommand, PrintsMappedRecordsAndReportsFilteredAndFailedLinesOnStderr) {
   const std::string input = kGolden + "/input/stripe.jsonl";
   EXPECT_THAT(lines_of(r.err),
               ElementsAre(input + ":3: filtered",
-                          input + ":4: map: field 'email' [pattern]: (value hidden: pii) does "
+                          input + ":4: field 'email' [pattern]: (value hidden: pii) does "
                                   "not match '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'",
-                          input + ":5: map: field 'created_at' [type timestamp]: 'soon' is not a "
+                          input + ":5: field 'created_at' [type timestamp]: 'soon' is not a "
                                   "valid timestamp (from $.data.object.created)",
                           "weft map: 3 mapped, 1 filtered, 2 failed"));
 }

@@ -47,7 +47,7 @@ TEST_F(PipelineTest, MapsFiltersAndDeadLettersRecordsThatBreakTheModel) {
   const DeadLetter& seven = letters[0];
   EXPECT_EQ(seven.stage, "map");
   EXPECT_EQ(seven.error_kind, "permanent");
-  EXPECT_EQ(seven.error, "map: field 'code' [pattern]: '7' does not match '^[^7]*$'");
+  EXPECT_EQ(seven.error, "field 'code' [pattern]: '7' does not match '^[^7]*$'");
   EXPECT_EQ(seven.record.value.text(), "{\"n\":7}") << "the DLQ keeps the record as read";
   EXPECT_EQ(seven.record.position, "7");
 }
