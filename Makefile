@@ -23,6 +23,7 @@ bench:
 	./scripts/install-deps.sh
 	./bench/run.sh
 	./bench/delivery.sh
+	./bench/mapper.sh
 
 docs: build
 	./build/release/src/cli/weft spec --markdown docs/connectors

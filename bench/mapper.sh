@@ -10,6 +10,7 @@
 # Prints Markdown; docs/benchmarks.md records a run. Not part of CI.
 #   RECORDS=200000 ./bench/mapper.sh   a shorter run
 #   CPU=0 ./bench/mapper.sh            pin to another core
+#   PROFILE=1 ./bench/mapper.sh        also print where weft map spends its time (perf)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -251,3 +252,21 @@ printf '| %s -c | %s | %s | %s | 1.00 |\n' "$("$JQ" --version)" "$(secs "$jq_ns"
 printf '\n%s records mapped, %s filtered; outputs identical.\n\n' "$mapped" "$((RECORDS - mapped))"
 # (spdlog's default logger writes the state store's migration notice to stdout)
 taskset -c "$CPU" ./build/release/bench/weft_bench_crosswalk 2>/dev/null | grep -v '^\[.*\] \[info\]'
+
+# Where the time goes: a sampling profile of weft map over the first 200,000 records, by
+# function (self time), with nlohmann's template arguments shortened.
+if [ "${PROFILE:-0}" = 1 ]; then
+  command -v perf >/dev/null || { echo "mapper.sh: PROFILE=1 needs perf" >&2; exit 1; }
+  head -n 200000 "$WORK/records.jsonl" >"$WORK/profile.jsonl"
+  perf record -q -F 999 -o "$WORK/perf.data" -- taskset -c "$CPU" "$WEFT" map \
+    --config "$WORK/weft.yaml" --pipeline "$WORK/customers.yaml" --input "$WORK/profile.jsonl" \
+    >/dev/null 2>&1
+  printf '\nweft map, 200000 records: self time by function (perf, top 25)\n\n'
+  perf report -i "$WORK/perf.data" --no-children --sort symbol --stdio 2>/dev/null |
+    grep -E '^ +[0-9.]+%' | head -n 25 |
+    sed -e 's/std::__cxx11::basic_string<char, std::char_traits<char>, std::allocator<char> >/string/g' \
+        -e 's/nlohmann::json_abi_v[0-9_]*::basic_json<std::map, std::vector, string, bool, long, unsigned long, double, std::allocator, nlohmann::json_abi_v[0-9_]*::adl_serializer, std::vector<unsigned char, std::allocator<unsigned char> > >/json/g' \
+        -e 's/nlohmann::json_abi_v[0-9_]*::detail::/nl::/g' \
+        -e 's/nl::iterator_input_adapter<__gnu_cxx::__normal_iterator<char const\*, string > >/input/g' \
+        -e 's/ *$//' | cut -c1-160 | sed 's/ *$//'
+fi

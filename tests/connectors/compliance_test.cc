@@ -105,7 +105,8 @@ TEST_P(Compliance, ClosesWithoutConnecting) {
   ASSERT_TRUE(loaded.ok());
   const PipelineConfig& p = *loaded.value;
   prometheus::Registry metrics;
-  ConnectorContext ctx{"compliance", info.type, make_logger("compliance/" + info.type), &metrics};
+  ConnectorContext ctx{"compliance", info.type, make_logger("compliance/" + info.type), &metrics,
+                       {}};
   if (info.kind == ConnectorKind::kSource) {
     auto source = info.make_source(p.source.settings, ctx);
     ASSERT_TRUE(source.ok());

@@ -19,7 +19,7 @@ using weft::testing::run_coroutine;
 class FileSinkTest : public ::testing::Test {
  protected:
   std::unique_ptr<Sink> make(FileSinkConfig config) {
-    return make_file_sink(std::move(config), {"demo", "file", make_logger("demo/file"), nullptr});
+    return make_file_sink(std::move(config), {"demo", "file", make_logger("demo/file"), nullptr, {}});
   }
 
   static Batch records(int from, int to) {

@@ -13,7 +13,7 @@ namespace {
 
 using weft::testing::run_coroutine;
 
-ConnectorContext context() { return {"demo", "generate", make_logger("demo/generate"), nullptr}; }
+ConnectorContext context() { return {"demo", "generate", make_logger("demo/generate"), nullptr, {}}; }
 
 TEST(GenerateSource, ValuesAreValidJsonPaddedToTheRequestedSize) {
   std::string escaped = nlohmann::json("hi \"there\"").dump();
