@@ -255,7 +255,11 @@ MapResult Mapper::apply(const Record& source) const {
       }
     }
   }
-  if (model != nullptr) model->conform(out, result.violations);
+  // A map coerced every field it set to the model's type (apply_model gives each rule its
+  // field's type), so unless `keep` copied raw source fields in, the check skips conversion.
+  const bool typed = !spec.fields.empty() && model != nullptr &&
+                     model->unmapped != UnmappedPolicy::kKeep;
+  if (model != nullptr) model->conform(out, result.violations, typed);
   if (!result.violations.empty()) {
     result.verdict = MapVerdict::kFailed;
     result.error = Error::permanent(describe(result.violations));

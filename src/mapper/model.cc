@@ -25,7 +25,7 @@ std::string enum_text(const std::vector<nlohmann::json>& allowed) {
   return out;
 }
 
-void check_field(const ModelField& field, nlohmann::json& object,
+void check_field(const ModelField& field, nlohmann::json& object, bool typed,
                  std::vector<Violation>& violations) {
   auto add = [&](std::string rule, std::string message) {
     violations.push_back(Violation{field.name, std::move(rule), std::move(message)});
@@ -50,15 +50,16 @@ void check_field(const ModelField& field, nlohmann::json& object,
     if (field.required && !explained) add("required", "is required but missing");
     return;
   }
-  // Coercion is a no-op for values of the right type; only a conversion rewrites the slot.
-  auto coerced = coerce(*slot, field.type);
-  if (!coerced.ok()) {
-    add("type " + field.type.name(), field.pii
-                                         ? "(value hidden: pii) is not a valid " + field.type.name()
-                                         : coerced.error().message());
-    return;
+  if (!typed) {
+    auto coerced = coerce(*slot, field.type);
+    if (!coerced.ok()) {
+      add("type " + field.type.name(),
+          field.pii ? "(value hidden: pii) is not a valid " + field.type.name()
+                    : coerced.error().message());
+      return;
+    }
+    *slot = std::move(*coerced);
   }
-  if (*coerced != *slot) *slot = std::move(*coerced);
   const nlohmann::json& value = *slot;
   if (!field.allowed.empty()) {
     bool found = false;
@@ -107,14 +108,15 @@ const ModelField* CanonicalModel::find(const std::string& field_name) const {
   return nullptr;
 }
 
-void CanonicalModel::conform(nlohmann::json& object, std::vector<Violation>& violations) const {
+void CanonicalModel::conform(nlohmann::json& object, std::vector<Violation>& violations,
+                             bool typed) const {
   if (!object.is_object()) {
     violations.push_back(Violation{
         "$", "type object",
         describe_value(object) + " is not an object; model " + ref() + " describes objects"});
     return;
   }
-  for (const auto& field : fields) check_field(field, object, violations);
+  for (const auto& field : fields) check_field(field, object, typed, violations);
   if (unmapped == UnmappedPolicy::kKeep) return;
   std::vector<std::string> undeclared;
   for (const auto& item : object.items()) {

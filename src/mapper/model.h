@@ -57,7 +57,10 @@ struct CanonicalModel {
   // Makes `object` meet the model: coerces every declared field to its type, then checks
   // required, enum, pattern and max_length; handles undeclared top-level fields by the unmapped
   // policy. Appends what is wrong to `violations`; `object` is unusable when any was added.
-  void conform(nlohmann::json& object, std::vector<Violation>& violations) const;
+  // `typed`: every declared field present already has its type (a map coerced it), so the
+  // conversion is skipped.
+  void conform(nlohmann::json& object, std::vector<Violation>& violations,
+               bool typed = false) const;
 };
 
 // Reads the value at `segments` inside `object`; nullptr when absent or null.
