@@ -33,7 +33,9 @@ namespace {
 struct Key {
   std::string_view text;
   std::size_t hash;
-  bool operator==(const Key& other) const { return text == other.text; }
+  // The hash first: libstdc++ does not cache hash codes for a custom hasher, so a bucket's
+  // other keys would otherwise each cost a text comparison (another cache line).
+  bool operator==(const Key& other) const { return hash == other.hash && text == other.text; }
 };
 
 struct KeyHash {
