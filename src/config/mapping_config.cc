@@ -27,22 +27,36 @@ Location location(const Validation& v, const std::string& path, Location fallbac
   return it == v.locations.end() ? fallback : it->second;
 }
 
+// A scalar's text after ${...} interpolation, like every other setting's; nullopt after
+// reporting a missing variable or file.
+std::optional<std::string> interpolated(const YAML::Node& scalar, const std::string& field,
+                                        Validation& v) {
+  FieldSpec text;
+  text.name = field;
+  auto value = validate_value(scalar, text, field, location_of(scalar), v);
+  if (!value) return std::nullopt;
+  return value->get<std::string>();
+}
+
 // A YAML value as JSON, typed the way YAML 1.2's core schema reads plain scalars: true/false,
-// null/~, integers and floats; quoted scalars stay strings. For constants and defaults.
-nlohmann::json yaml_to_json(const YAML::Node& node) {
+// null/~, integers and floats; quoted scalars stay strings. Scalars are interpolated first. For
+// constants and defaults.
+nlohmann::json yaml_to_json(const YAML::Node& node, const std::string& field, Validation& v) {
   switch (node.Type()) {
     case YAML::NodeType::Sequence: {
       nlohmann::json out = nlohmann::json::array();
-      for (const auto& item : node) out.push_back(yaml_to_json(item));
+      for (const auto& item : node) out.push_back(yaml_to_json(item, field, v));
       return out;
     }
     case YAML::NodeType::Map: {
       nlohmann::json out = nlohmann::json::object();
-      for (const auto& entry : node) out[entry.first.Scalar()] = yaml_to_json(entry.second);
+      for (const auto& entry : node) {
+        out[entry.first.Scalar()] = yaml_to_json(entry.second, field, v);
+      }
       return out;
     }
     case YAML::NodeType::Scalar: {
-      const std::string& s = node.Scalar();
+      const std::string s = interpolated(node, field, v).value_or("");
       if (node.Tag() == "!") return s;  // quoted
       if (s == "true" || s == "True" || s == "TRUE") return true;
       if (s == "false" || s == "False" || s == "FALSE") return false;
@@ -145,7 +159,9 @@ std::optional<FieldRule> parse_rule(const std::string& target, const YAML::Node&
   }
   const Location at = node.IsNull() ? key_at : location_of(node);
   if (node.IsScalar()) {
-    const std::string& text = node.Scalar();
+    const auto interpolated_text = interpolated(node, field, v);
+    if (!interpolated_text) return std::nullopt;
+    const std::string& text = *interpolated_text;
     if (text.empty() || (text[0] != '$' && text[0] != '@')) {
       report(v, at, "field '" + field + "': '" + text + "' is not a path",
              "a path starts with $ ($.data.email) or @ (@key); write a constant as {value: " +
@@ -190,7 +206,7 @@ std::optional<FieldRule> parse_rule(const std::string& target, const YAML::Node&
   }
   if (auto value = find_entry(node, "value")) {
     ++sources;
-    rule.constant = yaml_to_json(*value);
+    rule.constant = yaml_to_json(*value, field + ".value", v);
     rule.source_text = "a constant";
   }
   if (r.contains("crosswalk")) {
@@ -210,7 +226,9 @@ std::optional<FieldRule> parse_rule(const std::string& target, const YAML::Node&
       rule.crosswalk = std::move(c);
     }
   }
-  if (auto fallback = find_entry(node, "default")) rule.default_value = yaml_to_json(*fallback);
+  if (auto fallback = find_entry(node, "default")) {
+    rule.default_value = yaml_to_json(*fallback, field + ".default", v);
+  }
   if (r.contains("fn")) {
     for (const auto& text : r["fn"]) {
       auto call = parse_call(text.get<std::string>());
@@ -295,7 +313,10 @@ std::shared_ptr<const MappingSpec> parse_mapping(const YAML::Node& root, Validat
   if (!any) return nullptr;
   const std::size_t errors_before = v.errors.size();
   auto spec = std::make_shared<MappingSpec>();
+  // The fingerprint holds interpolated values, so a changed variable restarts the pipeline on
+  // reload; its interpolation problems are reported where the values are used, not twice.
   nlohmann::json fingerprint = nlohmann::json::object();
+  Validation scratch{v.file, v.env, {}, {}};
 
   std::string models_dir = (fs::path(v.file).parent_path() / ".." / "models").lexically_normal();
   if (auto dir = find_entry(root, "models_dir")) {
@@ -313,7 +334,7 @@ std::shared_ptr<const MappingSpec> parse_mapping(const YAML::Node& root, Validat
       fingerprint["model"] = raw;
     } else if (model->IsMap()) {
       spec->model = parse_model(*model, "", v);
-      fingerprint["model"] = yaml_to_json(*model);
+      fingerprint["model"] = yaml_to_json(*model, "model", scratch);
     } else {
       report(v, location_of(*model), "field 'model': expected NAME[@VERSION] or an inline model, "
                                      "got " + describe_node(*model),
@@ -325,7 +346,7 @@ std::shared_ptr<const MappingSpec> parse_mapping(const YAML::Node& root, Validat
   Location map_at;
   if (auto map = find_entry(root, "map")) {
     map_at = location_of(*map);
-    fingerprint["map"] = yaml_to_json(*map);
+    fingerprint["map"] = yaml_to_json(*map, "map", scratch);
     if (!map->IsMap()) {
       report(v, map_at, "field 'map': expected a mapping of target fields, got " +
                             describe_node(*map),
@@ -347,10 +368,12 @@ std::shared_ptr<const MappingSpec> parse_mapping(const YAML::Node& root, Validat
   }
 
   if (auto filter = find_entry(root, "filter")) {
-    fingerprint["filter"] = yaml_to_json(*filter);
+    fingerprint["filter"] = yaml_to_json(*filter, "filter", scratch);
     const Location at = location_of(*filter);
     if (filter->IsScalar()) {
-      spec->keep_when = parse_expression(filter->Scalar(), "filter", at, v);
+      if (auto text = interpolated(*filter, "filter", v)) {
+        spec->keep_when = parse_expression(*text, "filter", at, v);
+      }
     } else if (filter->IsMap()) {
       ConfigSpec fs;
       fs.string("keep").description("Keep only records for which this holds");
@@ -374,7 +397,7 @@ std::shared_ptr<const MappingSpec> parse_mapping(const YAML::Node& root, Validat
   }
 
   if (auto route = find_entry(root, "route")) {
-    fingerprint["route"] = yaml_to_json(*route);
+    fingerprint["route"] = yaml_to_json(*route, "route", scratch);
     if (!route->IsSequence()) {
       report(v, location_of(*route), "field 'route': expected a list of {when, to}, got " +
                                          describe_node(*route),

@@ -76,10 +76,6 @@ Mapper::Mapper(std::shared_ptr<const MappingSpec> spec, Crosswalk* crosswalk)
   known_ = std::move(known);
 }
 
-void Mapper::on_unknown_field(std::function<void(const std::string& field)> callback) {
-  on_unknown_ = std::move(callback);
-}
-
 std::map<std::string, std::uint64_t> Mapper::unknown_fields() const {
   std::lock_guard lock(drift_mutex_);
   return drift_;
@@ -214,19 +210,15 @@ MapResult Mapper::apply(const Record& source) const {
   std::vector<std::string> unknown;
   known_->collect_unknown(value, "", unknown);
   if (!unknown.empty()) {
-    {
-      std::lock_guard lock(drift_mutex_);
-      for (const auto& name : unknown) {
-        auto it = drift_.find(name);
-        if (it == drift_.end() && drift_.size() >= kMaxDriftFields) it = drift_.find("(other)");
-        if (it == drift_.end()) {
-          it = drift_.emplace(drift_.size() >= kMaxDriftFields ? "(other)" : name, 0).first;
-        }
-        ++it->second;
+    std::lock_guard lock(drift_mutex_);
+    for (const auto& name : unknown) {
+      auto it = drift_.find(name);
+      if (it == drift_.end()) {
+        // Past kMaxDriftFields names, new ones share one entry: a source that invents field
+        // names cannot grow the map (or the metric's series) without bound.
+        it = drift_.try_emplace(drift_.size() >= kMaxDriftFields ? "(other)" : name, 0).first;
       }
-    }
-    if (on_unknown_) {
-      for (const auto& name : unknown) on_unknown_(name);
+      ++it->second;
     }
   }
 

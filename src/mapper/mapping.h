@@ -3,7 +3,6 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -108,8 +107,6 @@ class Mapper {
   // drift). At most kMaxDriftFields names are tracked; later ones count under "(other)".
   static constexpr std::size_t kMaxDriftFields = 100;
   std::map<std::string, std::uint64_t> unknown_fields() const;
-  // Called once per record per unknown field (metrics); set before the first apply().
-  void on_unknown_field(std::function<void(const std::string& field)> callback);
 
   const MappingSpec& spec() const { return *spec_; }
 
@@ -126,7 +123,6 @@ class Mapper {
   std::shared_ptr<const MappingSpec> spec_;
   Crosswalk* crosswalk_;
   std::shared_ptr<const KnownTree> known_;
-  std::function<void(const std::string&)> on_unknown_;
   mutable std::mutex drift_mutex_;
   mutable std::map<std::string, std::uint64_t> drift_;
 };

@@ -135,6 +135,22 @@ TEST_F(MappingConfig, EditingTheModelFileChangesThePipelineFingerprint) {
       << "a reload must restart pipelines whose model changed";
 }
 
+TEST_F(MappingConfig, ConstantsPathsAndFiltersAreInterpolatedLikeEveryOtherSetting) {
+  env_ = testing::fake_env({{"PLAN", "pro"}, {"PORT", "8080"}, {"FIELD", "$.email"}});
+  auto loaded = pipeline("filter: \"$.plan == '${PLAN}'\"\nmap:\n  plan:\n    value: ${PLAN}\n"
+                         "  port:\n    value: ${PORT}\n  quoted:\n    value: '${PORT}'\n"
+                         "  email: ${FIELD}\n");
+  ASSERT_TRUE(loaded.ok()) << testing::formatted(loaded.errors)[0];
+  const MappingSpec& spec = *loaded.value->mapping;
+  EXPECT_EQ(*spec.fields[0].constant, "pro");
+  EXPECT_EQ(*spec.fields[1].constant, 8080) << "a plain scalar is typed after interpolation";
+  EXPECT_EQ(*spec.fields[2].constant, "8080") << "a quoted one stays a string";
+  EXPECT_EQ(spec.fields[3].source_text, "$.email");
+  EXPECT_EQ(spec.keep_when->text(), "$.plan == 'pro'");
+  EXPECT_THAT(errors("map:\n  plan:\n    value: ${MISSING}\n"),
+              ElementsAre(HasSubstr("MISSING")));
+}
+
 TEST_F(MappingConfig, InlineModelsAndModelsDirWork) {
   dir_.write("shared/models/order.yaml", "name: order\nfields:\n  id: {type: int}\n");
   auto loaded = pipeline("models_dir: ../shared/models\nmodel: order\n");
