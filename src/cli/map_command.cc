@@ -197,7 +197,8 @@ int map_command(const std::vector<std::string>& args) {
     std::fprintf(stderr, "weft map: %s\n", store.error().message().c_str());
     return kExitFailure;
   }
-  Crosswalk crosswalk(**store, 100000, /*dry_run=*/true);
+  Crosswalk crosswalk(**store, daemon_config ? daemon_config->crosswalk_cache_entries : 100000,
+                      /*dry_run=*/true);
   std::optional<Mapper> mapper;
   if (pipeline.value->mapping) mapper.emplace(pipeline.value->mapping, &crosswalk);
 

@@ -62,7 +62,7 @@ class Daemon {
       : config_(std::move(config)),
         state_(std::move(state)),
         shared_limits_(std::move(shared_limits)),
-        crosswalk_(*state_),
+        crosswalk_(*state_, config_.crosswalk_cache_entries),
         supervisor_(io_, *state_, metrics_, builtin_registry(), Environment::process(),
                     config_.pipelines_dir, config_.shutdown_deadline,
                     SharedServices{&shared_limits_, &crosswalk_}),

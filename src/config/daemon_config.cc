@@ -92,6 +92,8 @@ Loaded<DaemonConfig> load(const std::string& path, const Environment& env) {
   config.shutdown_deadline =
       std::chrono::milliseconds(values.at("shutdown").at("deadline").get<std::int64_t>());
   config.workers = static_cast<int>(values.at("workers").get<std::int64_t>());
+  config.crosswalk_cache_entries =
+      values.at("crosswalk").at("cache_entries").get<std::size_t>();
   for (const auto& [name, limit] : values.at("rate_limits").items()) {
     RateLimit shared;
     shared.per_second = limit.at("per_second").get<double>();
@@ -128,12 +130,19 @@ const ConfigSpec& daemon_spec() {
     ConfigSpec shutdown;
     shutdown.duration("deadline").default_value("30s").min(100)
         .description("How long SIGTERM waits for in-flight work before exiting");
+    ConfigSpec crosswalk;
+    crosswalk.integer("cache_entries").default_value("100000").min(0).max(100000000)
+        .description("Crosswalk links kept in memory in each direction, shared by every "
+                     "pipeline (0: no cache). Make it well above the number of ids pipelines "
+                     "keep touching: a full sync of more ids than this misses on most lookups")
+        .example("1000000");
     ConfigSpec s;
     s.object("state", state).description("Durable state");
     s.object("admin", admin).description("Admin HTTP API");
     s.object("log", log).description("Logging");
     s.object("pipelines", pipelines).description("Where pipelines are defined");
     s.object("shutdown", shutdown).description("Graceful shutdown");
+    s.object("crosswalk", crosswalk).description("Crosswalk tables (docs/mapping.md)");
     s.integer("workers").default_value("2").min(1).max(64)
         .description("Threads running pipelines");
     s.object_map("rate_limits", shared_rate_limit_spec())

@@ -33,6 +33,8 @@ struct DaemonConfig {
   int workers = 2;
   // Token buckets shared by the pipelines that name them (`rate_limit: {shared: <name>}`).
   std::map<std::string, RateLimit> rate_limits;
+  // Crosswalk links kept in memory in each direction, shared by every pipeline.
+  std::size_t crosswalk_cache_entries = 100000;
 };
 
 const ConfigSpec& daemon_spec();
