@@ -43,6 +43,7 @@ TEST_F(DaemonConfigFile, DefaultsResolveRelativeToTheConfigFile) {
   EXPECT_EQ(c.log_format, "text");
   EXPECT_EQ(c.shutdown_deadline, std::chrono::seconds(30));
   EXPECT_EQ(c.workers, 2);
+  EXPECT_EQ(c.crosswalk_cache_entries, 100000u);
 }
 
 TEST_F(DaemonConfigFile, ReadsEverySetting) {
@@ -51,6 +52,7 @@ admin: {listen: "[::1]:0", token: "${WEFT_ADMIN_TOKEN}"}
 log: {level: debug, format: json}
 pipelines: {dir: /etc/weft/pipelines/}
 shutdown: {deadline: 1m30s}
+crosswalk: {cache_entries: 2000000}
 workers: 8
 )");
   ASSERT_TRUE(loaded.ok()) << ::testing::PrintToString(testing::formatted(loaded.errors));
@@ -63,6 +65,7 @@ workers: 8
   EXPECT_EQ(c.log_format, "json");
   EXPECT_EQ(c.shutdown_deadline, std::chrono::seconds(90));
   EXPECT_EQ(c.workers, 8);
+  EXPECT_EQ(c.crosswalk_cache_entries, 2000000u);
 }
 
 TEST_F(DaemonConfigFile, RejectsListenAddressesThatAreNotHostPort) {
