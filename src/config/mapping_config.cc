@@ -143,6 +143,55 @@ EpochUnit parse_unit(const std::string& unit) {
   return EpochUnit::kAuto;
 }
 
+// `cases: [{when: <condition>, value: <constant> | from: <path>}, ..., {value: ...}]` into
+// `rule.cases`, reporting problems into `v`.
+void parse_cases(const YAML::Node& node, const std::string& field, FieldRule& rule,
+                 Validation& v) {
+  const Location at = location_of(node);
+  if (!node.IsSequence() || node.size() == 0) {
+    report(v, at, "field '" + field + "': expected a list of {when, value} or {when, from}",
+           "e.g. cases: [{when: \"@op == 'delete'\", value: deleted}, {value: active}]");
+    return;
+  }
+  ConfigSpec spec;
+  spec.string("when").description("Condition on the source record; omitted: always");
+  spec.string("from").description("Path to read when the condition holds");
+  bool unconditional = false;
+  std::size_t i = 0;
+  for (const auto& item : node) {
+    const std::string item_field = field + "[" + std::to_string(i++) + "]";
+    const Location item_at = location_of(item);
+    if (unconditional) {
+      report(v, item_at, "field '" + item_field + "' is never reached: an earlier case has no "
+                                                  "'when'");
+      continue;
+    }
+    if (!item.IsMap()) {
+      report(v, item_at, "field '" + item_field + "': expected {when, value} or {when, from}");
+      continue;
+    }
+    nlohmann::json c = validate_mapping(item, spec.fields(), item_field, item_at, {"value"}, v);
+    Case out;
+    if (c.contains("when")) {
+      out.when = parse_expression(c["when"].get<std::string>(), item_field + ".when",
+                                  location(v, item_field + ".when", item_at), v);
+    } else {
+      unconditional = true;
+    }
+    auto value = find_entry(item, "value");
+    if (value) out.value = yaml_to_json(*value, item_field + ".value", v);
+    if (c.contains("from")) {
+      out.from = parse_path(c["from"].get<std::string>(), item_field + ".from",
+                            location(v, item_field + ".from", item_at), v);
+    }
+    if (value.has_value() == c.contains("from")) {
+      report(v, item_at, "field '" + item_field + "': set exactly one of value and from");
+      continue;
+    }
+    rule.cases.push_back(std::move(out));
+  }
+}
+
 // One entry of `map:`; nullopt after reporting.
 std::optional<FieldRule> parse_rule(const std::string& target, const YAML::Node& node,
                                     Location key_at, Validation& v) {
@@ -180,7 +229,8 @@ std::optional<FieldRule> parse_rule(const std::string& target, const YAML::Node&
     return std::nullopt;
   }
   const std::size_t errors_before = v.errors.size();
-  nlohmann::json r = validate_mapping(node, rule_spec().fields(), field, at, {"value", "default"}, v);
+  nlohmann::json r =
+      validate_mapping(node, rule_spec().fields(), field, at, {"value", "default", "cases"}, v);
   if (v.errors.size() != errors_before) return std::nullopt;
   auto where = [&](const std::string& key) { return location(v, field + "." + key, at); };
 
@@ -208,6 +258,11 @@ std::optional<FieldRule> parse_rule(const std::string& target, const YAML::Node&
     ++sources;
     rule.constant = yaml_to_json(*value, field + ".value", v);
     rule.source_text = "a constant";
+  }
+  if (auto cases = find_entry(node, "cases")) {
+    ++sources;
+    rule.source_text = "cases";
+    parse_cases(*cases, field + ".cases", rule, v);
   }
   if (r.contains("crosswalk")) {
     ++sources;
@@ -246,7 +301,8 @@ std::optional<FieldRule> parse_rule(const std::string& target, const YAML::Node&
     }
   }
   if (sources > 1) {
-    report(v, at, "field '" + field + "': set only one of from, coalesce, value and crosswalk");
+    report(v, at,
+           "field '" + field + "': set only one of from, coalesce, value, cases and crosswalk");
   } else if (sources == 0 && !rule.default_value &&
              (rule.functions.empty() || rule.functions.front().function != Function::kNow)) {
     report(v, at, "field '" + field + "': nothing to read",

@@ -67,6 +67,10 @@ Mapper::Mapper(std::shared_ptr<const MappingSpec> spec, Crosswalk* crosswalk)
   for (const auto& rule : spec_->fields) {
     for (const auto& path : rule.from) known->add(path);
     if (rule.crosswalk) known->add(rule.crosswalk->from);
+    for (const auto& c : rule.cases) {
+      if (c.when) known->add(*c.when);
+      if (c.from) known->add(*c.from);
+    }
     for (const auto& step : rule.functions) {
       for (const auto& arg : step.args) known->add(arg);
     }
@@ -92,6 +96,16 @@ std::optional<nlohmann::json> Mapper::read_field(const FieldRule& rule, const Re
   nlohmann::json current;
   if (rule.constant) {
     current = *rule.constant;
+  } else if (!rule.cases.empty()) {
+    for (const Case& c : rule.cases) {
+      if (c.when && !c.when->test(source, value)) continue;
+      if (c.value) {
+        current = *c.value;
+      } else if (const nlohmann::json* found = c.from->find(source, value, scratch)) {
+        current = *found;
+      }
+      break;
+    }
   } else if (rule.crosswalk) {
     const CrosswalkRule& xw = *rule.crosswalk;
     if (crosswalk_ == nullptr) {

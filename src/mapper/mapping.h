@@ -36,14 +36,24 @@ struct CrosswalkRule {
   MintMode mint = MintMode::kUuidV5;
 };
 
+// One alternative of a field's `cases`: when `when` holds for the source record (or there is no
+// `when`), the field's value is `value`, or what `from` reads.
+struct Case {
+  std::optional<Expression> when;
+  std::optional<nlohmann::json> value;
+  std::optional<ValuePath> from;
+};
+
 // One target field of a `map:` section (docs/mapping.md). Its value is read (one of: a path,
-// the first present of several, a constant, a crosswalk lookup, or nothing for `fn: [now]`),
+// the first present of several, a constant, the first matching case, a crosswalk lookup, or
+// nothing for `fn: [now]`),
 // passed through `fn` in order, defaulted when still null, then coerced to `type`.
 struct FieldRule {
   std::string target;                 // dotted for nested objects
   std::vector<std::string> segments;  // target split at the dots
   std::vector<ValuePath> from;        // one path, or coalesce's paths in order
   std::optional<nlohmann::json> constant;
+  std::vector<Case> cases;
   std::optional<CrosswalkRule> crosswalk;
   std::vector<FunctionStep> functions;
   std::optional<nlohmann::json> default_value;

@@ -97,7 +97,7 @@ TEST_F(MappingConfig, BadRulesSayWhatToWriteInstead) {
                                     "(hint: a path starts with $ ($.data.email) or @ (@key); "
                                     "write a constant as {value: pro})")));
   EXPECT_THAT(errors("map:\n  a: {from: $.a, value: 1}\n"),
-              ElementsAre(HasSubstr("set only one of from, coalesce, value and crosswalk")));
+              ElementsAre(HasSubstr("set only one of from, coalesce, value, cases and crosswalk")));
   EXPECT_THAT(errors("map:\n  a: {fn: [trim]}\n"), ElementsAre(HasSubstr("nothing to read")));
   EXPECT_THAT(errors("map:\n  a: {from: $.a, fn: [lowr]}\n"),
               ElementsAre(HasSubstr("p.yaml:5:22: error: field 'map.a.fn': unknown function "
@@ -110,6 +110,19 @@ TEST_F(MappingConfig, BadRulesSayWhatToWriteInstead) {
               ElementsAre(HasSubstr("missing required field 'map.a.crosswalk.system'")));
   EXPECT_THAT(errors("map:\n  a: {from: $.a, type: datetime}\n"),
               ElementsAre(HasSubstr("field 'map.a.type': unknown type 'datetime'")));
+}
+
+TEST_F(MappingConfig, CasesAreCheckedAtLoadTime) {
+  EXPECT_THAT(errors("map:\n  s:\n    cases: active\n"),
+              ElementsAre(HasSubstr("field 'map.s.cases': expected a list")));
+  EXPECT_THAT(errors("map:\n  s:\n    cases:\n      - {value: a}\n      - {when: \"$.x\", value: b}\n"),
+              ElementsAre(HasSubstr("p.yaml:8:9: error: field 'map.s.cases[1]' is never reached")));
+  EXPECT_THAT(errors("map:\n  s:\n    cases:\n      - {when: \"$.x\", value: a, from: $.y}\n"),
+              ElementsAre(HasSubstr("set exactly one of value and from")));
+  EXPECT_THAT(errors("map:\n  s:\n    cases:\n      - {when: \"$.x ==\", value: a}\n"),
+              ElementsAre(HasSubstr("field 'map.s.cases[0].when': bad expression")));
+  EXPECT_THAT(errors("map:\n  s:\n    value: a\n    cases: [{value: b}]\n"),
+              ElementsAre(HasSubstr("set only one of from, coalesce, value, cases and crosswalk")));
 }
 
 TEST_F(MappingConfig, ConditionsAreParsedAtLoadTime) {

@@ -84,6 +84,28 @@ TEST_F(MappingTest, ReadsPathsConstantsCoalesceDefaultsAndFunctionChains) {
   EXPECT_EQ(out["skus"], json::array({"A", "B"}));
 }
 
+TEST_F(MappingTest, CasesPickTheFirstMatchingAlternative) {
+  auto m = mapper(R"y(map:
+  status:
+    cases:
+      - {when: "@op == 'delete'", value: deleted}
+      - {when: "$.trial", from: $.trial_status}
+      - {value: active}
+)y");
+  ASSERT_NE(m, nullptr);
+  auto status = [&](Operation op, const json& value) {
+    Record r = record(value);
+    r.op = op;
+    return m->apply(r).record.value.json().value("status", "<absent>");
+  };
+  EXPECT_EQ(status(Operation::kDelete, {{"trial", true}}), "deleted");
+  EXPECT_EQ(status(Operation::kUpdate, {{"trial", true}, {"trial_status", "trialing"}}),
+            "trialing");
+  EXPECT_EQ(status(Operation::kUpdate, {{"trial", true}}), "<absent>")
+      << "a matching case whose path is absent leaves the field absent";
+  EXPECT_EQ(status(Operation::kCreate, {{"trial", false}}), "active");
+}
+
 TEST_F(MappingTest, KeepsRecordMetadataAndMapsTheBeforeImage) {
   auto m = mapper("map:\n  email: {from: $.email, fn: [lower]}\n");
   ASSERT_NE(m, nullptr);
