@@ -31,16 +31,22 @@ struct Mapper::KnownTree {
     for (const auto& path : expression.paths()) add(path);
   }
 
-  void collect_unknown(const nlohmann::json& value, const std::string& prefix,
-                       std::vector<std::string>& out) const {
+  // Calls `unknown(name)` for every key of `value` the tree lacks, with its dotted name built in
+  // `name` (which holds the prefix on entry and is restored on return): no allocation per key.
+  template <typename Visit>
+  void visit_unknown(const nlohmann::json& value, std::string& name, const Visit& unknown) const {
     if (leaf || !value.is_object()) return;
-    for (const auto& item : value.items()) {
-      auto it = children.find(item.key());
+    const std::size_t prefix = name.size();
+    for (const auto& [key, member] : value.items()) {
+      name.append(key);
+      auto it = children.find(key);
       if (it == children.end()) {
-        out.push_back(prefix + item.key());
+        unknown(std::string_view(name));
       } else {
-        it->second->collect_unknown(item.value(), prefix + item.key() + ".", out);
+        name.push_back('.');
+        it->second->visit_unknown(member, name, unknown);
       }
+      name.resize(prefix);
     }
   }
 };
@@ -82,7 +88,7 @@ Mapper::Mapper(std::shared_ptr<const MappingSpec> spec, Crosswalk* crosswalk)
 
 std::map<std::string, std::uint64_t> Mapper::unknown_fields() const {
   std::lock_guard lock(drift_mutex_);
-  return drift_;
+  return {drift_.begin(), drift_.end()};
 }
 
 std::optional<nlohmann::json> Mapper::read_field(const FieldRule& rule, const Record& source,
@@ -221,19 +227,27 @@ MapResult Mapper::apply(const Record& source) const {
     return result;
   }
 
+  // Schema drift, counted for every record; the names are kept only for `unmapped: error`.
   std::vector<std::string> unknown;
-  known_->collect_unknown(value, "", unknown);
-  if (!unknown.empty()) {
+  const bool keep_names = spec.model != nullptr && !spec.fields.empty() &&
+                          spec.model->unmapped == UnmappedPolicy::kError;
+  {
+    thread_local std::string name;
+    name.clear();
     std::lock_guard lock(drift_mutex_);
-    for (const auto& name : unknown) {
-      auto it = drift_.find(name);
+    known_->visit_unknown(value, name, [&](std::string_view field) {
+      auto it = drift_.find(field);
       if (it == drift_.end()) {
         // Past kMaxDriftFields names, new ones share one entry: a source that invents field
         // names cannot grow the map (or the metric's series) without bound.
-        it = drift_.try_emplace(drift_.size() >= kMaxDriftFields ? "(other)" : name, 0).first;
+        it = drift_.try_emplace(drift_.size() >= kMaxDriftFields ? std::string("(other)")
+                                                                  : std::string(field),
+                                0)
+                 .first;
       }
       ++it->second;
-    }
+      if (keep_names) unknown.emplace_back(field);
+    });
   }
 
   auto mapped = map_value(source, value, /*allow_create=*/true, result.violations);

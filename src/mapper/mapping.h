@@ -134,7 +134,7 @@ class Mapper {
   Crosswalk* crosswalk_;
   std::shared_ptr<const KnownTree> known_;
   mutable std::mutex drift_mutex_;
-  mutable std::map<std::string, std::uint64_t> drift_;
+  mutable std::map<std::string, std::uint64_t, std::less<>> drift_;  // finds string_views
 };
 
 }  // namespace weft
