@@ -4,7 +4,7 @@
 #include <filesystem>
 
 #include "config/model_file.h"
-#include "config/suggest.h"
+#include "common/suggest.h"
 
 namespace weft {
 namespace {

@@ -9,7 +9,7 @@
 #include "config/mapping_config.h"
 #include "config/pipeline_loader.h"
 #include "config/redact.h"
-#include "config/suggest.h"
+#include "common/suggest.h"
 #include "config/yaml_validate.h"
 
 namespace weft {

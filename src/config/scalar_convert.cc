@@ -5,7 +5,7 @@
 #include <cmath>
 #include <cstdint>
 
-#include "config/suggest.h"
+#include "common/suggest.h"
 #include "config/units.h"
 
 namespace weft {

@@ -4,7 +4,7 @@
 #include <sstream>
 #include <vector>
 
-#include "config/suggest.h"
+#include "common/suggest.h"
 #include "config/units.h"
 
 namespace weft {

@@ -6,7 +6,7 @@
 
 #include "config/interpolate.h"
 #include "config/scalar_convert.h"
-#include "config/suggest.h"
+#include "common/suggest.h"
 
 namespace weft {
 namespace {

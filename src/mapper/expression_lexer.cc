@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <utility>
 
+#include "common/suggest.h"
+
 namespace weft {
 
 namespace {
@@ -64,23 +66,6 @@ std::string_view character_at(std::string_view text, std::size_t i) {
     n = 2;
   }
   return text.substr(i, n);
-}
-
-// Optimal string alignment distance: edits plus adjacent swaps ("adn" is one from "and").
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
-  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
-  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
-        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-      }
-    }
-  }
-  return d[a.size()][b.size()];
 }
 
 // Integers stay integers (signed, else unsigned, else a double); anything with '.' or an

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "common/suggest.h"
 #include "mapper/coerce.h"
 #include "mapper/uuid.h"
 
@@ -48,29 +49,6 @@ constexpr std::array<Spec, 13> kSpecs = {{
 }};
 
 const Spec& spec(Function f) { return kSpecs[static_cast<std::size_t>(f)]; }
-
-char lower_char(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
-
-// Typo distance (optimal string alignment, case-insensitive): insertions, deletions,
-// substitutions and swaps of neighbours cost 1. Only runs on the error path, on short names.
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> two_back(b.size() + 1), prev(b.size() + 1), cur(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const bool same = lower_char(a[i - 1]) == lower_char(b[j - 1]);
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (same ? 0 : 1)});
-      if (i > 1 && j > 1 && lower_char(a[i - 1]) == lower_char(b[j - 2]) &&
-          lower_char(a[i - 2]) == lower_char(b[j - 1])) {
-        cur[j] = std::min(cur[j], two_back[j - 2] + 1);
-      }
-    }
-    two_back.swap(prev);
-    prev.swap(cur);
-  }
-  return prev[b.size()];
-}
 
 std::string plural(std::size_t n) {
   return std::to_string(n) + (n == 1 ? " argument" : " arguments");

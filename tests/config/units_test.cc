@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "config/suggest.h"
+#include "common/suggest.h"
 
 namespace weft {
 namespace {
