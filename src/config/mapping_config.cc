@@ -361,6 +361,24 @@ void apply_model(MappingSpec& spec, const std::map<std::string, Location>& targe
   }
 }
 
+// `format` and `unit` only change how timestamps and dates are read; on any other type they
+// would be silently ignored, which hides a mistake (usually a missing `type: timestamp`).
+void check_time_options(const MappingSpec& spec, const std::map<std::string, Location>& target_at,
+                        Validation& v) {
+  for (const auto& rule : spec.fields) {
+    const bool has_options =
+        !rule.coerce.format.empty() || rule.coerce.epoch_unit != EpochUnit::kAuto;
+    const bool time_type = rule.type && (rule.type->kind == ValueKind::kTimestamp ||
+                                         rule.type->kind == ValueKind::kDate);
+    if (has_options && !time_type) {
+      report(v, target_at.at(rule.target),
+             "map field '" + rule.target + "': format and unit apply only to timestamp and date "
+             "fields, and this one is " + (rule.type ? rule.type->name() : "untyped"),
+             "add 'type: timestamp' (or date), or remove format and unit");
+    }
+  }
+}
+
 }  // namespace
 
 std::shared_ptr<const MappingSpec> parse_mapping(const YAML::Node& root, Validation& v) {
@@ -487,6 +505,7 @@ std::shared_ptr<const MappingSpec> parse_mapping(const YAML::Node& root, Validat
   }
 
   if (spec->model && v.errors.size() == errors_before) apply_model(*spec, target_at, map_at, v);
+  if (v.errors.size() == errors_before) check_time_options(*spec, target_at, v);
   if (v.errors.size() != errors_before) return nullptr;
   spec->fingerprint = fingerprint.dump();
   return spec;

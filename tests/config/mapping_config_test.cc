@@ -125,6 +125,17 @@ TEST_F(MappingConfig, CasesAreCheckedAtLoadTime) {
               ElementsAre(HasSubstr("set only one of from, coalesce, value, cases and crosswalk")));
 }
 
+TEST_F(MappingConfig, FormatAndUnitNeedATimestampOrDateField) {
+  EXPECT_THAT(errors("map:\n  seen: {from: $.seen, unit: ms}\n"),
+              ElementsAre(HasSubstr("p.yaml:5:3: error: map field 'seen': format and unit apply "
+                                    "only to timestamp and date fields, and this one is untyped")));
+  EXPECT_TRUE(pipeline("map:\n  seen: {from: $.seen, unit: ms, type: timestamp}\n").ok());
+  EXPECT_TRUE(pipeline("model: customer@v2\nmap:\n  id: $.id\n  email: $.e\n"
+                       "  created_at: {from: $.c, format: '%d/%m/%Y'}\n")
+                  .ok())
+      << "the model's timestamp type counts";
+}
+
 TEST_F(MappingConfig, ConditionsAreParsedAtLoadTime) {
   EXPECT_THAT(errors("filter: \"$.type == 'a' adn $.b\"\n"),
               ElementsAre(HasSubstr("p.yaml:4:9: error: field 'filter': bad expression")));
