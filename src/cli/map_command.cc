@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "config/daemon_config.h"
 #include "config/pipeline_config.h"
+#include "mapper/coerce.h"
 #include "mapper/crosswalk.h"
 #include "mapper/mapping.h"
 #include "runtime/logging.h"
@@ -33,7 +34,8 @@ Options:
   --config FILE         the daemon config (default config/weft.yaml)
   --input FILE          read records from FILE instead of stdin
   --envelope            each line is a whole record: {"value": ..., "key", "op", "before",
-                        "headers", "id"} (to try @op, @headers and @before paths)
+                        "headers", "id", "position", "event_time"} (to try @op, @headers,
+                        @before, @position and @event_time paths)
   --state FILE          the state file for crosswalk lookups (default: the config's state.path)
 
 Exit status: 0 every record mapped or filtered, 1 some record failed, 2 usage or configuration
@@ -135,6 +137,15 @@ std::optional<Record> read_record(const std::string& line, bool envelope, std::s
   if (doc.contains("before")) record.before = Payload::from_json(doc["before"]);
   if (doc.contains("key") && doc["key"].is_string()) record.key = doc["key"];
   if (doc.contains("id") && doc["id"].is_string()) record.id = doc["id"];
+  if (doc.contains("position") && doc["position"].is_string()) record.position = doc["position"];
+  if (doc.contains("event_time")) {
+    auto at = parse_timestamp(doc["event_time"]);
+    if (!at) {
+      error = "event_time " + doc["event_time"].dump() + " is not a timestamp";
+      return std::nullopt;
+    }
+    record.event_time = *at;
+  }
   if (doc.contains("op") && doc["op"].is_string()) {
     auto op = parse_operation(doc["op"]);
     if (!op) {

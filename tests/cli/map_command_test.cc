@@ -46,6 +46,23 @@ TEST(MapCommand, EnvelopeLinesCarryOpAndHeaders) {
   EXPECT_THAT(r.err, HasSubstr("postgres.jsonl:3: filtered"));
 }
 
+TEST(MapCommand, EnvelopesCarryEveryMetadataField) {
+  test::TempDir dir;
+  const std::string path = dir.write(
+      "meta.yaml", "name: meta\nsource: {type: generate}\nsink: {type: file, path: out.jsonl}\n"
+                   "map:\n  at: \"@event_time\"\n  pos: \"@position\"\n  table: \"@headers.table\"\n"
+                   "  op: \"@op\"\n  old: \"@before.email\"\n");
+  dir.write("in.jsonl", R"({"value": {}, "op": "update", "position": "0/16B3748", )"
+                        R"("event_time": 1700000000, "headers": {"table": "customers"}, )"
+                        R"("before": {"email": "a@b.c"}})"
+                        "\n");
+  auto r = run_cli({"map", "--envelope", "--pipeline", path, "--input", dir.file("in.jsonl")}, dir);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out),
+            nlohmann::json({{"at", "2023-11-14T22:13:20Z"}, {"pos", "0/16B3748"},
+                            {"table", "customers"}, {"op", "update"}, {"old", "a@b.c"}}));
+}
+
 TEST(MapCommand, CrosswalkLookupsReadTheStateFileButNeverWriteIt) {
   test::TempDir dir;
   const std::string state = dir.file("weft.db");
