@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "admin/admin_routes.h"
+#include "common/exception_text.h"
 #include "net/listen_address.h"
 
 namespace weft {
@@ -65,14 +66,7 @@ std::string describe(const error_code& ec) {
 // A co_spawn completion handler: a coroutine that ends with an exception says so in the log.
 auto log_exception(const char* what) {
   return [what](std::exception_ptr error) {
-    if (!error) return;
-    try {
-      std::rethrow_exception(error);
-    } catch (const std::exception& e) {
-      spdlog::error("admin: {} ended with an exception: {}", what, e.what());
-    } catch (...) {
-      spdlog::error("admin: {} ended with an unknown exception", what);
-    }
+    if (error) spdlog::error("admin: {} ended with an exception: {}", what, describe_exception(error));
   };
 }
 

@@ -15,6 +15,7 @@
 #include <cctype>
 #include <exception>
 
+#include "common/exception_text.h"
 #include "weft/version.h"
 
 namespace weft::cli {
@@ -136,12 +137,8 @@ AdminReply AdminClient::request(std::string_view method, std::string_view target
   asio::io_context io;
   asio::co_spawn(io, exchange(call, out), [&out](std::exception_ptr error) {
     if (!error) return;
-    try {
-      std::rethrow_exception(error);
-    } catch (const std::exception& e) {
-      out.outcome = AdminReply::Outcome::kFailed;
-      out.error = e.what();
-    }
+    out.outcome = AdminReply::Outcome::kFailed;
+    out.error = describe_exception(error);
   });
   try {
     io.run();

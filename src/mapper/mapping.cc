@@ -142,7 +142,10 @@ std::optional<nlohmann::json> Mapper::read_field(const FieldRule& rule, const Re
     }
   }
   if (!rule.functions.empty()) {
-    const FunctionContext context{Clock::now()};
+    FunctionContext context{};
+    for (const auto& step : rule.functions) {
+      if (step.function == Function::kNow) context.now = Clock::now();  // only rules that ask
+    }
     std::vector<nlohmann::json> args;
     for (const auto& step : rule.functions) {
       args.clear();
@@ -234,8 +237,11 @@ MapResult Mapper::apply(const Record& source) const {
   {
     thread_local std::string name;
     name.clear();
-    std::lock_guard lock(drift_mutex_);
+    // Locked only when the record has an unknown field: a record the mapping fully knows
+    // touches no shared state.
+    std::unique_lock lock(drift_mutex_, std::defer_lock);
     known_->visit_unknown(value, name, [&](std::string_view field) {
+      if (!lock.owns_lock()) lock.lock();
       auto it = drift_.find(field);
       if (it == drift_.end()) {
         // Past kMaxDriftFields names, new ones share one entry: a source that invents field

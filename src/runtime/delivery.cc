@@ -212,10 +212,12 @@ awaitable<bool> Delivery::Impl::map_stage(Work& w, std::string& stop_reason) {
   std::vector<Failed> failed;
   for (std::size_t i = 0; i < w.size(); ++i) {
     MapResult result = env.mapper->apply(w.source[i]);
-    Backoff backoff = retry.make_backoff();
-    // Only the crosswalk store can fail retryably (it is busy): wait, then map again.
+    // Only the crosswalk store can fail retryably (it is busy): wait, then map again. The
+    // backoff (which seeds from the OS) is made only then, not for every record.
+    std::optional<Backoff> backoff;
     while (result.verdict == MapVerdict::kFailed && result.error->retryable()) {
-      bool go_on = co_await store_retry_wait(backoff, *result.error, "crosswalk store");
+      if (!backoff) backoff = retry.make_backoff();
+      bool go_on = co_await store_retry_wait(*backoff, *result.error, "crosswalk store");
       if (!go_on) co_return false;
       result = env.mapper->apply(w.source[i]);
     }

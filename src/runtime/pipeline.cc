@@ -18,6 +18,7 @@
 #include <mutex>
 #include <utility>
 
+#include "common/exception_text.h"
 #include "mapper/mapping.h"
 #include "runtime/ack_tracker.h"
 #include "runtime/backoff.h"
@@ -46,17 +47,6 @@ using Channel = asio::experimental::concurrent_channel<void(boost::system::error
 // A one-shot wake-up between strands (reader done, source may resume).
 using Signal = asio::experimental::concurrent_channel<void(boost::system::error_code)>;
 using Strand = asio::strand<asio::io_context::executor_type>;
-
-// What an exception that escaped a coroutine says, for the pipeline's error.
-std::string describe(std::exception_ptr e) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::exception& ex) {
-    return ex.what();
-  } catch (...) {
-    return "unknown exception";
-  }
-}
 
 }  // namespace
 
@@ -370,7 +360,7 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
 
   void on_reader_exit(std::exception_ptr e) {
     if (e) {
-      fail("source reader crashed: " + describe(e));
+      fail("source reader crashed: " + describe_exception(e));
       channel.close();  // the end marker was never sent; let the writer see the channel end
     }
     reader_done.try_send(boost::system::error_code{});
@@ -528,7 +518,7 @@ void Pipeline::start() {
   asio::co_spawn(
       impl->writer_strand, impl->run(),
       asio::bind_cancellation_slot(impl->writer_cancel.slot(), [impl](std::exception_ptr e) {
-        if (e) impl->fail("pipeline crashed: " + describe(e));
+        if (e) impl->fail("pipeline crashed: " + describe_exception(e));
       }));
 }
 
