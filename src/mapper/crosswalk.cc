@@ -213,7 +213,7 @@ Result<std::optional<std::string>> Crosswalk::to_canonical(const std::string& en
       return std::optional<std::string>();
     case OnMissing::kError:
       return Error::permanent("crosswalk " + entity + "/" + system + " has no id '" + external_id +
-                              "'");
+                              "' (link it with weft crosswalk put or import, then replay)");
     case OnMissing::kCreate:
       break;
   }

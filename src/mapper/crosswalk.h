@@ -40,7 +40,7 @@ class Crosswalk {
   Crosswalk& operator=(const Crosswalk&) = delete;
 
   // The canonical id for an external id. nullopt only with OnMissing::kNull. Errors: permanent
-  // for a miss with kError ("crosswalk customer/stripe has no id 'cus_123'"); the store's error
+  // for a miss with kError ("crosswalk customer/stripe has no id 'cus_123' (link it ...)"); the store's error
   // (retryable for lock contention) otherwise.
   Result<std::optional<std::string>> to_canonical(const std::string& entity,
                                                   const std::string& system,

@@ -141,7 +141,7 @@ TEST_F(CrosswalkTest, ErrorOnMissingIsPermanentAndNamesTheId) {
   auto found = crosswalk.to_canonical("customer", "stripe", "cus_404", OnMissing::kError);
   ASSERT_FALSE(found.ok());
   EXPECT_EQ(found.error().kind(), ErrorKind::kPermanent);
-  EXPECT_EQ(found.error().message(), "crosswalk customer/stripe has no id 'cus_404'");
+  EXPECT_EQ(found.error().message(), "crosswalk customer/stripe has no id 'cus_404' (link it with weft crosswalk put or import, then replay)");
   EXPECT_EQ(stored("cus_404"), std::nullopt);  // nothing created
 
   // The miss was not cached: once another pipeline links the id, the lookup finds it.
