@@ -542,6 +542,10 @@ void Pipeline::stop(std::function<void()> on_stopped) {
   }
   asio::post(impl->reader_strand,
              [impl] { impl->reader_cancel.emit(asio::cancellation_type::terminal); });
+  // The cancellation reaches only an operation the reader is waiting in at that moment; one it
+  // starts later (the wait of a pause that began just now) would miss it. A buffered wake-up
+  // does not: the paused reader sees `stopping` and leaves.
+  impl->source_resumed.try_send(boost::system::error_code{});
 }
 
 void Pipeline::abort() {
