@@ -92,6 +92,30 @@ constexpr Migration kMigrations[] = {
        ) WITHOUT ROWID;
        CREATE UNIQUE INDEX crosswalk_by_canonical ON crosswalk (entity, canonical_id, system);
      )sql"},
+    // The webhook source's durable buffer (docs/connectors/webhook.md): each accepted request,
+    // kept until the pipeline acks it. AUTOINCREMENT: a seq is a source position, so it must
+    // never be handed out again, not even after the buffer has been emptied. The ids of accepted
+    // events are remembered (past the buffer) so a provider's retry is recognised.
+    {7, "create webhook buffer",
+     R"sql(
+       CREATE TABLE webhook_buffer (
+         seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+         pipeline    TEXT NOT NULL,
+         received_at INTEGER NOT NULL,  -- unix time, milliseconds
+         event_id    TEXT NOT NULL,     -- '' when the event has none
+         event_time  INTEGER NOT NULL,  -- the signed timestamp (ms), else received_at
+         headers     TEXT NOT NULL,     -- JSON object of the headers kept
+         body        BLOB NOT NULL      -- the raw request body
+       );
+       CREATE INDEX webhook_buffer_by_pipeline ON webhook_buffer (pipeline, seq);
+       CREATE TABLE webhook_event_ids (
+         pipeline   TEXT NOT NULL,
+         event_id   TEXT NOT NULL,
+         expires_at INTEGER NOT NULL,  -- unix time, milliseconds
+         PRIMARY KEY (pipeline, event_id)
+       ) WITHOUT ROWID;
+       CREATE INDEX webhook_event_ids_by_expiry ON webhook_event_ids (expires_at);
+     )sql"},
 };
 
 }  // namespace

@@ -48,17 +48,20 @@ Result<std::unique_ptr<SqliteStateStore>> SqliteStateStore::create(std::string p
   if (!idempotency) return idempotency.error();
   auto crosswalk = CrosswalkStatements::prepare(db.get());
   if (!crosswalk) return crosswalk.error();
+  auto webhooks = WebhookStatements::prepare(db.get());
+  if (!webhooks) return webhooks.error();
   return std::unique_ptr<SqliteStateStore>(
       new SqliteStateStore(std::move(path), std::move(db), schema_version, std::move(*transactions),
                            std::move(*checkpoints), std::move(*dead_letters),
-                           std::move(*idempotency), std::move(*crosswalk)));
+                           std::move(*idempotency), std::move(*crosswalk), std::move(*webhooks)));
 }
 
 SqliteStateStore::SqliteStateStore(std::string path, Database db, int schema_version,
                                    TransactionStatements transactions,
                                    CheckpointStatements checkpoints,
                                    DeadLetterStatements dead_letters,
-                                   IdempotencyStatements idempotency, CrosswalkStatements crosswalk)
+                                   IdempotencyStatements idempotency, CrosswalkStatements crosswalk,
+                                   WebhookStatements webhooks)
     : path_(std::move(path)),
       schema_version_(schema_version),
       db_(std::move(db)),
@@ -66,7 +69,8 @@ SqliteStateStore::SqliteStateStore(std::string path, Database db, int schema_ver
       checkpoints_(std::move(checkpoints)),
       dead_letters_(std::move(dead_letters)),
       idempotency_(std::move(idempotency)),
-      crosswalk_(std::move(crosswalk)) {}
+      crosswalk_(std::move(crosswalk)),
+      webhooks_(std::move(webhooks)) {}
 
 Error SqliteStateStore::failure(int rc, std::string_view operation) {
   return state::make_error(db_.get(), rc, operation).with_context("state store " + path_);

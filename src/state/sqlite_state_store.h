@@ -2,7 +2,7 @@
 
 // The SQLite StateStore (DESIGN.md §5). Private to src/state: the rest of weft gets one from
 // open_sqlite_state_store(). The methods are split by table: sqlite_checkpoints.cc,
-// sqlite_dead_letters.cc, sqlite_idempotency.cc, sqlite_crosswalk.cc; opening and the shared
+// sqlite_dead_letters.cc, sqlite_idempotency.cc, sqlite_crosswalk.cc, sqlite_webhooks.cc; opening and the shared
 // plumbing (transactions, error messages) are in sqlite_state_store.cc.
 
 #include <cstdint>
@@ -67,6 +67,16 @@ struct CrosswalkStatements {
   static Result<CrosswalkStatements> prepare(sqlite3* db);
 };
 
+struct WebhookStatements {
+  Statement remember_id;  // claims an event id unless it is remembered and unexpired
+  Statement append;
+  Statement read;
+  Statement remove_through;
+  Statement depth;
+  Statement purge_ids;
+  static Result<WebhookStatements> prepare(sqlite3* db);
+};
+
 // Thread-safety: one connection behind one mutex. Every call holds the mutex for all of its
 // statement uses, which the cached statements need anyway. That serialises writers, and each
 // write waits for its own fsync: fine for checkpoints and dead letters, and for idempotency keys
@@ -119,13 +129,23 @@ class SqliteStateStore final : public StateStore {
   Status crosswalk_put(const std::vector<CrosswalkLink>& links) override;
   Result<std::vector<CrosswalkLink>> crosswalk_list(const CrosswalkFilter& filter) override;
 
+  Result<std::vector<bool>> webhook_append(std::vector<WebhookEvent>& events,
+                                           Clock::time_point now) override;
+  Result<std::vector<WebhookEvent>> webhook_read(const std::string& pipeline,
+                                                 std::int64_t after_seq,
+                                                 std::size_t limit) override;
+  Result<std::size_t> webhook_remove_through(const std::string& pipeline,
+                                             std::int64_t seq) override;
+  Result<std::uint64_t> webhook_depth(const std::string& pipeline) override;
+  Result<std::size_t> webhook_purge_ids(Clock::time_point now, std::size_t limit) override;
+
   int schema_version() const override { return schema_version_; }
 
  private:
   SqliteStateStore(std::string path, Database db, int schema_version,
                    TransactionStatements transactions, CheckpointStatements checkpoints,
                    DeadLetterStatements dead_letters, IdempotencyStatements idempotency,
-                   CrosswalkStatements crosswalk);
+                   CrosswalkStatements crosswalk, WebhookStatements webhooks);
 
   // ---- called with mutex_ held ----
 
@@ -171,6 +191,7 @@ class SqliteStateStore final : public StateStore {
   DeadLetterStatements dead_letters_;
   IdempotencyStatements idempotency_;
   CrosswalkStatements crosswalk_;
+  WebhookStatements webhooks_;
   // Loaded pipelines only. Holds only what has committed: updated after a commit succeeds.
   std::unordered_map<std::string, KeyIndex> key_indexes_;
 };

@@ -54,6 +54,19 @@ struct CrosswalkLink {
   Clock::time_point updated_at{};  // set by the store
 };
 
+// One request a webhook source accepted (docs/connectors/webhook.md), kept in the durable buffer
+// until the pipeline acks it.
+struct WebhookEvent {
+  std::int64_t seq = 0;             // assigned by the store; increasing, never reused
+  std::string pipeline;
+  std::string event_id;             // the provider's event id; empty: not deduplicated
+  Clock::time_point received_at{};
+  Clock::time_point event_time{};   // the signed timestamp when the scheme has one
+  Clock::time_point id_expires_at{};  // until when event_id is remembered
+  std::string headers;              // the headers kept, as a JSON object
+  std::string body;                 // the raw body, byte for byte
+};
+
 struct CrosswalkFilter {
   std::string entity{};  // empty: any
   std::string system{};  // empty: any
@@ -61,8 +74,8 @@ struct CrosswalkFilter {
   std::size_t limit = 0;
 };
 
-// Durable daemon state (DESIGN.md §5): checkpoints now; idempotency keys, the DLQ, crosswalks and
-// the webhook buffer join as further tables, each added by a numbered migration.
+// Durable daemon state (DESIGN.md §5): checkpoints, the DLQ, idempotency keys, crosswalks and the
+// webhook buffer, each table added by a numbered migration.
 //
 // Thread-safe: every method may be called from any thread. A write has returned only once it is
 // durable (the SQLite transaction committed in WAL mode with synchronous=FULL).
@@ -158,6 +171,25 @@ class StateStore {
   // Links ordered by entity, system and external id; empty filters match everything.
   // `after` pages: only links after that (entity, system, external_id); limit 0 = all.
   virtual Result<std::vector<CrosswalkLink>> crosswalk_list(const CrosswalkFilter& filter) = 0;
+
+  // ---- webhook buffer (docs/connectors/webhook.md) ----
+  // Appends the events in ONE durable transaction (the webhook listener's group commit) and
+  // writes their seqs back. An event whose (pipeline, event_id) was accepted before and is still
+  // remembered is not appended: its entry in the result is false (a duplicate delivery) and its
+  // seq stays 0. Event ids are remembered until `id_expires_at`, past the buffer entry's deletion.
+  virtual Result<std::vector<bool>> webhook_append(std::vector<WebhookEvent>& events,
+                                                   Clock::time_point now) = 0;
+  // Up to `limit` of the pipeline's buffered events with seq > after_seq, in seq order.
+  virtual Result<std::vector<WebhookEvent>> webhook_read(const std::string& pipeline,
+                                                         std::int64_t after_seq,
+                                                         std::size_t limit) = 0;
+  // Deletes the pipeline's events with seq <= `seq` (they were acked); returns how many.
+  virtual Result<std::size_t> webhook_remove_through(const std::string& pipeline,
+                                                     std::int64_t seq) = 0;
+  // Events buffered for the pipeline (the weft_webhook_buffer_depth gauge).
+  virtual Result<std::uint64_t> webhook_depth(const std::string& pipeline) = 0;
+  // Forgets up to `limit` event ids (any pipeline) expired at `now`; returns how many.
+  virtual Result<std::size_t> webhook_purge_ids(Clock::time_point now, std::size_t limit) = 0;
 
   // The schema version the store is at after migrations.
   virtual int schema_version() const = 0;

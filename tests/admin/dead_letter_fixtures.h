@@ -80,6 +80,19 @@ class FailingStateStore : public StateStore {
   Result<std::vector<CrosswalkLink>> crosswalk_list(const CrosswalkFilter&) override {
     return fail();
   }
+  Result<std::vector<bool>> webhook_append(std::vector<WebhookEvent>&,
+                                           Clock::time_point) override {
+    return fail();
+  }
+  Result<std::vector<WebhookEvent>> webhook_read(const std::string&, std::int64_t,
+                                                 std::size_t) override {
+    return fail();
+  }
+  Result<std::size_t> webhook_remove_through(const std::string&, std::int64_t) override {
+    return fail();
+  }
+  Result<std::uint64_t> webhook_depth(const std::string&) override { return fail(); }
+  Result<std::size_t> webhook_purge_ids(Clock::time_point, std::size_t) override { return fail(); }
   int schema_version() const override { return 0; }
 
  private:
