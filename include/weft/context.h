@@ -16,6 +16,8 @@ class Registry;
 
 namespace weft {
 
+class WebhookIntake;  // src/webhook/intake.h
+
 // Crosswalk tables for connectors: a sink translates a canonical id into its target's id
 // (`external_id`), and writes back the id a target assigned (`link`: an upserted Salesforce
 // Account's Id), so later pipelines can translate it. Both are thread-safe and cached.
@@ -41,6 +43,9 @@ struct ConnectorContext {
   prometheus::Registry* metrics = nullptr;
   // The daemon's crosswalk tables (docs/mapping.md); unset when there are none (tests).
   CrosswalkAccess crosswalk;
+  // The daemon's webhook listener and durable buffer, for the built-in webhook source; null
+  // where the daemon has none (tests, `weft map`).
+  WebhookIntake* webhooks = nullptr;
 };
 
 }  // namespace weft

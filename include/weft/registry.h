@@ -33,6 +33,11 @@ struct ConnectorInfo {
   ConfigSpec spec;
   SourceFactory make_source;
   SinkFactory make_sink;
+  // Checks the spec cannot express (a secret's format, a template's syntax, fields that go
+  // together), run by the config loader so `weft validate` reports them; optional. An
+  // invalid_config Error whose message starts "field 'name': " (a dotted path inside the block)
+  // is reported at that field.
+  std::function<Status(const Settings&)> check;
 };
 
 // The connectors a daemon can build. Filled once at start-up from one explicit list

@@ -43,6 +43,12 @@ class Source {
 
   virtual boost::asio::awaitable<void> close() = 0;
 
+  // The runtime stopped reading because delivery is paused (the sink's circuit breaker is open,
+  // the dead-letter guard tripped): true; it reads again: false. A source that data is pushed to
+  // (webhooks) turns new data away meanwhile rather than take in what it cannot deliver soon;
+  // sources that pull need do nothing. Called on the source's coroutine.
+  virtual void set_paused(bool paused) { (void)paused; }
+
   // A connector's own view of its health (e.g. replication lag past a limit), reported in
   // /readyz and /api while the pipeline runs. Called from the admin server's threads while the
   // source works on its own: implementations must be thread-safe (atomics or a mutex).

@@ -18,6 +18,7 @@
 #include "config/pipeline_config.h"
 #include "delivery/rate_limiter.h"
 #include "mapper/crosswalk.h"
+#include "webhook/intake.h"
 #include "runtime/logging.h"
 #include "runtime/metrics.h"
 #include "runtime/supervisor.h"
@@ -63,9 +64,10 @@ class Daemon {
         state_(std::move(state)),
         shared_limits_(std::move(shared_limits)),
         crosswalk_(*state_, config_.crosswalk_cache_entries),
+        webhooks_(io_, *state_, webhook_options(config_.webhooks), metrics_.registry()),
         supervisor_(io_, *state_, metrics_, builtin_registry(), Environment::process(),
                     config_.pipelines_dir, config_.shutdown_deadline,
-                    SharedServices{&shared_limits_, &crosswalk_}),
+                    SharedServices{&shared_limits_, &crosswalk_, &webhooks_}),
         signals_(io_, SIGINT, SIGTERM, SIGHUP),
         hard_stop_(io_) {}
 
@@ -94,6 +96,20 @@ class Daemon {
   }
 
  private:
+  static net::HttpServerOptions webhook_options(const DaemonConfig::Webhooks& config) {
+    net::HttpServerOptions options;
+    options.name = "webhooks";
+    options.listen = config.listen;
+    options.tls_cert_file = config.tls_cert_file;
+    options.tls_key_file = config.tls_key_file;
+    options.max_connections = config.max_connections;
+    options.read_timeout = config.read_timeout;
+    options.idle_timeout = config.idle_timeout;
+    // Routes set their own limits; this bounds a request to a path nobody claimed.
+    options.max_body_bytes = 64 * 1024;
+    return options;
+  }
+
   static std::string host_of(const std::string& listen) {
     auto colon = listen.rfind(':');
     return colon == std::string::npos ? listen : listen.substr(0, colon);
@@ -148,6 +164,7 @@ class Daemon {
     if (!why.empty()) spdlog::warn("{}", why);
     exit_code_ = code;
     if (admin_) admin_->stop();
+    webhooks_.stop();
     signals_.cancel();
     hard_stop_.cancel();
     spdlog::info("weft stopped");
@@ -160,6 +177,7 @@ class Daemon {
   std::unique_ptr<StateStore> state_;
   RateLimiterRegistry shared_limits_;
   Crosswalk crosswalk_;  // one cache for every pipeline's lookups
+  WebhookIntake webhooks_;  // outlives the pipelines, whose sources hold routes on it
   Supervisor supervisor_;
   std::unique_ptr<AdminServer> admin_;
   asio::signal_set signals_;

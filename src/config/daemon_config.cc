@@ -53,10 +53,22 @@ Loaded<DaemonConfig> load(const std::string& path, const Environment& env) {
     if (!values.contains(p)) return std::nullopt;
     return values.at(p).get<std::string>();
   };
-  if (auto listen = string_at("/admin/listen")) {
+  for (const auto& [pointer, field] : {std::pair{"/admin/listen", "admin.listen"},
+                                       std::pair{"/webhooks/listen", "webhooks.listen"}}) {
+    auto listen = string_at(pointer);
+    if (!listen) continue;
     if (std::string problem = listen_problem(*listen); !problem.empty()) {
-      v.errors.push_back(make_diagnostic(path, where(v, "admin.listen", root_at),
-                                         "field 'admin.listen': " + problem, kListenHint));
+      v.errors.push_back(make_diagnostic(path, where(v, field, root_at),
+                                         std::string("field '") + field + "': " + problem,
+                                         kListenHint));
+    }
+  }
+  if (values.contains("webhooks") && values.at("webhooks").contains("tls")) {
+    const auto& tls = values.at("webhooks").at("tls");
+    if (tls.contains("cert_file") != tls.contains("key_file")) {
+      v.errors.push_back(make_diagnostic(path, where(v, "webhooks.tls", root_at),
+                                         "field 'webhooks.tls': set both cert_file and key_file",
+                                         "or neither, to serve plain HTTP"));
     }
   }
   for (const auto& [pointer, field] : {std::pair{"/state/path", "state.path"},
@@ -94,6 +106,17 @@ Loaded<DaemonConfig> load(const std::string& path, const Environment& env) {
   config.workers = static_cast<int>(values.at("workers").get<std::int64_t>());
   config.crosswalk_cache_entries =
       values.at("crosswalk").at("cache_entries").get<std::size_t>();
+  const auto& webhooks = values.at("webhooks");
+  config.webhooks.listen = webhooks.at("listen").get<std::string>();
+  if (webhooks.at("tls").contains("cert_file")) {
+    config.webhooks.tls_cert_file = webhooks.at("tls").at("cert_file").get<std::string>();
+    config.webhooks.tls_key_file = webhooks.at("tls").at("key_file").get<std::string>();
+  }
+  config.webhooks.max_connections = webhooks.at("max_connections").get<std::size_t>();
+  config.webhooks.read_timeout =
+      std::chrono::milliseconds(webhooks.at("read_timeout").get<std::int64_t>());
+  config.webhooks.idle_timeout =
+      std::chrono::milliseconds(webhooks.at("idle_timeout").get<std::int64_t>());
   for (const auto& [name, limit] : values.at("rate_limits").items()) {
     RateLimit shared;
     shared.per_second = limit.at("per_second").get<double>();
@@ -136,6 +159,27 @@ const ConfigSpec& daemon_spec() {
                      "pipeline (0: no cache). Make it well above the number of ids pipelines "
                      "keep touching: a full sync of more ids than this misses on most lookups")
         .example("1000000");
+    ConfigSpec webhook_tls;
+    webhook_tls.path("cert_file")
+        .description("PEM certificate chain; relative to this file's directory")
+        .example("/etc/weft/tls/cert.pem");
+    webhook_tls.path("key_file")
+        .description("PEM private key of the certificate")
+        .example("/etc/weft/tls/key.pem");
+    ConfigSpec webhooks;
+    webhooks.string("listen").default_value("0.0.0.0:8080")
+        .description("host:port of the webhook listener, opened only when a pipeline has a "
+                     "webhook source")
+        .example("127.0.0.1:9000");
+    webhooks.object("tls", webhook_tls)
+        .description("Serve HTTPS; unset: plain HTTP (e.g. behind a TLS-terminating proxy)");
+    webhooks.integer("max_connections").default_value("1024").min(1).max(1000000)
+        .description("Open connections beyond which new ones get 503 and are closed");
+    webhooks.duration("read_timeout").default_value("10s").min(100)
+        .description("A request (header and body) must arrive within this, or the connection "
+                     "is closed (slow clients)");
+    webhooks.duration("idle_timeout").default_value("60s").min(100)
+        .description("An idle keep-alive connection is closed after this");
     ConfigSpec s;
     s.object("state", state).description("Durable state");
     s.object("admin", admin).description("Admin HTTP API");
@@ -143,6 +187,8 @@ const ConfigSpec& daemon_spec() {
     s.object("pipelines", pipelines).description("Where pipelines are defined");
     s.object("shutdown", shutdown).description("Graceful shutdown");
     s.object("crosswalk", crosswalk).description("Crosswalk tables (docs/mapping.md)");
+    s.object("webhooks", webhooks)
+        .description("The listener webhook sources receive on (docs/connectors/webhook.md)");
     s.integer("workers").default_value("2").min(1).max(64)
         .description("Threads running pipelines");
     s.object_map("rate_limits", shared_rate_limit_spec())

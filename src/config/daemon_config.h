@@ -35,6 +35,16 @@ struct DaemonConfig {
   std::map<std::string, RateLimit> rate_limits;
   // Crosswalk links kept in memory in each direction, shared by every pipeline.
   std::size_t crosswalk_cache_entries = 100000;
+  // The webhook listener (docs/connectors/webhook.md), opened when a pipeline has a webhook
+  // source.
+  struct Webhooks {
+    std::string listen = "0.0.0.0:8080";
+    std::string tls_cert_file;  // both set: HTTPS
+    std::string tls_key_file;
+    std::size_t max_connections = 1024;
+    std::chrono::milliseconds read_timeout{10000};
+    std::chrono::milliseconds idle_timeout{60000};
+  } webhooks;
 };
 
 const ConfigSpec& daemon_spec();

@@ -69,6 +69,18 @@ std::string available_types(const Registry& registry, ConnectorKind kind) {
   return std::string("available ") + to_string(kind) + " types: " + join(types);
 }
 
+// Where a connector's check error points: the field its message names ("field 'a.b': ..."),
+// else the block.
+Location field_location(const Validation& v, const std::string& block, const std::string& message,
+                        Location fallback) {
+  constexpr std::string_view kPrefix = "field '";
+  if (message.rfind(kPrefix, 0) != 0) return fallback;
+  const std::size_t end = message.find('\'', kPrefix.size());
+  if (end == std::string::npos) return fallback;
+  const auto it = v.locations.find(block + "." + message.substr(kPrefix.size(), end - kPrefix.size()));
+  return it != v.locations.end() ? it->second : fallback;
+}
+
 // Validates `source:` or `sink:` of the pipeline mapping `root`; nullopt after reporting.
 std::optional<ConnectorConfig> connector_block(const YAML::Node& root, ConnectorKind kind,
                                                const Registry& registry, Validation& v) {
@@ -116,8 +128,15 @@ std::optional<ConnectorConfig> connector_block(const YAML::Node& root, Connector
   ConnectorConfig config;
   config.type = type;
   config.info = info;
+  const std::size_t errors_before = v.errors.size();
   config.settings =
       Settings(validate_mapping(block, info->spec.fields(), key, location_of(block), {"type"}, v));
+  if (info->check && v.errors.size() == errors_before) {
+    if (auto checked = info->check(config.settings); !checked) {
+      report(v, field_location(v, key, checked.error().message(), location_of(block)),
+             checked.error().message());
+    }
+  }
   return config;
 }
 

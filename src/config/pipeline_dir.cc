@@ -45,6 +45,7 @@ std::vector<fs::path> list_pipeline_files(const std::string& dir, Diagnostics& e
 PipelineSet load_all(const std::string& dir, const Registry& registry, const Environment& env) {
   PipelineSet set;
   std::map<std::string, std::string> file_by_name;  // pipeline name -> first file using it
+  std::map<std::string, std::string> file_by_webhook_path;
   for (const fs::path& file : list_pipeline_files(dir, set.errors)) {
     const std::string path = file.string();
     LocatedPipeline result = load_pipeline_located(path, registry, env);
@@ -63,6 +64,19 @@ PipelineSet load_all(const std::string& dir, const Registry& registry, const Env
           "pipeline names must be unique; rename one of the two"));
       set.failed_files.push_back(path);
       continue;
+    }
+    // One listener serves every webhook source, so two cannot share a path.
+    if (pipeline.source.type == "webhook") {
+      const std::string webhook_path = pipeline.source.settings.string("path");
+      auto [taken, claimed] = file_by_webhook_path.emplace(webhook_path, path);
+      if (!claimed) {
+        set.errors.push_back(make_diagnostic(
+            path, result.name_at,
+            "webhook path " + webhook_path + " is already used by " + taken->second,
+            "each webhook source needs a path of its own, e.g. /webhooks/<provider>"));
+        set.failed_files.push_back(path);
+        continue;
+      }
     }
     set.pipelines.push_back(std::move(pipeline));
   }

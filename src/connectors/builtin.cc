@@ -2,6 +2,7 @@
 // there is no static self-registration, so what a binary contains is visible in one place.
 #include "connectors/sinks/file/config.h"
 #include "connectors/sources/generate/config.h"
+#include "connectors/sources/webhook/config.h"
 #include <utility>
 
 #include "weft/registry.h"
@@ -14,6 +15,7 @@ Registry& registry_instance() {
   static Registry registry = [] {
     Registry r;
     r.add(generate::info());
+    r.add(webhook::info());
     r.add(file::info());
     return r;
   }();

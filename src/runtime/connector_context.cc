@@ -8,13 +8,15 @@ namespace weft {
 
 ConnectorContext make_connector_context(const std::string& pipeline, const std::string& type,
                                         spdlog::logger& pipeline_log,
-                                        prometheus::Registry& metrics, Crosswalk* crosswalk) {
+                                        prometheus::Registry& metrics,
+                                        const SharedServices& shared) {
   ConnectorContext ctx;
   ctx.pipeline = pipeline;
   ctx.connector = type;
   ctx.logger = pipeline_log.clone(pipeline + "/" + type);
   ctx.metrics = &metrics;
-  if (crosswalk != nullptr) {
+  ctx.webhooks = shared.webhooks;
+  if (Crosswalk* crosswalk = shared.crosswalk; crosswalk != nullptr) {
     ctx.crosswalk.external_id = [crosswalk](const std::string& entity,
                                             const std::string& canonical_id,
                                             const std::string& system) {

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "runtime/shared_services.h"
 #include "weft/context.h"
 
 namespace prometheus {
@@ -13,12 +14,12 @@ class logger;
 
 namespace weft {
 
-class Crosswalk;
-
 // What a pipeline hands the connectors it builds: a logger naming "<pipeline>/<type>", the
-// metrics registry, and (when the daemon has one) access to the crosswalk tables.
+// metrics registry, and the daemon's shared services it has (crosswalk tables, the webhook
+// listener).
 ConnectorContext make_connector_context(const std::string& pipeline, const std::string& type,
                                         spdlog::logger& pipeline_log,
-                                        prometheus::Registry& metrics, Crosswalk* crosswalk);
+                                        prometheus::Registry& metrics,
+                                        const SharedServices& shared);
 
 }  // namespace weft

@@ -142,7 +142,7 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
   }
 
   ConnectorContext context(const std::string& type) {
-    return make_connector_context(config.name, type, *log, metrics->registry(), shared.crosswalk);
+    return make_connector_context(config.name, type, *log, metrics->registry(), shared);
   }
 
   // ---- start-up -------------------------------------------------------------------------
@@ -316,10 +316,10 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
     co_await channel.async_send(boost::system::error_code{}, Envelope{}, kNoThrow);
   }
 
-  // The delivery stage paused the source (circuit breaker open, dead-letter rate guard): no
-  // reads until it resumes or the pipeline stops. Checkpoints still reach the source meanwhile.
+  // Paused by delivery (breaker, dead-letter guard) until resumed or stopped; commits go on.
   awaitable<void> wait_while_paused() {
     log->info("source paused: {}", delivery->status().paused_reason);
+    source->set_paused(true);
     while (delivery->source_paused() && !stopping) {
       co_await commit_source_pending();
       co_await asio::this_coro::reset_cancellation_state(asio::enable_terminal_cancellation());
@@ -327,6 +327,7 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
       co_await asio::this_coro::reset_cancellation_state(asio::disable_cancellation());
       if (ec) break;  // stop() cancelled the wait
     }
+    source->set_paused(false);
     if (!stopping) log->info("source resumed");
   }
 

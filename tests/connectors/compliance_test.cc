@@ -18,6 +18,17 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// The process environment, where every variable an example references resolves: examples write
+// secrets as ${VAR}, as users should.
+Environment example_environment() {
+  Environment env = Environment::process();
+  env.variable = [process = env.variable](const std::string& name) -> std::optional<std::string> {
+    if (auto value = process(name)) return value;
+    return "example-value-of-" + name;
+  };
+  return env;
+}
+
 class Compliance : public ::testing::TestWithParam<const ConnectorInfo*> {
  protected:
 
@@ -53,7 +64,7 @@ class Compliance : public ::testing::TestWithParam<const ConnectorInfo*> {
 
 TEST_P(Compliance, DocumentedExampleIsAValidConfiguration) {
   auto loaded = load_pipeline_file(write_pipeline(GetParam()->example), builtin_registry(),
-                                   Environment::process());
+                                   example_environment());
   for (const auto& e : loaded.errors) ADD_FAILURE() << e.format();
   EXPECT_TRUE(loaded.ok());
 }
@@ -72,7 +83,7 @@ TEST_P(Compliance, EveryFieldExampleIsAccepted) {
         start = end == std::string::npos ? info.example.size() : end + 1;
       }
       auto loaded = load_pipeline_file(write_pipeline(base + field.name + ": " + example),
-                                       builtin_registry(), Environment::process());
+                                       builtin_registry(), example_environment());
       for (const auto& e : loaded.errors) {
         ADD_FAILURE() << info.type << "." << field.name << " example '" << example
                       << "': " << e.format();
@@ -83,7 +94,7 @@ TEST_P(Compliance, EveryFieldExampleIsAccepted) {
 
 TEST_P(Compliance, UnknownSettingIsRejectedWithItsLocation) {
   auto path = write_pipeline(GetParam()->example + "no_such_setting: 1\n");
-  auto loaded = load_pipeline_file(path, builtin_registry(), Environment::process());
+  auto loaded = load_pipeline_file(path, builtin_registry(), example_environment());
   ASSERT_FALSE(loaded.ok());
   ASSERT_FALSE(loaded.errors.empty());
   std::string message = loaded.errors[0].format();
@@ -101,7 +112,7 @@ TEST_P(Compliance, EverySettingIsDescribed) {
 TEST_P(Compliance, ClosesWithoutConnecting) {
   const ConnectorInfo& info = *GetParam();
   auto loaded = load_pipeline_file(write_pipeline(info.example), builtin_registry(),
-                                   Environment::process());
+                                   example_environment());
   ASSERT_TRUE(loaded.ok());
   const PipelineConfig& p = *loaded.value;
   prometheus::Registry metrics;

@@ -71,7 +71,16 @@ std::optional<int> WeftProcess::wait(std::chrono::milliseconds timeout) {
 }
 
 std::optional<unsigned short> WeftProcess::admin_port(std::chrono::milliseconds timeout) {
-  static const std::regex kListening(R"(admin server listening on [^ ]*:(\d+))");
+  return logged_port(R"(admin server listening on [^ ]*:(\d+))", timeout);
+}
+
+std::optional<unsigned short> WeftProcess::webhook_port(std::chrono::milliseconds timeout) {
+  return logged_port(R"(webhooks: listening on [^ ]* \(port (\d+)\))", timeout);
+}
+
+std::optional<unsigned short> WeftProcess::logged_port(const std::string& pattern,
+                                                       std::chrono::milliseconds timeout) {
+  const std::regex kListening(pattern);
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     std::smatch m;

@@ -34,10 +34,17 @@ class WeftProcess {
 
   // The admin port, read from the "admin server listening on HOST:PORT" start-up line.
   std::optional<unsigned short> admin_port(std::chrono::milliseconds timeout);
+  // The webhook listener's port, read from "webhooks: listening on HOST:PORT (port N)", logged
+  // when the first webhook pipeline starts.
+  std::optional<unsigned short> webhook_port(std::chrono::milliseconds timeout);
 
   std::string output() const;
 
  private:
+  // The number `pattern`'s first group captures in the output, once it appears.
+  std::optional<unsigned short> logged_port(const std::string& pattern,
+                                            std::chrono::milliseconds timeout);
+
   int pid_ = -1;
   std::optional<int> exit_code_;
   std::string log_path_;

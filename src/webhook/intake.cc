@@ -1,0 +1,207 @@
+#include "webhook/intake.h"
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <chrono>
+#include <utility>
+
+namespace weft {
+namespace {
+
+namespace asio = boost::asio;
+
+// One group commit takes at most this many requests, bounding how long the first of them waits
+// for the transaction (and its fsync) to finish.
+constexpr std::size_t kMaxGroup = 2048;
+// How often the writer forgets event ids past their retention, and how many at a time.
+constexpr auto kPurgeEvery = std::chrono::minutes(10);
+constexpr std::size_t kPurgeLimit = 10000;
+
+net::HttpResponse json_error(int status, const char* message) {
+  net::HttpResponse response;
+  response.status = status;
+  response.body = std::string(R"({"error":")") + message + R"("})";
+  return response;
+}
+
+}  // namespace
+
+WebhookMetrics::WebhookMetrics(prometheus::Registry& registry)
+    : requests(prometheus::BuildCounter()
+                   .Name("weft_webhook_requests_total")
+                   .Help("Webhook requests answered by a pipeline's route, by status code")
+                   .Register(registry)),
+      signature_failures(prometheus::BuildCounter()
+                             .Name("weft_webhook_signature_failures_total")
+                             .Help("Webhook requests refused (401) by signature check, by reason")
+                             .Register(registry)),
+      buffer_depth(prometheus::BuildGauge()
+                       .Name("weft_webhook_buffer_depth")
+                       .Help("Accepted webhook events in the durable buffer, not yet acked")
+                       .Register(registry)),
+      accept_latency(prometheus::BuildHistogram()
+                         .Name("weft_webhook_accept_latency_seconds")
+                         .Help("From a webhook request's arrival to its answer, durable write "
+                               "included")
+                         .Register(registry)) {}
+
+WebhookIntake::WebhookIntake(asio::io_context& io, StateStore& store,
+                             net::HttpServerOptions options, prometheus::Registry& registry)
+    : io_(io), store_(store), options_(std::move(options)), metrics_(registry) {
+  writer_ = std::thread([this] { write_loop(); });
+}
+
+WebhookIntake::~WebhookIntake() {
+  stop();
+  {
+    std::lock_guard lock(pending_mutex_);
+    stopping_ = true;
+  }
+  pending_ready_.notify_one();
+  writer_.join();
+}
+
+void WebhookIntake::stop() {
+  std::lock_guard lock(server_mutex_);
+  if (server_) server_->stop();
+}
+
+unsigned short WebhookIntake::port() const {
+  auto& mutex = const_cast<std::mutex&>(server_mutex_);
+  std::lock_guard lock(mutex);
+  return server_ ? server_->port() : 0;
+}
+
+Result<std::unique_ptr<WebhookIntake::Claim>> WebhookIntake::claim(
+    const std::string& path, std::shared_ptr<WebhookRoute> route) {
+  {
+    std::lock_guard lock(server_mutex_);
+    if (!server_) {
+      auto started = net::HttpServer::start(
+          io_, options_, [this](net::HttpRequest& request) { return dispatch(request); },
+          [this](std::string_view, std::string_view target) -> std::size_t {
+            const auto route = find(target.substr(0, target.find('?')));
+            return route ? route->body_limit() : 0;
+          });
+      if (!started) return started.error();
+      server_ = std::move(*started);
+      spdlog::info("webhooks: listening on {} (port {})", options_.listen, server_->port());
+    }
+  }
+  std::unique_lock lock(routes_mutex_);
+  if (!routes_.emplace(path, std::move(route)).second) {
+    return Error::invalid_config("webhook path " + path +
+                                 " is already taken by another pipeline's webhook source");
+  }
+  resting_.erase(path);
+  return std::make_unique<Claim>(*this, path);
+}
+
+void WebhookIntake::release(const std::string& path) {
+  std::unique_lock lock(routes_mutex_);
+  if (routes_.erase(path) > 0) resting_.insert(path);
+}
+
+std::shared_ptr<WebhookRoute> WebhookIntake::find(std::string_view path) const {
+  std::shared_lock lock(routes_mutex_);
+  // Heterogeneous lookup in unordered_map needs C++20 transparent hashing; a copy is cheap
+  // next to the request it serves.
+  const auto it = routes_.find(std::string(path));
+  return it == routes_.end() ? nullptr : it->second;
+}
+
+asio::awaitable<net::HttpResponse> WebhookIntake::dispatch(net::HttpRequest& request) {
+  const std::string_view path = request.path();
+  if (auto route = find(path)) {
+    net::HttpResponse response = co_await route->handle(request);
+    co_return response;
+  }
+  bool resting = false;
+  {
+    std::shared_lock lock(routes_mutex_);
+    resting = resting_.find(path) != resting_.end();
+  }
+  if (resting) {
+    net::HttpResponse response = json_error(503, "the pipeline is not running; retry later");
+    response.headers.emplace_back("Retry-After", "5");
+    co_return response;
+  }
+  co_return json_error(404, "no webhook at this path");
+}
+
+asio::awaitable<Result<bool>> WebhookIntake::append(WebhookEvent& event) {
+  // Keeps the io_context running while the writer thread holds the only reference to the
+  // awaiting coroutine.
+  auto work = asio::make_work_guard(io_);
+  asio::any_io_executor executor = co_await asio::this_coro::executor;
+  Result<bool> appended = co_await asio::async_initiate<decltype(asio::use_awaitable),
+                                                        void(Result<bool>)>(
+      [this, &event, &executor](AppendHandler handler) {
+        enqueue({&event, std::move(handler), executor});
+      },
+      asio::use_awaitable);
+  co_return appended;
+}
+
+void WebhookIntake::enqueue(PendingAppend pending) {
+  {
+    std::lock_guard lock(pending_mutex_);
+    pending_.push_back(std::move(pending));
+  }
+  pending_ready_.notify_one();
+}
+
+void WebhookIntake::write_loop() {
+  auto last_purge = std::chrono::steady_clock::now();
+  std::vector<PendingAppend> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(pending_mutex_);
+      pending_ready_.wait_for(lock, kPurgeEvery, [&] { return stopping_ || !pending_.empty(); });
+      if (pending_.empty() && stopping_) return;
+      if (pending_.size() <= kMaxGroup) {
+        batch.swap(pending_);
+      } else {
+        const auto end = pending_.begin() + static_cast<std::ptrdiff_t>(kMaxGroup);
+        batch.assign(std::make_move_iterator(pending_.begin()), std::make_move_iterator(end));
+        pending_.erase(pending_.begin(), end);
+      }
+    }
+    if (!batch.empty()) write_batch(batch);
+    batch.clear();
+    if (std::chrono::steady_clock::now() - last_purge >= kPurgeEvery) {
+      last_purge = std::chrono::steady_clock::now();
+      if (auto purged = store_.webhook_purge_ids(Clock::now(), kPurgeLimit); !purged) {
+        spdlog::warn("webhooks: forgetting expired event ids failed: {}",
+                     purged.error().message());
+      }
+    }
+  }
+}
+
+void WebhookIntake::write_batch(std::vector<PendingAppend>& batch) {
+  std::vector<WebhookEvent> events;
+  events.reserve(batch.size());
+  for (auto& pending : batch) events.push_back(std::move(*pending.event));
+  auto appended = store_.webhook_append(events, Clock::now());
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    *batch[i].event = std::move(events[i]);  // back to its owner, now with its seq
+    Result<bool> outcome = appended.ok() ? Result<bool>(bool((*appended)[i]))
+                                         : Result<bool>(appended.error());
+    asio::post(batch[i].executor, [handler = std::move(batch[i].handler),
+                          outcome = std::move(outcome)]() mutable {
+      std::move(handler)(std::move(outcome));
+    });
+  }
+}
+
+}  // namespace weft
