@@ -257,8 +257,7 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
     spawn_finish();
   }
 
-  // finish() runs in a coroutine of its own, outside the writer's cancellation slot, so an
-  // abort cannot interrupt the final commit halfway.
+  // finish() runs outside the writer's cancellation slot: an abort cannot cut the final commit.
   void spawn_finish() { asio::co_spawn(writer_strand, finish(), asio::detached); }
 
   // ---- reader ---------------------------------------------------------------------------
@@ -467,9 +466,10 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
 
   // Ends the channel for both sides. close() alone only wakes a waiting receiver; cancel()
   // releases a reader blocked on a full channel (its batch stays unacknowledged: re-read later).
+  // Close, then cancel: a send issued in between (the reader's end marker) must fail, not hang.
   void close_channel() {
-    channel.cancel();
     channel.close();
+    channel.cancel();
   }
 
   // Runs once the writer is done (or start-up failed): final commit, close, report.
