@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -164,6 +165,62 @@ TEST_F(WebhookE2ETest, KillDashNineRightAfter2xxLosesNoAcceptedEvent) {
   }
   restarted->signal(SIGTERM);
   EXPECT_EQ(restarted->wait(30s), 0);
+}
+
+// While the sink's breaker has the pipeline paused, new webhooks get 503 and Retry-After (the
+// provider keeps them); once the target is back they are accepted again, and everything that
+// was accepted, before or during the outage, is delivered.
+TEST_F(WebhookE2ETest, AnOpenBreakerTurnsNewWebhooksAwayUntilTheTargetIsBack) {
+  const fs::path out = dir_ / "out.jsonl";
+  const fs::path control = dir_ / "control.json";
+  std::ofstream(control) << "{}";
+  std::ofstream(dir_ / "pipelines" / "stripe.yaml")
+      << "name: hooks\nsource:\n  type: webhook\n  path: /hooks\n"
+      << "  signature:\n    scheme: none\n  event_id: '$.id'\n"
+      << "sink:\n  type: fault\n  path: " << out.string() << "\n  control: " << control.string()
+      << "\ncircuit_breaker: {failure_threshold: 1, open_for: 300ms}\n"
+      << "checkpoint: {interval: 50ms}\n";
+  auto weft = std::make_unique<WeftProcess>(
+      std::vector<std::string>{"run", "--config", (dir_ / "config" / "weft.yaml").string()},
+      (dir_ / "weft.log").string(), fault_daemon_binary());
+  port_ = weft->webhook_port(30s).value_or(0);
+  ASSERT_NE(port_, 0) << weft->output();
+
+  int next = 0;
+  std::set<std::string> accepted;
+  auto post = [&] {
+    const std::string id = "evt_" + std::to_string(++next);
+    auto response = http_request("POST", "127.0.0.1", port_, "/hooks",
+                                 {{"Content-Type", "application/json"}},
+                                 nlohmann::json{{"id", id}}.dump());
+    if (response.status == 200) accepted.insert(id);
+    return response;
+  };
+  ASSERT_EQ(post().status, 200);
+
+  std::ofstream(dir_ / "control.tmp") << R"({"down": true})";
+  fs::rename(dir_ / "control.tmp", control);
+  test::HttpResponse refused;
+  ASSERT_TRUE(eventually([&] {
+    refused = post();
+    return refused.status == 503;
+  })) << weft->output();
+  EXPECT_FALSE(refused.header("Retry-After").empty());
+
+  std::ofstream(dir_ / "control.tmp") << "{}";
+  fs::rename(dir_ / "control.tmp", control);
+  ASSERT_TRUE(eventually([&] { return post().status == 200; })) << weft->output();
+  ASSERT_TRUE(eventually([&] {
+    std::set<std::string> delivered;
+    std::ifstream in(out);
+    for (std::string line; std::getline(in, line);) {
+      auto record = nlohmann::json::parse(line, nullptr, false);
+      if (!record.is_discarded()) delivered.insert(record["value"]["id"].get<std::string>());
+    }
+    return std::includes(delivered.begin(), delivered.end(), accepted.begin(), accepted.end());
+  })) << weft->output();
+  weft->signal(SIGTERM);
+  EXPECT_EQ(weft->wait(30s), 0);
 }
 
 }  // namespace
