@@ -185,11 +185,9 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
     co_return true;
   }
 
-  // Retries connect() through retryable errors (a target that is down at start-up is not a
-  // reason to give up) until the pipeline is stopped.
-  //
-  // GCC 12 miscompiles co_await inside `?:`, `&&` and lambda captures (double frees), so
-  // coroutines here keep every co_await in a statement of its own.
+  // Retries connect() through retryable errors (a target down at start-up is no reason to give
+  // up) until stopped. GCC 12 miscompiles co_await inside `?:`, `&&` and lambda captures (double
+  // frees), so coroutines here keep every co_await in a statement of its own.
   awaitable<bool> connect_with_retry(ConnectorKind kind, std::optional<Position> start_at) {
     const bool is_source = kind == ConnectorKind::kSource;
     const std::string what =
@@ -257,8 +255,12 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
     spawn_finish();
   }
 
-  // finish() runs outside the writer's cancellation slot: an abort cannot cut the final commit.
-  void spawn_finish() { asio::co_spawn(writer_strand, finish(), asio::detached); }
+  // finish() runs outside the writer's cancellation slot (an abort cannot cut the final commit)
+  // and holds the Impl: whoever waited for the end may drop the Pipeline while it still logs.
+  void spawn_finish() {
+    asio::co_spawn(writer_strand, [self = shared_from_this()] { return self->finish(); },
+                   asio::detached);
+  }
 
   // ---- reader ---------------------------------------------------------------------------
 
@@ -467,10 +469,7 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
   // Ends the channel for both sides. close() alone only wakes a waiting receiver; cancel()
   // releases a reader blocked on a full channel (its batch stays unacknowledged: re-read later).
   // Close, then cancel: a send issued in between (the reader's end marker) must fail, not hang.
-  void close_channel() {
-    channel.close();
-    channel.cancel();
-  }
+  void close_channel() { channel.close(); channel.cancel(); }
 
   // Runs once the writer is done (or start-up failed): final commit, close, report.
   awaitable<void> finish() {
