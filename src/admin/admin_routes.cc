@@ -10,6 +10,7 @@
 
 #include "admin/admin_server.h"
 #include "admin/dlq_routes.h"
+#include "common/text.h"
 
 namespace weft::admin {
 namespace {
@@ -18,16 +19,6 @@ using nlohmann::json;
 
 constexpr std::string_view kPipelinesPrefix = "/api/pipelines/";
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
 
 // The token of "Bearer <token>" (scheme case-insensitive, RFC 7235), or nullopt.
 std::optional<std::string_view> bearer_credentials(std::string_view authorization) {

@@ -11,6 +11,8 @@
 #include <nlohmann/json.hpp>
 #include <string_view>
 
+#include "common/text.h"
+
 namespace weft {
 namespace {
 
@@ -28,24 +30,10 @@ constexpr std::int64_t kMaxMillis = 253'402'300'799'999;  // 9999-12-31T23:59:59
 constexpr std::string_view kMonths = "janfebmaraprmayjunjulaugsepoctnovdec";
 constexpr std::string_view kWeekdays = "montuewedthufrisatsun";
 
-bool is_space(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }
-char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
-                    [](char x, char y) { return lower(x) == lower(y); });
-}
-
 // 1-based position of the three letters at s[i...] in `names` (any case); 0 when absent.
 unsigned name_index(std::string_view s, std::size_t i, std::string_view names) {
   if (i + 3 > s.size()) return 0;
-  const char key[3] = {lower(s[i]), lower(s[i + 1]), lower(s[i + 2])};
+  const char key[3] = {to_lower(s[i]), to_lower(s[i + 1]), to_lower(s[i + 2])};
   for (std::size_t k = 0; k + 3 <= names.size(); k += 3) {
     if (names.compare(k, 3, key, 3) == 0) return static_cast<unsigned>(k / 3 + 1);
   }

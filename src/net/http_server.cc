@@ -17,42 +17,12 @@
 #include <cstring>
 #include <vector>
 
+#include "common/text.h"
+#include "net/form_encoding.h"
 #include "net/http_session.h"
 #include "net/listen_address.h"
 
 namespace weft::net {
-
-using http_internal::iequals;
-
-namespace {
-
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Form decoding: "%41" is 'A', '+' is a space; a '%' not followed by two hex digits stays as is.
-std::string percent_decode(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (c == '+') {
-      out += ' ';
-    } else if (c == '%' && i + 2 < text.size() && hex_digit(text[i + 1]) >= 0 &&
-               hex_digit(text[i + 2]) >= 0) {
-      out += static_cast<char>(hex_digit(text[i + 1]) * 16 + hex_digit(text[i + 2]));
-      i += 2;
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
-}  // namespace
 
 std::optional<std::string_view> HttpRequest::header(std::string_view name) const {
   for (const auto& [key, value] : headers) {
@@ -72,16 +42,8 @@ std::string_view HttpRequest::query() const {
 }
 
 std::optional<std::string> HttpRequest::query_param(std::string_view name) const {
-  std::string_view rest = query();
-  while (!rest.empty()) {
-    const auto amp = rest.find('&');
-    const std::string_view pair = rest.substr(0, amp);
-    rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
-    const auto eq = pair.find('=');
-    const std::string_view key = pair.substr(0, eq);
-    if (percent_decode(key) != name) continue;
-    if (eq == std::string_view::npos) return std::string();
-    return percent_decode(pair.substr(eq + 1));
+  for (auto& [key, value] : parse_form(query())) {
+    if (key == name) return std::move(value);
   }
   return std::nullopt;
 }

@@ -24,6 +24,7 @@
 #include <type_traits>
 
 #include "common/exception_text.h"
+#include "common/text.h"
 
 namespace weft::net::http_internal {
 namespace {
@@ -485,16 +486,6 @@ void spawn(const std::shared_ptr<ServerState>& state, tcp::socket socket, bool o
 
 }  // namespace
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
 
 void LogException::operator()(std::exception_ptr error) const {
   if (error) {

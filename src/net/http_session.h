@@ -48,8 +48,6 @@ struct ServerState {
   std::unordered_map<std::uint64_t, std::weak_ptr<Watchdog>> connections;
 };
 
-// Case-insensitive ASCII comparison, for header names and tokens.
-bool iequals(std::string_view a, std::string_view b);
 
 // A co_spawn completion handler: a coroutine that ends with an exception says so in the log.
 struct LogException {

@@ -76,8 +76,7 @@ void WebhookIntake::stop() {
 }
 
 unsigned short WebhookIntake::port() const {
-  auto& mutex = const_cast<std::mutex&>(server_mutex_);
-  std::lock_guard lock(mutex);
+  std::lock_guard lock(server_mutex_);
   return server_ ? server_->port() : 0;
 }
 
@@ -93,8 +92,7 @@ Result<std::unique_ptr<WebhookIntake::Claim>> WebhookIntake::claim(
             return route ? route->body_limit() : 0;
           });
       if (!started) return started.error();
-      server_ = std::move(*started);
-      spdlog::info("webhooks: listening on {} (port {})", options_.listen, server_->port());
+      server_ = std::move(*started);  // it logs "webhooks: listening on ..."
     }
   }
   std::unique_lock lock(routes_mutex_);

@@ -121,7 +121,7 @@ class WebhookIntake {
   const net::HttpServerOptions options_;
   WebhookMetrics metrics_;
 
-  std::mutex server_mutex_;  // guards server_ (started on the first claim)
+  mutable std::mutex server_mutex_;  // guards server_ (started on the first claim)
   std::unique_ptr<net::HttpServer> server_;
 
   mutable std::shared_mutex routes_mutex_;  // guards the two members below

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
+#include "common/text.h"
 #include "webhook/form_body.h"
 
 namespace weft {
@@ -44,19 +45,9 @@ net::HttpResponse retry_later(const std::string& message, int seconds) {
   return response;
 }
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 // "Application/JSON; charset=utf-8" -> "application/json".
 std::string media_type(std::string_view content_type) {
-  content_type = content_type.substr(0, content_type.find(';'));
-  while (!content_type.empty() && content_type.back() == ' ') content_type.remove_suffix(1);
-  while (!content_type.empty() && content_type.front() == ' ') content_type.remove_prefix(1);
-  return lower(content_type);
+  return to_lower(trim(content_type.substr(0, content_type.find(';'))));
 }
 
 bool content_type_fits(BodyFormat format, const std::optional<std::string_view>& header) {
@@ -96,7 +87,7 @@ Result<Record> request_record(const webhook::WebhookConfig& config,
       record.value = Payload::from_json(nlohmann::json(request.body));
       break;
   }
-  for (const auto& [name, value] : request.headers) record.headers.emplace(lower(name), value);
+  for (const auto& [name, value] : request.headers) record.headers.emplace(to_lower(name), value);
   return record;
 }
 

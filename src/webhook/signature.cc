@@ -12,6 +12,8 @@
 #include <cstddef>
 #include <memory>
 
+#include "common/text.h"
+
 namespace weft::webhook {
 namespace {
 
@@ -33,21 +35,8 @@ constexpr std::int64_t kMillisecondsFrom = 100'000'000'000;
 constexpr std::array<std::string_view, 7> kSchemeNames = {
     "none", "stripe", "github", "shopify", "slack", "standard_webhooks", "hmac"};
 
-bool is_space(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }
-char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-  return s;
-}
-
 bool starts_with_icase(std::string_view s, std::string_view prefix) {
-  if (s.size() < prefix.size()) return false;
-  for (std::size_t i = 0; i < prefix.size(); ++i) {
-    if (lower(s[i]) != lower(prefix[i])) return false;
-  }
-  return true;
+  return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
 }
 
 std::string quoted(std::string_view s) { return "'" + std::string(s) + "'"; }

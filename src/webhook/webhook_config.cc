@@ -5,20 +5,10 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
+#include "common/text.h"
+
 namespace weft::webhook {
 namespace {
-
-std::string lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
-}
-
-std::string upper(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  return text;
-}
 
 // Headers reach templates under lower-case names (HTTP header names are case-insensitive), so
 // `{headers.X-GitHub-Delivery}` is read as `{headers.x-github-delivery}`.
@@ -27,9 +17,7 @@ std::string lower_header_placeholders(std::string text) {
        at = text.find("{headers.", at + 1)) {
     const std::size_t end = text.find('}', at);
     if (end == std::string::npos) break;
-    std::transform(text.begin() + static_cast<std::ptrdiff_t>(at),
-                   text.begin() + static_cast<std::ptrdiff_t>(end), text.begin() + static_cast<std::ptrdiff_t>(at),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    for (std::size_t i = at; i < end; ++i) text[i] = to_lower(text[i]);
   }
   return text;
 }
@@ -112,7 +100,7 @@ Result<WebhookConfig> WebhookConfig::from(const Settings& s) {
     return Error::invalid_config("field 'path': '" + c.path +
                                  "' must start with '/' and hold no query, fragment or space");
   }
-  for (auto& method : s.string_list("methods")) c.methods.push_back(upper(method));
+  for (auto& method : s.string_list("methods")) c.methods.push_back(to_upper(method));
   const std::string format = s.string("format");
   c.format = format == "form" ? BodyFormat::kForm
              : format == "raw" ? BodyFormat::kRaw
@@ -133,7 +121,7 @@ Result<WebhookConfig> WebhookConfig::from(const Settings& s) {
   c.keep_headers = defaults.headers;
   const auto extra_headers = s.has("headers") ? s.string_list("headers") : std::vector<std::string>{};
   for (const auto& name : extra_headers) {
-    std::string lowered = lower(name);
+    std::string lowered = to_lower(name);
     if (std::find(c.keep_headers.begin(), c.keep_headers.end(), lowered) == c.keep_headers.end()) {
       c.keep_headers.push_back(std::move(lowered));
     }
