@@ -133,8 +133,10 @@ std::optional<ConnectorConfig> connector_block(const YAML::Node& root, Connector
       Settings(validate_mapping(block, info->spec.fields(), key, location_of(block), {"type"}, v));
   if (info->check && v.errors.size() == errors_before) {
     if (auto checked = info->check(config.settings); !checked) {
-      report(v, field_location(v, key, checked.error().message(), location_of(block)),
-             checked.error().message());
+      std::string message = checked.error().message();
+      const Location at = field_location(v, key, message, location_of(block));
+      if (message.rfind("field '", 0) == 0) message.insert(7, key + ".");  // as the spec's say
+      report(v, at, message);
     }
   }
   return config;
