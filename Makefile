@@ -24,6 +24,7 @@ bench:
 	./bench/run.sh
 	./bench/delivery.sh
 	./bench/mapper.sh
+	./bench/webhook.sh
 
 docs: build
 	./build/release/src/cli/weft spec --markdown docs/connectors
