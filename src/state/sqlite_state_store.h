@@ -72,6 +72,7 @@ struct WebhookStatements {
   Statement append;
   Statement read;
   Statement remove_through;
+  Statement trim;  // the lowest of a pipeline's events up to a seq, at most a number of them
   Statement depth;
   Statement purge_ids;
   static Result<WebhookStatements> prepare(sqlite3* db);
@@ -130,6 +131,7 @@ class SqliteStateStore final : public StateStore {
   Result<std::vector<CrosswalkLink>> crosswalk_list(const CrosswalkFilter& filter) override;
 
   Result<std::vector<bool>> webhook_append(std::vector<WebhookEvent>& events,
+                                           std::vector<WebhookTrim>& trims,
                                            Clock::time_point now) override;
   Result<std::vector<WebhookEvent>> webhook_read(const std::string& pipeline,
                                                  std::int64_t after_seq,

@@ -26,6 +26,9 @@ constexpr std::string_view kReadSql =
     "WHERE pipeline = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3";
 constexpr std::string_view kRemoveThroughSql =
     "DELETE FROM webhook_buffer WHERE pipeline = ?1 AND seq <= ?2";
+constexpr std::string_view kTrimSql =
+    "DELETE FROM webhook_buffer WHERE seq IN (SELECT seq FROM webhook_buffer "
+    "WHERE pipeline = ?1 AND seq <= ?2 ORDER BY seq LIMIT ?3)";
 constexpr std::string_view kDepthSql = "SELECT count(*) FROM webhook_buffer WHERE pipeline = ?1";
 constexpr std::string_view kPurgeIdsSql =
     "DELETE FROM webhook_event_ids WHERE (pipeline, event_id) IN (SELECT pipeline, event_id "
@@ -49,18 +52,22 @@ Result<WebhookStatements> WebhookStatements::prepare(sqlite3* db) {
   if (!read) return read.error();
   auto remove = state::prepare(db, kRemoveThroughSql, kFlags, "prepare webhook remove");
   if (!remove) return remove.error();
+  auto trim = state::prepare(db, kTrimSql, kFlags, "prepare webhook trim");
+  if (!trim) return trim.error();
   auto depth = state::prepare(db, kDepthSql, kFlags, "prepare webhook depth");
   if (!depth) return depth.error();
   auto purge = state::prepare(db, kPurgeIdsSql, 0, "prepare webhook id purge");
   if (!purge) return purge.error();
   return WebhookStatements{std::move(*remember), std::move(*append), std::move(*read),
-                           std::move(*remove),   std::move(*depth),  std::move(*purge)};
+                           std::move(*remove),   std::move(*trim),   std::move(*depth),
+                           std::move(*purge)};
 }
 
 Result<std::vector<bool>> SqliteStateStore::webhook_append(std::vector<WebhookEvent>& events,
+                                                           std::vector<WebhookTrim>& trims,
                                                            Clock::time_point now) {
   std::vector<bool> appended(events.size(), false);
-  if (events.empty()) return appended;
+  if (events.empty() && trims.empty()) return appended;
   const std::int64_t now_ms = to_unix_ms(now);
   std::vector<std::int64_t> seqs(events.size(), 0);
   std::lock_guard lock(mutex_);
@@ -91,9 +98,21 @@ Result<std::vector<bool>> SqliteStateStore::webhook_append(std::vector<WebhookEv
     seqs[i] = sqlite3_last_insert_rowid(db_.get());
     appended[i] = true;
   }
+  std::vector<std::size_t> removed(trims.size(), 0);
+  for (std::size_t i = 0; i < trims.size(); ++i) {
+    StatementUse use(webhooks_.trim.get());
+    int rc = bind_all(use.get(), trims[i].pipeline, trims[i].through_seq,
+                      to_sql_limit(trims[i].limit));
+    if (rc == SQLITE_OK) rc = sqlite3_step(use.get());
+    if (rc != SQLITE_DONE) {
+      return abort_transaction(rc, for_pipeline("remove acked webhook events", trims[i].pipeline));
+    }
+    removed[i] = static_cast<std::size_t>(sqlite3_changes64(db_.get()));
+  }
   if (auto committed = commit(operation); !committed) return committed.error();
   // Only a committed append has a seq: the caller must not see one that a rollback undid.
   for (std::size_t i = 0; i < events.size(); ++i) events[i].seq = seqs[i];
+  for (std::size_t i = 0; i < trims.size(); ++i) trims[i].removed = removed[i];
   return appended;
 }
 

@@ -67,6 +67,15 @@ struct WebhookEvent {
   std::string body;                 // the raw body, byte for byte
 };
 
+// Acked webhook events to delete in the same transaction as an append group, a slice at a time
+// so that one big delete never holds up the appends behind it.
+struct WebhookTrim {
+  std::string pipeline;
+  std::int64_t through_seq = 0;  // delete the pipeline's events with seq <= this,
+  std::size_t limit = 0;         // at most this many, lowest seqs first (0: all)
+  std::size_t removed = 0;       // set by the store
+};
+
 struct CrosswalkFilter {
   std::string entity{};  // empty: any
   std::string system{};  // empty: any
@@ -173,11 +182,13 @@ class StateStore {
   virtual Result<std::vector<CrosswalkLink>> crosswalk_list(const CrosswalkFilter& filter) = 0;
 
   // ---- webhook buffer (docs/connectors/webhook.md) ----
-  // Appends the events in ONE durable transaction (the webhook listener's group commit) and
-  // writes their seqs back. An event whose (pipeline, event_id) was accepted before and is still
-  // remembered is not appended: its entry in the result is false (a duplicate delivery) and its
-  // seq stays 0. Event ids are remembered until `id_expires_at`, past the buffer entry's deletion.
+  // Appends the events and applies the trims in ONE durable transaction (the webhook listener's
+  // group commit), writing the events' seqs and the trims' `removed` back. An event whose
+  // (pipeline, event_id) was accepted before and is still remembered is not appended: its entry
+  // in the result is false (a duplicate delivery) and its seq stays 0. Event ids are remembered
+  // until `id_expires_at`, past the buffer entry's deletion.
   virtual Result<std::vector<bool>> webhook_append(std::vector<WebhookEvent>& events,
+                                                   std::vector<WebhookTrim>& trims,
                                                    Clock::time_point now) = 0;
   // Up to `limit` of the pipeline's buffered events with seq > after_seq, in seq order.
   virtual Result<std::vector<WebhookEvent>> webhook_read(const std::string& pipeline,

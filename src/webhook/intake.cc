@@ -11,6 +11,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <algorithm>
 #include <chrono>
 #include <utility>
 
@@ -22,6 +23,8 @@ namespace asio = boost::asio;
 // One group commit takes at most this many requests, bounding how long the first of them waits
 // for the transaction (and its fsync) to finish.
 constexpr std::size_t kMaxGroup = 2048;
+// Acked events one group commit deletes per pipeline: about 5 ms of work with 1 KB bodies.
+constexpr std::size_t kTrimSlice = 512;
 // How often the writer forgets event ids past their retention, and how many at a time.
 constexpr auto kPurgeEvery = std::chrono::minutes(10);
 constexpr std::size_t kPurgeLimit = 10000;
@@ -158,14 +161,28 @@ void WebhookIntake::enqueue(PendingAppend pending) {
   pending_ready_.notify_one();
 }
 
+void WebhookIntake::trim(const std::string& pipeline, std::int64_t through_seq) {
+  {
+    std::lock_guard lock(pending_mutex_);
+    std::int64_t& target = trims_[pipeline];
+    target = std::max(target, through_seq);
+  }
+  pending_ready_.notify_one();
+}
+
 void WebhookIntake::write_loop() {
   auto last_purge = std::chrono::steady_clock::now();
   std::vector<PendingAppend> batch;
+  std::vector<WebhookTrim> trims;
+  bool store_failed = false;
   for (;;) {
     {
       std::unique_lock lock(pending_mutex_);
-      pending_ready_.wait_for(lock, kPurgeEvery, [&] { return stopping_ || !pending_.empty(); });
-      if (pending_.empty() && stopping_) return;
+      // After a failure, trims alone wait a while: they must not spin against a broken store.
+      pending_ready_.wait_for(lock, store_failed ? std::chrono::seconds(1) : kPurgeEvery, [&] {
+        return stopping_ || !pending_.empty() || (!store_failed && !trims_.empty());
+      });
+      if (pending_.empty() && stopping_) return;  // trims left are redone after a restart
       if (pending_.size() <= kMaxGroup) {
         batch.swap(pending_);
       } else {
@@ -173,9 +190,23 @@ void WebhookIntake::write_loop() {
         batch.assign(std::make_move_iterator(pending_.begin()), std::make_move_iterator(end));
         pending_.erase(pending_.begin(), end);
       }
+      trims.clear();
+      for (const auto& [pipeline, through_seq] : trims_) {
+        trims.push_back({.pipeline = pipeline, .through_seq = through_seq, .limit = kTrimSlice});
+      }
     }
-    if (!batch.empty()) write_batch(batch);
+    if (!batch.empty() || !trims.empty()) store_failed = !write_batch(batch, trims);
     batch.clear();
+    if (!store_failed) {
+      std::lock_guard lock(pending_mutex_);
+      for (const auto& done : trims) {
+        // A slice short of the limit reached through_seq, unless a later ack moved it on.
+        const auto it = trims_.find(done.pipeline);
+        if (done.removed < done.limit && it != trims_.end() && it->second == done.through_seq) {
+          trims_.erase(it);
+        }
+      }
+    }
     if (std::chrono::steady_clock::now() - last_purge >= kPurgeEvery) {
       last_purge = std::chrono::steady_clock::now();
       if (auto purged = store_.webhook_purge_ids(Clock::now(), kPurgeLimit); !purged) {
@@ -186,11 +217,13 @@ void WebhookIntake::write_loop() {
   }
 }
 
-void WebhookIntake::write_batch(std::vector<PendingAppend>& batch) {
+bool WebhookIntake::write_batch(std::vector<PendingAppend>& batch,
+                                std::vector<WebhookTrim>& trims) {
   std::vector<WebhookEvent> events;
   events.reserve(batch.size());
   for (auto& pending : batch) events.push_back(std::move(*pending.event));
-  auto appended = store_.webhook_append(events, Clock::now());
+  auto appended = store_.webhook_append(events, trims, Clock::now());
+  if (!appended) spdlog::warn("webhooks: buffer write failed: {}", appended.error().message());
   for (std::size_t i = 0; i < batch.size(); ++i) {
     *batch[i].event = std::move(events[i]);  // back to its owner, now with its seq
     Result<bool> outcome = appended.ok() ? Result<bool>(bool((*appended)[i]))
@@ -200,6 +233,7 @@ void WebhookIntake::write_batch(std::vector<PendingAppend>& batch) {
       std::move(handler)(std::move(outcome));
     });
   }
+  return appended.ok();
 }
 
 }  // namespace weft

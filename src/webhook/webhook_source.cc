@@ -8,6 +8,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <charconv>
+#include <deque>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <utility>
@@ -103,9 +104,13 @@ class WebhookSource final : public Source {
   asio::awaitable<Status> commit(const Position& position) override {
     auto seq = parse_position(position);
     if (!seq) co_return Error::permanent("commit of a position that is not a webhook seq");
-    auto removed = store().webhook_remove_through(context_.pipeline, *seq);
-    if (!removed) co_return removed.error();
-    if (route_) route_->add_depth(-static_cast<std::int64_t>(*removed));
+    intake_->trim(context_.pipeline, *seq);
+    std::int64_t acked = 0;
+    while (!handed_out_.empty() && handed_out_.front() <= *seq) {
+      handed_out_.pop_front();
+      ++acked;
+    }
+    if (route_) route_->add_depth(-acked);
     co_return Status::ok_status();
   }
 
@@ -149,6 +154,7 @@ class WebhookSource final : public Source {
       record.ingest_time = event.received_at;
       record.position = to_position(event.seq);
       after_seq_ = event.seq;
+      handed_out_.push_back(event.seq);
       batch.push_back(std::move(record));
     }
     return batch;
@@ -158,6 +164,7 @@ class WebhookSource final : public Source {
   const ConnectorContext context_;
   WebhookIntake* const intake_;
   std::int64_t after_seq_ = 0;  // the last seq handed to the pipeline
+  std::deque<std::int64_t> handed_out_;  // seqs handed to the pipeline and not yet acked
   std::shared_ptr<Wakeup> wakeup_;
   std::shared_ptr<PipelineWebhookRoute> route_;
   std::unique_ptr<WebhookIntake::Claim> claim_;

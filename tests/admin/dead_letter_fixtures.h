@@ -80,7 +80,7 @@ class FailingStateStore : public StateStore {
   Result<std::vector<CrosswalkLink>> crosswalk_list(const CrosswalkFilter&) override {
     return fail();
   }
-  Result<std::vector<bool>> webhook_append(std::vector<WebhookEvent>&,
+  Result<std::vector<bool>> webhook_append(std::vector<WebhookEvent>&, std::vector<WebhookTrim>&,
                                            Clock::time_point) override {
     return fail();
   }

@@ -43,7 +43,8 @@ class WebhookBufferStoreTest : public ::testing::Test {
   }
 
   std::vector<bool> append(std::vector<WebhookEvent>& events, Clock::time_point now = kNow) {
-    auto appended = store_->webhook_append(events, now);
+    std::vector<WebhookTrim> no_trims;
+    auto appended = store_->webhook_append(events, no_trims, now);
     EXPECT_TRUE(appended.ok()) << appended.error().message();
     return appended.ok() ? *appended : std::vector<bool>{};
   }
@@ -127,6 +128,29 @@ TEST_F(WebhookBufferStoreTest, AnExpiredIdIsAcceptedAgainAndPurged) {
   EXPECT_EQ(*purged, 1u) << "evt_2 expired; evt_1 was renewed for 24 h by its second acceptance";
   std::vector<WebhookEvent> retry{event("p", "evt_2", "b")};
   EXPECT_EQ(append(retry, kNow + 90min), (std::vector<bool>{true}));
+}
+
+TEST_F(WebhookBufferStoreTest, TrimsDeleteAckedEventsASliceAtATimeWithTheNextAppends) {
+  std::vector<WebhookEvent> events;
+  for (int i = 0; i < 5; ++i) events.push_back(event("p", "", std::to_string(i)));
+  std::vector<WebhookEvent> other{event("q", "", "q0")};
+  append(events);
+  append(other);
+  std::vector<WebhookEvent> more{event("p", "", "5")};
+  std::vector<WebhookTrim> trims{{.pipeline = "p", .through_seq = events[3].seq, .limit = 3},
+                                 {.pipeline = "q", .through_seq = other[0].seq, .limit = 0}};
+  auto appended = store_->webhook_append(more, trims, kNow);
+  ASSERT_TRUE(appended.ok()) << appended.error().message();
+  EXPECT_EQ(trims[0].removed, 3u) << "no more than the limit";
+  EXPECT_EQ(trims[1].removed, 1u);
+  EXPECT_EQ(bodies("p"), (std::vector<std::string>{"3", "4", "5"}));
+  EXPECT_TRUE(bodies("q").empty());
+
+  std::vector<WebhookEvent> none;
+  std::vector<WebhookTrim> rest{{.pipeline = "p", .through_seq = events[3].seq, .limit = 3}};
+  ASSERT_TRUE(store_->webhook_append(none, rest, kNow).ok()) << "a trim alone is a transaction";
+  EXPECT_EQ(rest[0].removed, 1u);
+  EXPECT_EQ(bodies("p"), (std::vector<std::string>{"4", "5"})) << "never past through_seq";
 }
 
 TEST_F(WebhookBufferStoreTest, SeqsAreNeverReusedAfterTheBufferEmpties) {

@@ -384,6 +384,10 @@ TEST_F(WebhookSourceTest, CommitsDeleteAckedEventsAndARestartResumesAfterTheChec
   ASSERT_EQ(first.size(), 2u);
   const Position checkpoint = first.back().position;
   ASSERT_TRUE(run(source_->commit(checkpoint)).ok());
+  // Deleted by the intake's writer, soon after.
+  for (int i = 0; i < 500 && *store_->webhook_depth("hooks") != 3u; ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
   EXPECT_EQ(*store_->webhook_depth("hooks"), 3u);
   Batch unacked = read(2);  // read but never acked: a crash now must not lose them
   ASSERT_EQ(unacked.size(), 2u);
