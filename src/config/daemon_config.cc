@@ -117,6 +117,7 @@ Loaded<DaemonConfig> load(const std::string& path, const Environment& env) {
       std::chrono::milliseconds(webhooks.at("read_timeout").get<std::int64_t>());
   config.webhooks.idle_timeout =
       std::chrono::milliseconds(webhooks.at("idle_timeout").get<std::int64_t>());
+  config.webhooks.threads = static_cast<int>(webhooks.at("threads").get<std::int64_t>());
   for (const auto& [name, limit] : values.at("rate_limits").items()) {
     RateLimit shared;
     shared.per_second = limit.at("per_second").get<double>();
@@ -180,6 +181,9 @@ const ConfigSpec& daemon_spec() {
                      "is closed (slow clients)");
     webhooks.duration("idle_timeout").default_value("60s").min(100)
         .description("An idle keep-alive connection is closed after this");
+    webhooks.integer("threads").default_value("2").min(1).max(64)
+        .description("Threads serving webhook connections, apart from the pipelines' `workers`, "
+                     "so that a pipeline's disk I/O never delays an answer to a sender");
     ConfigSpec s;
     s.object("state", state).description("Durable state");
     s.object("admin", admin).description("Admin HTTP API");

@@ -44,6 +44,7 @@ struct DaemonConfig {
     std::size_t max_connections = 1024;
     std::chrono::milliseconds read_timeout{10000};
     std::chrono::milliseconds idle_timeout{60000};
+    int threads = 2;
   } webhooks;
 };
 

@@ -57,9 +57,9 @@ WebhookMetrics::WebhookMetrics(prometheus::Registry& registry)
                                "included")
                          .Register(registry)) {}
 
-WebhookIntake::WebhookIntake(asio::io_context& io, StateStore& store,
-                             net::HttpServerOptions options, prometheus::Registry& registry)
-    : io_(io), store_(store), options_(std::move(options)), metrics_(registry) {
+WebhookIntake::WebhookIntake(StateStore& store, net::HttpServerOptions options,
+                             prometheus::Registry& registry, int threads)
+    : store_(store), options_(std::move(options)), metrics_(registry), threads_(threads) {
   writer_ = std::thread([this] { write_loop(); });
 }
 
@@ -70,7 +70,9 @@ WebhookIntake::~WebhookIntake() {
     stopping_ = true;
   }
   pending_ready_.notify_one();
-  writer_.join();
+  writer_.join();  // first: it posts completions to the listener's io_context
+  if (listener_io_) listener_io_->stop();
+  for (auto& thread : listener_threads_) thread.join();
 }
 
 void WebhookIntake::stop() {
@@ -88,14 +90,23 @@ Result<std::unique_ptr<WebhookIntake::Claim>> WebhookIntake::claim(
   {
     std::lock_guard lock(server_mutex_);
     if (!server_) {
+      auto io = std::make_unique<asio::io_context>(threads_);
       auto started = net::HttpServer::start(
-          io_, options_, [this](net::HttpRequest& request) { return dispatch(request); },
+          *io, options_, [this](net::HttpRequest& request) { return dispatch(request); },
           [this](std::string_view, std::string_view target) -> std::size_t {
             const auto route = find(target.substr(0, target.find('?')));
             return route ? route->body_limit() : 0;
           });
       if (!started) return started.error();
       server_ = std::move(*started);  // it logs "webhooks: listening on ..."
+      listener_io_ = std::move(io);
+      for (int i = 0; i < threads_; ++i) {
+        // Runs until the destructor stops it: the work guard outlives every connection.
+        listener_threads_.emplace_back([io = listener_io_.get()] {
+          auto work = asio::make_work_guard(*io);
+          io->run();
+        });
+      }
     }
   }
   std::unique_lock lock(routes_mutex_);
@@ -140,9 +151,6 @@ asio::awaitable<net::HttpResponse> WebhookIntake::dispatch(net::HttpRequest& req
 }
 
 asio::awaitable<Result<bool>> WebhookIntake::append(WebhookEvent& event) {
-  // Keeps the io_context running while the writer thread holds the only reference to the
-  // awaiting coroutine.
-  auto work = asio::make_work_guard(io_);
   asio::any_io_executor executor = co_await asio::this_coro::executor;
   Result<bool> appended = co_await asio::async_initiate<decltype(asio::use_awaitable),
                                                         void(Result<bool>)>(

@@ -73,11 +73,12 @@ class WebhookIntake {
     std::string path_;
   };
 
-  // `io` runs the listener's connections; `store` holds the buffer; the metric families are
-  // registered in `registry`. All three must outlive the intake. The listener starts with the first claim, so a daemon without webhook pipelines
-  // opens no port.
-  WebhookIntake(boost::asio::io_context& io, StateStore& store, net::HttpServerOptions options,
-                prometheus::Registry& registry);
+  // `store` holds the buffer; the metric families are registered in `registry`; both must
+  // outlive the intake. The listener starts with the first claim, so a daemon without webhook
+  // pipelines opens no port. It runs on `threads` threads of its own: the pipelines' threads
+  // block on disk I/O (checkpoints, sink fsyncs), which must not hold up an answer to a sender.
+  WebhookIntake(StateStore& store, net::HttpServerOptions options, prometheus::Registry& registry,
+                int threads = 2);
   ~WebhookIntake();  // stop()
   WebhookIntake(const WebhookIntake&) = delete;
   WebhookIntake& operator=(const WebhookIntake&) = delete;
@@ -125,13 +126,15 @@ class WebhookIntake {
   // False when the store failed (every append in the batch gets its error).
   bool write_batch(std::vector<PendingAppend>& batch, std::vector<WebhookTrim>& trims);
 
-  boost::asio::io_context& io_;
   StateStore& store_;
   const net::HttpServerOptions options_;
   WebhookMetrics metrics_;
 
-  mutable std::mutex server_mutex_;  // guards server_ (started on the first claim)
+  const int threads_;
+  mutable std::mutex server_mutex_;  // guards the three members below (set on the first claim)
+  std::unique_ptr<boost::asio::io_context> listener_io_;
   std::unique_ptr<net::HttpServer> server_;
+  std::vector<std::thread> listener_threads_;
 
   mutable std::shared_mutex routes_mutex_;  // guards the two members below
   std::unordered_map<std::string, std::shared_ptr<WebhookRoute>> routes_;

@@ -56,7 +56,7 @@ class WebhookSourceTest : public ::testing::Test {
     net::HttpServerOptions options;
     options.name = "webhooks";
     options.listen = "127.0.0.1:0";
-    intake_ = std::make_unique<WebhookIntake>(io_, *store_, options, registry_);
+    intake_ = std::make_unique<WebhookIntake>(*store_, options, registry_);
     for (int i = 0; i < 2; ++i) threads_.emplace_back([this] { io_.run(); });
   }
 
