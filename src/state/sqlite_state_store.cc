@@ -232,6 +232,10 @@ Result<std::unique_ptr<StateStore>> open_sqlite_state_store(
 
   auto store = state::SqliteStateStore::create(path, std::move(*db), migrated->to_version);
   if (!store) return at(store.error(), path);
+  auto reader = open_connection(path);
+  if (!reader) return at(reader.error(), path);
+  sqlite3_busy_timeout(reader->get(), static_cast<int>(options.busy_timeout.count()));
+  if (auto opened = (*store)->open_reader(std::move(*reader)); !opened) return opened.error();
   return std::unique_ptr<StateStore>(std::move(*store));
 }
 

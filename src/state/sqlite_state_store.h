@@ -143,6 +143,11 @@ class SqliteStateStore final : public StateStore {
 
   int schema_version() const override { return schema_version_; }
 
+  // A second connection for webhook_read: in WAL mode its reads neither wait for nor hold up
+  // the writers' transactions (a webhook group commit waiting behind a pipeline reading its
+  // buffer added tens of milliseconds to accept latency under load).
+  Status open_reader(Database reader);
+
  private:
   SqliteStateStore(std::string path, Database db, int schema_version,
                    TransactionStatements transactions, CheckpointStatements checkpoints,
@@ -194,6 +199,9 @@ class SqliteStateStore final : public StateStore {
   IdempotencyStatements idempotency_;
   CrosswalkStatements crosswalk_;
   WebhookStatements webhooks_;
+  std::mutex reader_mutex_;  // guards the two members below
+  Database reader_db_;        // null until open_reader()
+  Statement reader_webhook_read_;
   // Loaded pipelines only. Holds only what has committed: updated after a commit succeeds.
   std::unordered_map<std::string, KeyIndex> key_indexes_;
 };

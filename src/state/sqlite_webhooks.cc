@@ -116,12 +116,23 @@ Result<std::vector<bool>> SqliteStateStore::webhook_append(std::vector<WebhookEv
   return appended;
 }
 
+Status SqliteStateStore::open_reader(Database reader) {
+  auto read = state::prepare(reader.get(), kReadSql, SQLITE_PREPARE_PERSISTENT,
+                             "prepare webhook read");
+  if (!read) return located(read.error());
+  std::lock_guard lock(reader_mutex_);
+  reader_webhook_read_ = std::move(*read);
+  reader_db_ = std::move(reader);
+  return Status::ok_status();
+}
+
 Result<std::vector<WebhookEvent>> SqliteStateStore::webhook_read(const std::string& pipeline,
                                                                  std::int64_t after_seq,
                                                                  std::size_t limit) {
   std::vector<WebhookEvent> events;
-  std::lock_guard lock(mutex_);
-  StatementUse use(webhooks_.read.get());
+  const bool own_reader = reader_db_ != nullptr;  // set once, before the store is shared
+  std::unique_lock lock(own_reader ? reader_mutex_ : mutex_);
+  StatementUse use(own_reader ? reader_webhook_read_.get() : webhooks_.read.get());
   int rc = bind_all(use.get(), pipeline, after_seq, to_sql_limit(limit));
   while (rc == SQLITE_OK || rc == SQLITE_ROW) {
     rc = sqlite3_step(use.get());
@@ -136,7 +147,11 @@ Result<std::vector<WebhookEvent>> SqliteStateStore::webhook_read(const std::stri
     event.body = column_string(use.get(), 5);
     events.push_back(std::move(event));
   }
-  if (rc != SQLITE_DONE) return failure(rc, for_pipeline("read webhook buffer", pipeline));
+  if (rc != SQLITE_DONE) {
+    sqlite3* db = own_reader ? reader_db_.get() : db_.get();
+    return state::make_error(db, rc, for_pipeline("read webhook buffer", pipeline))
+        .with_context("state store " + path_);
+  }
   return events;
 }
 
