@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "net/http_server_fixture.h"
 #include "net/http_test_client.h"
 #include "support/raw_connection.h"
 #include "support/server_test_helpers.h"
@@ -28,95 +29,7 @@
 namespace weft::net {
 namespace {
 
-using namespace std::chrono_literals;
-namespace asio = boost::asio;
-using Clock = std::chrono::steady_clock;
-
-using test::request_text;
-using test::tls_exchange;
-using test::IoThreads;
-using test::LogCapture;
-using test::WireClient;
-using test::write_self_signed_certificate;
-
-constexpr const char* kLoopback = "127.0.0.1";
-
-
-// The default handler: echoes "METHOD target body"; /bye asks to close, /boom throws, /slow
-// takes `slow_delay` (flagging when it starts and ends), /retry adds Retry-After.
-struct Echo {
-  std::atomic<bool> slow_started{false};
-  std::atomic<bool> slow_finished{false};
-  std::chrono::milliseconds slow_delay{300};
-  std::mutex mutex;
-  std::vector<HttpRequest> seen;  // every request that reached the handler
-};
-
-asio::awaitable<HttpResponse> echo(Echo& state, HttpRequest& request) {
-  {
-    std::lock_guard lock(state.mutex);
-    state.seen.push_back(request);
-  }
-  if (request.path() == "/boom") throw std::runtime_error("handler blew up");
-  HttpResponse response;
-  response.content_type = "text/plain";
-  if (request.path() == "/slow") {
-    state.slow_started = true;
-    asio::steady_timer timer(co_await asio::this_coro::executor, state.slow_delay);
-    co_await timer.async_wait(asio::use_awaitable);
-    state.slow_finished = true;
-  }
-  response.body = request.method + " " + request.target + " " + request.body;
-  if (request.path() == "/bye") response.close = true;
-  if (request.path() == "/retry") {
-    response.status = 429;
-    response.headers.emplace_back("Retry-After", "7");
-    response.headers.emplace_back("X-Bad", "a\r\nInjected: yes");
-  }
-  co_return std::move(response);
-}
-
-HttpServerOptions options() {
-  HttpServerOptions out;
-  out.name = "webhook";
-  return out;
-}
-
-class HttpServerTest : public ::testing::Test {
- protected:
-  void start(HttpServerOptions opts = options(), BodyLimit body_limit = {}, int threads = 2) {
-    auto server = HttpServer::start(
-        io_, std::move(opts), [this](HttpRequest& request) { return echo(echo_, request); },
-        std::move(body_limit));
-    ASSERT_TRUE(server.ok()) << server.error().message();
-    server_ = std::move(server).value();
-    ASSERT_NE(server_->port(), 0);
-    threads_ = std::make_unique<IoThreads>(io_, threads);
-  }
-
-  void TearDown() override {
-    if (server_) server_->stop();
-    if (threads_) {
-      EXPECT_TRUE(threads_->exited_within(5s)) << "io_context.run() did not return";
-    }
-    threads_.reset();
-  }
-
-  // Waits until the server counts `n` open connections; false after 5 s.
-  bool open_connections_reach(std::size_t n) {
-    const auto deadline = Clock::now() + 5s;
-    while (server_->open_connections() != n) {
-      if (Clock::now() > deadline) return false;
-      std::this_thread::sleep_for(10ms);
-    }
-    return true;
-  }
-
-  asio::io_context io_;
-  Echo echo_;
-  std::unique_ptr<HttpServer> server_;
-  std::unique_ptr<IoThreads> threads_;
-};
+using namespace test_fixture;  // the fixture's names are the tests' vocabulary
 
 TEST(HttpRequestTest, HeaderLookupIsCaseInsensitiveAndFindsTheFirst) {
   HttpRequest request;
@@ -576,78 +489,6 @@ TEST_F(HttpServerTest, InvalidListenIsAConfigError) {
     EXPECT_TRUE(server.error().message().starts_with(std::string("webhook listen \"") + listen))
         << server.error().message();
   }
-}
-
-class HttpServerTlsTest : public HttpServerTest {
- protected:
-  void SetUp() override {
-    ASSERT_TRUE(write_self_signed_certificate(cert_, key_)) << "could not make a test certificate";
-  }
-  HttpServerOptions tls_options() {
-    auto out = options();
-    out.tls_cert_file = cert_;
-    out.tls_key_file = key_;
-    return out;
-  }
-
-  test::TempDir dir_;
-  std::string cert_ = dir_.file("cert.pem");
-  std::string key_ = dir_.file("key.pem");
-};
-
-TEST_F(HttpServerTlsTest, TlsClientGetsAnswersOnOneConnection) {
-  start(tls_options());
-  const auto result = tls_exchange(
-      server_->port(), {request_text("POST", "/a", "one"), request_text("POST", "/b", "two")});
-  ASSERT_EQ(result.error, "");
-  ASSERT_EQ(result.responses.size(), 2U);
-  EXPECT_EQ(result.responses[0], std::make_pair(200, std::string("POST /a one")));
-  EXPECT_EQ(result.responses[1], std::make_pair(200, std::string("POST /b two")));
-}
-
-TEST_F(HttpServerTlsTest, PlainHttpToTheTlsPortIsClosed) {
-  start(tls_options());
-  WireClient client(server_->port());
-  ASSERT_TRUE(client.send(request_text("GET", "/")));
-  const std::string received = client.read_until_closed();
-  EXPECT_TRUE(client.closed_by_peer());
-  EXPECT_FALSE(received.starts_with("HTTP/1.1 200")) << received;
-  EXPECT_TRUE(echo_.seen.empty());
-}
-
-TEST_F(HttpServerTlsTest, HandshakeIsBoundedByTheReadTimeout) {
-  auto opts = tls_options();
-  opts.read_timeout = 300ms;
-  start(opts);
-  WireClient client(server_->port());  // connects, never says hello
-  EXPECT_EQ(client.read_until_closed(), "");
-  EXPECT_TRUE(client.closed_by_peer());
-}
-
-TEST_F(HttpServerTlsTest, BadTlsFilesFailStartNamingTheFile) {
-  auto handler = [this](HttpRequest& r) { return echo(echo_, r); };
-  auto missing_key = tls_options();
-  missing_key.tls_key_file = dir_.file("nope.pem");
-  auto server = HttpServer::start(io_, missing_key, handler);
-  ASSERT_FALSE(server.ok());
-  EXPECT_EQ(server.error().kind(), ErrorKind::kInvalidConfig);
-  EXPECT_EQ(server.error().message(),
-            "webhook tls_key_file " + dir_.file("nope.pem") + ": no such file or directory");
-
-  auto garbage_cert = tls_options();
-  garbage_cert.tls_cert_file = dir_.write("garbage.pem", "not a certificate\n");
-  server = HttpServer::start(io_, garbage_cert, handler);
-  ASSERT_FALSE(server.ok());
-  EXPECT_EQ(server.error().kind(), ErrorKind::kInvalidConfig);
-  EXPECT_TRUE(server.error().message().starts_with("webhook tls_cert_file " +
-                                                   dir_.file("garbage.pem") + ": "))
-      << server.error().message();
-
-  auto key_only = tls_options();
-  key_only.tls_cert_file.clear();
-  server = HttpServer::start(io_, key_only, handler);
-  ASSERT_FALSE(server.ok());
-  EXPECT_EQ(server.error().kind(), ErrorKind::kInvalidConfig);
 }
 
 }  // namespace
