@@ -92,6 +92,7 @@ Result<Record> request_record(const webhook::WebhookConfig& config,
 }
 
 std::string kept_headers(const webhook::WebhookConfig& config, const net::HttpRequest& request) {
+  if (config.keep_headers.empty()) return "{}";
   nlohmann::json kept = nlohmann::json::object();
   for (const auto& name : config.keep_headers) {
     if (auto value = request.header(name)) kept[name] = std::string(*value);

@@ -142,7 +142,9 @@ class WebhookSource final : public Source {
           record.value = Payload::from_json(nlohmann::json(std::move(event.body)));
           break;
       }
-      const auto headers = nlohmann::json::parse(event.headers, nullptr, false);
+      const auto headers = event.headers == "{}"
+                               ? nlohmann::json::object()
+                               : nlohmann::json::parse(event.headers, nullptr, false);
       if (headers.is_object()) {
         for (const auto& [name, value] : headers.items()) {
           if (value.is_string()) record.headers.emplace(name, value.get<std::string>());

@@ -76,32 +76,6 @@ std::string WireResponse::header(const std::string& name) const {
   return it == headers.end() ? "" : it->second;
 }
 
-WireClient::WireClient(unsigned short port) {
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
-  fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd_ >= 0 && ::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-    ::close(fd_);
-    fd_ = -1;
-  }
-}
-
-WireClient::~WireClient() {
-  if (fd_ >= 0) ::close(fd_);
-}
-
-bool WireClient::send(std::string_view bytes) {
-  while (!bytes.empty()) {
-    const ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    bytes.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
-}
-
 WireResponse WireClient::read_response(bool head_request, std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
   WireResponse out;
@@ -141,7 +115,7 @@ WireResponse WireClient::read_response(bool head_request, std::chrono::milliseco
 
 bool WireClient::readable_within(std::chrono::milliseconds timeout) {
   if (!pending_.empty()) return true;
-  pollfd p{fd_, POLLIN, 0};
+  pollfd p{connection_.fd(), POLLIN, 0};
   return ::poll(&p, 1, static_cast<int>(timeout.count())) > 0;
 }
 
@@ -160,13 +134,13 @@ bool WireClient::fill(Clock::time_point deadline) {
   for (;;) {
     const auto left =
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-    if (left.count() <= 0 || fd_ < 0) return false;
-    pollfd p{fd_, POLLIN, 0};
+    if (left.count() <= 0 || !connection_.ok()) return false;
+    pollfd p{connection_.fd(), POLLIN, 0};
     const int ready = ::poll(&p, 1, static_cast<int>(left.count()));
     if (ready < 0 && errno == EINTR) continue;
     if (ready <= 0) return false;
     char chunk[4096];
-    const ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
+    const ssize_t n = ::recv(connection_.fd(), chunk, sizeof chunk, 0);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {  // orderly close, or reset
       closed_by_peer_ = true;

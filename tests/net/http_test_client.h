@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "support/raw_connection.h"
+
 namespace weft::test {
 
 // One response as the client saw it.
@@ -26,15 +28,12 @@ struct WireResponse {
 // One connection to 127.0.0.1:port. Not thread-safe; every read is bounded by its timeout.
 class WireClient {
  public:
-  explicit WireClient(unsigned short port);  // check ok()
-  ~WireClient();
-  WireClient(const WireClient&) = delete;
-  WireClient& operator=(const WireClient&) = delete;
+  explicit WireClient(unsigned short port) : connection_("127.0.0.1", port) {}  // check ok()
 
-  bool ok() const { return fd_ >= 0; }
+  bool ok() const { return connection_.ok(); }
 
   // Sends all of `bytes`; false when the peer has closed or reset the connection.
-  bool send(std::string_view bytes);
+  bool send(std::string_view bytes) { return connection_.send(bytes); }
 
   // Reads one response (a 1xx one too). `head_request`: the response has no body whatever its
   // Content-Length says.
@@ -52,7 +51,7 @@ class WireClient {
  private:
   bool fill(std::chrono::steady_clock::time_point deadline);
 
-  int fd_ = -1;
+  RawConnection connection_;
   std::string pending_;  // received, not yet returned
   bool closed_by_peer_ = false;
 };

@@ -18,6 +18,8 @@ class RawConnection {
   RawConnection& operator=(const RawConnection&) = delete;
 
   bool ok() const { return fd_ >= 0; }
+  // The socket, for callers that read with their own framing (-1 when not connected).
+  int fd() const { return fd_; }
   const std::string& error() const { return error_; }
 
   // Sends all of `bytes`; false when the peer has closed or reset the connection.
