@@ -116,8 +116,8 @@ asio::awaitable<Status> open_tunnel(Connection& connection, const Route& route,
   const auto& reply = parser.get();
   const int status = reply.result_int();
   if (status < 200 || status > 299) {
-    std::string message = "proxy refused CONNECT " + authority + ": HTTP " +
-                          std::to_string(status) + " " + std::string(reply.reason());
+    std::string message = "CONNECT " + authority + " refused: HTTP " + std::to_string(status) +
+                          " " + std::string(reply.reason());
     // A proxy that cannot reach the origin (502, 503, 504) may manage later; 403 or 407 will not.
     if (status >= 500) co_return Error::retryable(std::move(message));
     co_return Error::permanent(std::move(message));

@@ -19,6 +19,9 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/read_until.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <chrono>
 #include <functional>
@@ -235,6 +238,8 @@ class HttpClientTest : public ::testing::Test {
     Handler handler;
   };
 
+  // Records the request and answers with the handler; /slow... takes 200 ms first, so that
+  // requests overlap.
   static asio::awaitable<HttpResponse> answer(std::shared_ptr<ServerState> state,
                                               HttpRequest& request) {
     Handler handler;
@@ -242,6 +247,10 @@ class HttpClientTest : public ::testing::Test {
       std::lock_guard lock(state->mutex);
       state->seen.push_back(request);
       handler = state->handler;
+    }
+    if (request.path().starts_with("/slow")) {
+      asio::steady_timer timer(co_await asio::this_coro::executor, 200ms);
+      co_await timer.async_wait(asio::use_awaitable);
     }
     co_return handler(request);
   }
@@ -311,14 +320,21 @@ class HttpClientTest : public ::testing::Test {
 
   // Sends on the client thread and waits; a hang is reported as a permanent "test:" error.
   Result<ClientResponse> send(const std::shared_ptr<HttpClient>& client, ClientRequest request) {
-    auto promise = std::make_shared<std::promise<Result<ClientResponse>>>();
-    auto future = promise->get_future();
-    asio::co_spawn(client_thread_.io(), send_into(client, std::move(request), promise),
-                   asio::detached);
+    auto future = start_send(client, std::move(request));
     if (future.wait_for(kHang) != std::future_status::ready) {
       return Error::permanent("test: send() did not return");
     }
     return future.get();
+  }
+
+  // Starts `request` on the client thread without waiting for it.
+  std::future<Result<ClientResponse>> start_send(const std::shared_ptr<HttpClient>& client,
+                                                 ClientRequest request) {
+    auto promise = std::make_shared<std::promise<Result<ClientResponse>>>();
+    auto future = promise->get_future();
+    asio::co_spawn(client_thread_.io(), send_into(client, std::move(request), promise),
+                   asio::detached);
+    return future;
   }
 
   Result<ClientResponse> get(const std::shared_ptr<HttpClient>& client, const std::string& url) {

@@ -86,6 +86,26 @@ TEST_F(HttpClientTest, SequentialRequestsShareOneConnection) {
   EXPECT_EQ(remotes().size(), 1U);
 }
 
+TEST_F(HttpClientTest, ParallelRequestsUseConnectionsOfTheirOwnAndThePoolKeepsTheLimit) {
+  start_server();
+  auto options = client_options();
+  options.max_idle_connections_per_host = 2;
+  auto client = make_client(options);
+  std::vector<std::future<Result<ClientResponse>>> pending;
+  for (int i = 0; i < 3; ++i) {
+    pending.push_back(start_send(client, make_request("GET", url("/slow/" + std::to_string(i)))));
+  }
+  for (auto& future : pending) {
+    ASSERT_EQ(future.wait_for(kHang), std::future_status::ready);
+    const auto response = future.get();
+    ASSERT_TRUE(response.ok()) << response.error().message();
+  }
+  EXPECT_EQ(remotes().size(), 3U);
+  EXPECT_TRUE(open_connections_reach(2)) << "the pool kept more than 2 idle connections";
+  ASSERT_TRUE(get(client, url("/again")).ok());
+  EXPECT_EQ(remotes().size(), 3U);  // a pooled one was reused
+}
+
 TEST_F(HttpClientTest, ServerClosingAnIdleConnectionIsNoError) {
   HttpServerOptions options;
   options.idle_timeout = 200ms;  // the server closes keep-alive connections quickly
@@ -340,6 +360,31 @@ TEST_F(HttpClientTest, SilentServerHitsTheReadTimeout) {
   EXPECT_EQ(response.error().message(),
             "test client: GET " + target +
                 ": timed out after 500 ms without response data (read_timeout)");
+}
+
+// The TLS handshake and a proxy's CONNECT answer are part of connecting.
+TEST_F(HttpClientTest, SilentPeersWhileConnectingHitTheConnectTimeout) {
+  RawServer server(stay_silent);
+  auto options = client_options();
+  options.connect_timeout = 400ms;
+  auto client = make_client(options);
+  const std::string tls_target = "https://127.0.0.1:" + std::to_string(server.port()) + "/x";
+  const auto handshake = get(client, tls_target);
+  ASSERT_FALSE(handshake.ok());
+  EXPECT_EQ(handshake.error().kind(), ErrorKind::kRetryable);
+  EXPECT_EQ(handshake.error().message(),
+            "test client: GET " + tls_target +
+                ": timed out after 400 ms (connect_timeout) during the TLS handshake");
+
+  options.proxy.https_proxy = "http://127.0.0.1:" + std::to_string(server.port());
+  auto proxied = make_client(options);
+  const auto tunnel = get(proxied, "https://example.com/x");
+  ASSERT_FALSE(tunnel.ok());
+  EXPECT_EQ(tunnel.error().kind(), ErrorKind::kRetryable);
+  EXPECT_EQ(tunnel.error().message(),
+            "test client: GET https://example.com/x: proxy http://127.0.0.1:" +
+                std::to_string(server.port()) +
+                ": timed out after 400 ms (connect_timeout) during proxy CONNECT");
 }
 
 TEST_F(HttpClientTest, TotalTimeoutBoundsTheWholeRequest) {

@@ -150,10 +150,10 @@ TEST_F(HttpClientTlsTest, ProxyCredentialsComeFromTheProxyUrl) {
   const auto denied = get(refused, url("/x", "localhost"));
   ASSERT_FALSE(denied.ok());
   EXPECT_EQ(denied.error().kind(), ErrorKind::kPermanent);
-  EXPECT_EQ(denied.error().message(),
-            "test client: GET " + url("/x", "localhost") + ": proxy " + proxy.url() +
-                ": proxy refused CONNECT localhost:" + std::to_string(port()) +
-                ": HTTP 407 Proxy Authentication Required");
+  EXPECT_EQ(denied.error().message(), "test client: GET " + url("/x", "localhost") + ": proxy " +
+                                          proxy.url() +
+                                          ": CONNECT localhost:" + std::to_string(port()) +
+                                          " refused: HTTP 407 Proxy Authentication Required");
   EXPECT_EQ(proxy.refused(), 1);
 }
 
