@@ -49,6 +49,11 @@ class Source {
   // sources that pull need do nothing. Called on the source's coroutine.
   virtual void set_paused(bool paused) { (void)paused; }
 
+  // Starts the next run of a source that runs on a schedule (a REST poll) now instead of when
+  // it is due; `weft trigger` calls it. Returns false when the source has no runs to start.
+  // Called from the admin server's threads: implementations must be thread-safe.
+  virtual bool trigger() { return false; }
+
   // A connector's own view of its health (e.g. replication lag past a limit), reported in
   // /readyz and /api while the pipeline runs. Called from the admin server's threads while the
   // source works on its own: implementations must be thread-safe (atomics or a mutex).

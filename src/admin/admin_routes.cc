@@ -18,6 +18,7 @@ namespace {
 using nlohmann::json;
 
 constexpr std::string_view kPipelinesPrefix = "/api/pipelines/";
+constexpr std::string_view kTriggerSuffix = "/trigger";
 
 
 // The token of "Bearer <token>" (scheme case-insensitive, RFC 7235), or nullopt.
@@ -53,6 +54,11 @@ int hex_value(char c) {
 
 // The method a known path answers, or nullopt for an unknown path.
 std::optional<std::string_view> allowed_method(std::string_view path) {
+  if (path.starts_with(kPipelinesPrefix) && path.ends_with(kTriggerSuffix) &&
+      path.size() > kPipelinesPrefix.size() + kTriggerSuffix.size() &&
+      path.find('/', kPipelinesPrefix.size()) == path.size() - kTriggerSuffix.size()) {
+    return "POST";
+  }
   if (path == "/healthz" || path == "/readyz" || path == "/metrics" ||
       path == "/api/pipelines" ||
       (path.size() > kPipelinesPrefix.size() && path.starts_with(kPipelinesPrefix) &&
@@ -170,10 +176,28 @@ AdminResponse AdminRouter::route(const AdminRequest& request, std::string_view p
   }
   if (path == "/api/pipelines") return json_response(200, status_.pipelines());
 
-  const std::string_view raw_name = path.substr(kPipelinesPrefix.size());
+  std::string_view raw_name = path.substr(kPipelinesPrefix.size());
+  if (request.method == "POST") raw_name.remove_suffix(kTriggerSuffix.size());
   const std::string name = percent_decode(raw_name).value_or(std::string(raw_name));
+  if (request.method == "POST") return trigger(name);
   if (auto pipeline = status_.pipeline(name)) return json_response(200, *pipeline);
   return error_response(404, "no pipeline named '" + name + "'");
+}
+
+AdminResponse AdminRouter::trigger(const std::string& name) const {
+  using Outcome = StatusProvider::TriggerOutcome;
+  switch (status_.trigger(name)) {
+    case Outcome::kStarted:
+      return json_response(202, json{{"pipeline", name}, {"triggered", true}});
+    case Outcome::kNoSuchPipeline: return error_response(404, "no pipeline named '" + name + "'");
+    case Outcome::kNotRunning:
+      return error_response(409, "pipeline '" + name + "' is not running; see /api/pipelines/" +
+                                     name + " for its state");
+    case Outcome::kNotScheduled: break;
+  }
+  return error_response(409, "pipeline '" + name +
+                                 "' has no scheduled runs to trigger (only sources that poll on "
+                                 "a schedule, such as rest, have them)");
 }
 
 }  // namespace weft::admin

@@ -74,6 +74,7 @@ class AdminRouter {
  private:
   // A known path, the right method, authorised.
   AdminResponse route(const AdminRequest& request, std::string_view path) const;
+  AdminResponse trigger(const std::string& name) const;
 
   prometheus::Registry& metrics_;
   StatusProvider& status_;

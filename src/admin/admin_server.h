@@ -25,12 +25,19 @@ class StateStore;
 // served on the io_context's threads while pipelines change state.
 class StatusProvider {
  public:
+  enum class TriggerOutcome { kStarted, kNoSuchPipeline, kNotRunning, kNotScheduled };
+
   virtual ~StatusProvider() = default;
   // Empty when the daemon is ready; otherwise one sentence per problem, e.g.
   // "pipeline orders: failed: sink file: cannot open ...".
   virtual std::vector<std::string> not_ready_reasons() const = 0;
   virtual nlohmann::json pipelines() const = 0;  // array of pipeline objects
   virtual std::optional<nlohmann::json> pipeline(const std::string& name) const = 0;
+  // Starts the named pipeline's next scheduled run now (`weft trigger`).
+  virtual TriggerOutcome trigger(const std::string& name) {
+    (void)name;
+    return TriggerOutcome::kNotScheduled;
+  }
 };
 
 struct AdminOptions {
@@ -47,6 +54,8 @@ struct AdminOptions {
 //   GET  /metrics              Prometheus text exposition of `metrics`
 //   GET  /api/pipelines        200 [ ... ]
 //   GET  /api/pipelines/{name} 200 {...} or 404
+//   POST /api/pipelines/{name}/trigger  202 {"pipeline","triggered":true}; 404 unknown; 409 when
+//                              the pipeline is not running or its source has no scheduled runs
 //   GET  /api/dlq?pipeline=&since=&limit=&after_id=   200 {"entries":[...],"next_after_id":N|null}
 //   GET  /api/dlq/{id}         200 {... "record": {...}} or 404
 //   POST /api/dlq/replay       {"id"|"pipeline"|"all", "dry_run"?} -> 200 {"matched","marked"}

@@ -19,6 +19,7 @@ Commands:
   dlq       List, show, replay or purge dead letters (list|show|replay|purge)
   crosswalk Look up, link, import or export crosswalk ids (get|put|import|export)
   map       Run a pipeline's mapping on sample records (JSON lines on stdin)
+  trigger   Start a scheduled pipeline's next run now (rest sources)
   version   Print the version
 
 Run 'weft <command> --help' for a command's options.
@@ -42,6 +43,7 @@ int run_cli(int argc, char** argv) {
   if (verb == "dlq") return dlq_command(args);
   if (verb == "crosswalk") return crosswalk_command(args);
   if (verb == "map") return map_command(args);
+  if (verb == "trigger") return trigger_command(args);
   if (verb == "version" || verb == "--version") {
     if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
       std::puts("Usage: weft version\n\nPrints the weft version.");

@@ -2,6 +2,7 @@
 // there is no static self-registration, so what a binary contains is visible in one place.
 #include "connectors/sinks/file/config.h"
 #include "connectors/sources/generate/config.h"
+#include "connectors/sources/rest/config.h"
 #include "connectors/sources/webhook/config.h"
 #include <utility>
 
@@ -16,6 +17,7 @@ Registry& registry_instance() {
     Registry r;
     r.add(generate::info());
     r.add(webhook::info());
+    r.add(rest::info());
     r.add(file::info());
     return r;
   }();

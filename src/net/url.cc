@@ -16,8 +16,8 @@ bool is_unreserved(char c) {
 
 // Query parameter names whose values are credentials in common APIs.
 bool looks_secret(std::string_view name) {
-  static constexpr std::string_view kMarkers[] = {"token", "key",  "secret", "password",
-                                                  "signature", "sig", "auth", "code"};
+  static constexpr std::string_view kMarkers[] = {"token",     "key", "secret", "password",
+                                                  "signature", "sig", "auth",   "code"};
   std::string lower = to_lower(name);
   for (auto marker : kMarkers) {
     if (lower.find(marker) != std::string::npos) return true;
@@ -94,8 +94,8 @@ Result<Url> parse_url(std::string_view text) {
     }
     url.port = static_cast<unsigned short>(value);
   }
-  url.target = target.empty() || target.front() == '?' ? "/" + std::string(target)
-                                                         : std::string(target);
+  url.target =
+      target.empty() || target.front() == '?' ? "/" + std::string(target) : std::string(target);
   return url;
 }
 
@@ -157,7 +157,8 @@ std::string with_query(std::string_view target, const QueryParams& params) {
       existing.remove_prefix(amp + 1);
     }
   }
-  for (const auto& [name, value] : params) append(percent_encode(name) + "=" + percent_encode(value));
+  for (const auto& [name, value] : params)
+    append(percent_encode(name) + "=" + percent_encode(value));
   if (!query.empty()) out += "?" + query;
   return out;
 }

@@ -1,8 +1,9 @@
 #pragma once
 
 // Absolute http(s) URLs as the HTTP client and the REST source use them: parsing, query
-// strings, and a form of the URL that is safe to put in a log line or an error. Hand-written
-// because none of weft's libraries parses URLs (Boost.URL is not in Debian 12's Boost 1.74).
+// strings, and a form of the URL that is safe to put in a log line or an error. Hand-written:
+// Boost.URL would need its compiled library (libboost-url1.81-dev) for a small part of what it
+// does, and the part weft needs most, redaction, is its own anyway.
 
 #include <string>
 #include <string_view>
@@ -14,11 +15,11 @@
 namespace weft::net {
 
 struct Url {
-  std::string scheme;    // "http" or "https", lower case
-  std::string userinfo;  // "user:pass" before '@', percent-encoded as written; usually empty
-  std::string host;      // "api.example.com", "127.0.0.1", "::1" (no brackets)
+  std::string scheme;       // "http" or "https", lower case
+  std::string userinfo;     // "user:pass" before '@', percent-encoded as written; usually empty
+  std::string host;         // "api.example.com", "127.0.0.1", "::1" (no brackets)
   unsigned short port = 0;  // explicit or the scheme's default (80, 443)
-  std::string target;    // path and query, at least "/": "/v1/customers?limit=100"
+  std::string target;       // path and query, at least "/": "/v1/customers?limit=100"
 
   // "host:port", with brackets around an IPv6 host: the Host header and the CONNECT target.
   std::string authority() const;

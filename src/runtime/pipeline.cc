@@ -1,7 +1,5 @@
 #include "runtime/pipeline.h"
 
-#include <spdlog/spdlog.h>
-
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -16,6 +14,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <mutex>
+#include <spdlog/spdlog.h>
 #include <utility>
 
 #include "common/exception_text.h"
@@ -595,5 +594,7 @@ PipelineSnapshot Pipeline::snapshot() const {
 }
 
 const PipelineConfig& Pipeline::config() const { return impl_->config; }
+
+bool Pipeline::trigger() { return impl_->connected && impl_->source->trigger(); }
 
 }  // namespace weft

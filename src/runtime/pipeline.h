@@ -84,6 +84,10 @@ class Pipeline {
   PipelineSnapshot snapshot() const;
   const PipelineConfig& config() const;
 
+  // Asks a running pipeline's source to start its next scheduled run now (Source::trigger);
+  // false when the pipeline is not running or its source has no runs.
+  bool trigger();
+
  private:
   struct Impl;
   std::shared_ptr<Impl> impl_;

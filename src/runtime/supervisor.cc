@@ -256,4 +256,16 @@ std::optional<nlohmann::json> Supervisor::pipeline(const std::string& name) cons
   return describe(*it->second->current);
 }
 
+StatusProvider::TriggerOutcome Supervisor::trigger(const std::string& name) {
+  std::shared_ptr<Pipeline> pipeline;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = slots_.find(name);
+    if (it == slots_.end()) return TriggerOutcome::kNoSuchPipeline;
+    pipeline = it->second->current;
+  }
+  if (pipeline->snapshot().state != PipelineState::kRunning) return TriggerOutcome::kNotRunning;
+  return pipeline->trigger() ? TriggerOutcome::kStarted : TriggerOutcome::kNotScheduled;
+}
+
 }  // namespace weft

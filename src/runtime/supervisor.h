@@ -57,6 +57,7 @@ class Supervisor : public StatusProvider {
   std::vector<std::string> not_ready_reasons() const override;
   nlohmann::json pipelines() const override;
   std::optional<nlohmann::json> pipeline(const std::string& name) const override;
+  TriggerOutcome trigger(const std::string& name) override;
 
  private:
   struct Slot;

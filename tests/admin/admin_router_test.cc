@@ -115,3 +115,48 @@ TEST(ConstantTimeEquals, ComparesWholeStrings) {
 
 }  // namespace
 }  // namespace weft::admin
+
+namespace weft::admin {
+namespace {
+
+class AdminTriggerTest : public ::testing::Test {
+ protected:
+  AdminResponse post(std::string_view target) { return router_.handle({"POST", target, ""}); }
+
+  prometheus::Registry registry_;
+  test::FakeStatusProvider status_;
+  AdminRouter router_{registry_, status_, ""};
+};
+
+TEST_F(AdminTriggerTest, APostStartsTheRunOfTheDecodedPipelineName) {
+  const auto response = post("/api/pipelines/orders%20api/trigger");
+  EXPECT_EQ(response.status, 202);
+  EXPECT_EQ(json::parse(response.body), json({{"pipeline", "orders api"}, {"triggered", true}}));
+  EXPECT_EQ(status_.triggered(), std::vector<std::string>{"orders api"});
+}
+
+TEST_F(AdminTriggerTest, RefusalsSayWhy) {
+  using Outcome = StatusProvider::TriggerOutcome;
+  status_.set_trigger_outcome(Outcome::kNoSuchPipeline);
+  EXPECT_EQ(post("/api/pipelines/x/trigger").status, 404);
+  status_.set_trigger_outcome(Outcome::kNotRunning);
+  auto not_running = post("/api/pipelines/x/trigger");
+  EXPECT_EQ(not_running.status, 409);
+  EXPECT_NE(not_running.body.find("is not running"), std::string::npos);
+  status_.set_trigger_outcome(Outcome::kNotScheduled);
+  auto unscheduled = post("/api/pipelines/x/trigger");
+  EXPECT_EQ(unscheduled.status, 409);
+  EXPECT_NE(unscheduled.body.find("no scheduled runs"), std::string::npos);
+}
+
+TEST_F(AdminTriggerTest, OnlyPostTriggersAndOnlyDirectlyUnderAPipeline) {
+  const auto get = router_.handle({"GET", "/api/pipelines/x/trigger", ""});
+  EXPECT_EQ(get.status, 405);
+  EXPECT_EQ(post("/api/pipelines//trigger").status, 404);
+  EXPECT_EQ(post("/api/pipelines/a/b/trigger").status, 404);
+  EXPECT_EQ(post("/api/pipelines/x").status, 405);
+  EXPECT_TRUE(status_.triggered().empty());
+}
+
+}  // namespace
+}  // namespace weft::admin

@@ -41,6 +41,19 @@ class FakeStatusProvider : public StatusProvider {
     for (const auto& [name, object] : pipelines_) all.push_back(object);
     return all;
   }
+  void set_trigger_outcome(TriggerOutcome outcome) {
+    std::lock_guard lock(mutex_);
+    trigger_outcome_ = outcome;
+  }
+  std::vector<std::string> triggered() const {
+    std::lock_guard lock(mutex_);
+    return triggered_;
+  }
+  TriggerOutcome trigger(const std::string& name) override {
+    std::lock_guard lock(mutex_);
+    triggered_.push_back(name);
+    return trigger_outcome_;
+  }
   std::optional<nlohmann::json> pipeline(const std::string& name) const override {
     std::lock_guard lock(mutex_);
     maybe_throw();
@@ -58,6 +71,8 @@ class FakeStatusProvider : public StatusProvider {
   std::vector<std::string> reasons_;
   std::map<std::string, nlohmann::json> pipelines_;
   bool throws_ = false;
+  TriggerOutcome trigger_outcome_ = TriggerOutcome::kStarted;
+  std::vector<std::string> triggered_;
 };
 
 }  // namespace weft::test

@@ -1,0 +1,32 @@
+#pragma once
+
+// Where a `rest` source is, as stored in the pipeline's checkpoint (JSON text): the run's start
+// cursor and the largest cursor delivered so far, the page a record came from and its place
+// in that page, and whether the run had ended. Only URLs without credentials are stored.
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "rest/paginator.h"
+#include "weft/status.h"
+
+namespace weft::rest {
+
+struct RestPosition {
+  std::int64_t run_started = 0;  // unix seconds when the run began
+  nlohmann::json from;           // the run's start cursor (null: none, full refresh or first run)
+  nlohmann::json high;           // the largest cursor value delivered in this run (or null)
+  bool run_complete = false;     // this was the run's last record
+  PageRequest page;              // the page the record came from
+  std::int64_t index = 0;        // its place in that page
+  std::string key;               // its primary key, if the source has one
+
+  std::string encode() const;
+  // permanent Error naming the text when it is not a rest position.
+  static Result<RestPosition> decode(std::string_view text);
+};
+
+}  // namespace weft::rest
