@@ -19,6 +19,7 @@
 #include "e2e/e2e_helpers.h"
 #include "e2e/weft_process.h"
 #include "fakes/fake_rest_api.h"
+#include "support/http_client.h"
 
 namespace weft::test {
 namespace {
@@ -133,6 +134,25 @@ TEST_F(RestE2ETest, KillDashNineMidPaginationLosesNothingAndResumesInPlace) {
   EXPECT_LT(duplicates, 5000) << duplicates;
   again->signal(SIGTERM);
   EXPECT_EQ(again->wait(30s), 0);
+}
+
+TEST_F(RestE2ETest, AWrongTokenStopsThePipelineWithAReasonInReadyz) {
+  ::setenv("WEFT_E2E_API_TOKEN", "wrong-token", 1);
+  auto weft = start("weft.log");
+  test::HttpResponse ready;
+  ASSERT_TRUE(eventually([&] {
+    ready = http_get("127.0.0.1", admin_port_, "/readyz");
+    return ready.status == 503 && ready.body.find("HTTP 401") != std::string::npos;
+  })) << ready.body
+      << "\n"
+      << weft->output();
+  EXPECT_NE(ready.body.find("pipeline items: failed"), std::string::npos) << ready.body;
+  EXPECT_NE(ready.body.find("/cursor/items?limit=100"), std::string::npos) << ready.body;
+  EXPECT_EQ(ready.body.find("wrong-token"), std::string::npos) << ready.body;
+  EXPECT_EQ(weft->output().find("wrong-token"), std::string::npos);
+  EXPECT_TRUE(delivered().empty());
+  weft->signal(SIGTERM);
+  EXPECT_EQ(weft->wait(30s), 0);
 }
 
 TEST_F(RestE2ETest, TriggerStartsTheNextRunNow) {

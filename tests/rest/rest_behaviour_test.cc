@@ -124,6 +124,29 @@ TEST_F(RestSourceTest, BadPagesArePermanentErrorsNamingTheUrlButNotTheKey) {
   EXPECT_FALSE(contains(d.errors[0].message(), "k-WRONG")) << d.errors[0].message();
 }
 
+TEST_F(RestSourceTest, SlowPagesTimeOutAndAreFetchedAgain) {
+  fakes::Fault slow;
+  slow.delay = std::chrono::milliseconds(1500);
+  ASSERT_TRUE(api_->add_fault(slow).ok());
+  ASSERT_TRUE(
+      start(std::string(kStripe) + "timeout: {read: 300ms}\nschedule: {once: true}\n").ok());
+  Drained d = drain();
+  ASSERT_EQ(d.errors.size(), 1u);
+  EXPECT_TRUE(d.errors[0].retryable());
+  EXPECT_TRUE(contains(d.errors[0].message(), "timeout")) << d.errors[0].message();
+  EXPECT_EQ(d.records.size(), 1000u);
+  EXPECT_EQ(d.keys().size(), 1000u);
+}
+
+TEST_F(RestSourceTest, APageOverTheSizeLimitIsAPermanentError) {
+  ASSERT_TRUE(start(std::string(kStripe) + "max_page_size: 4KiB\nschedule: {once: true}\n").ok());
+  Drained d = drain(SIZE_MAX, 1);
+  ASSERT_EQ(d.errors.size(), 1u);
+  EXPECT_EQ(d.errors[0].kind(), ErrorKind::kPermanent);
+  EXPECT_TRUE(contains(d.errors[0].message(), "/v1/customers?limit=100")) << d.errors[0].message();
+  EXPECT_TRUE(d.records.empty());
+}
+
 TEST_F(RestSourceTest, ASelectorThatFindsNothingSaysWhatThePageHas) {
   ASSERT_TRUE(start("url: '{api}/v1/customers'\nrecords: $.items\nschedule: {once: true}\n").ok());
   Drained d = drain(SIZE_MAX, 1);
