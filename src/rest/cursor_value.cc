@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "common/text.h"
+
 namespace weft::rest {
 namespace {
 
@@ -18,13 +20,6 @@ bool read_digits(std::string_view text, std::size_t at, std::size_t count, int& 
     out = out * 10 + (text[i] - '0');
   }
   return true;
-}
-
-std::optional<double> parse_number(std::string_view text) {
-  double value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
-  return value;
 }
 
 std::string number_text(double value) {
@@ -105,7 +100,7 @@ Result<CursorValue> CursorValue::from_text(std::string_view text, CursorType typ
   CursorValue v;
   v.type_ = type;
   v.text_ = std::string(text);
-  auto as_number = parse_number(text);
+  auto as_number = parse_number<double>(text);
   auto as_time = parse_timestamp(text);
   switch (type) {
     case CursorType::kString:

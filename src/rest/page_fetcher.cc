@@ -10,7 +10,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <charconv>
 
 #include "common/text.h"
 #include "delivery/rate_limiter.h"
@@ -61,17 +60,7 @@ struct FetchMetrics {
   std::string pipeline;
 };
 
-namespace {
-
-std::optional<double> to_number(std::string_view text) {
-  text = trim(text);
-  double value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
-  return value;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 Result<std::shared_ptr<PageFetcher>> PageFetcher::create(const RestConfig& config,
                                                          asio::any_io_executor executor,
@@ -134,19 +123,19 @@ void PageFetcher::note_rate_headers(const net::ClientResponse& response) {
     auto eq = info->find('=');
     auto slash = info->find('/');
     if (eq != std::string_view::npos && slash != std::string_view::npos && slash > eq) {
-      auto used = to_number(info->substr(eq + 1, slash - eq - 1));
-      auto limit = to_number(info->substr(slash + 1));
+      auto used = parse_number<double>(trim(info->substr(eq + 1, slash - eq - 1)));
+      auto limit = parse_number<double>(trim(info->substr(slash + 1)));
       if (used && limit && *limit > 0) metrics_->usage.Set(*used / *limit);
     }
   }
   auto remaining_header = response.header("X-RateLimit-Remaining");
   if (!remaining_header) return;
-  auto remaining = to_number(*remaining_header);
+  auto remaining = parse_number<double>(trim(*remaining_header));
   if (!remaining) return;
   if (metrics_) metrics_->remaining.Set(*remaining);
   if (*remaining > 0) return;
   auto reset_header = response.header("X-RateLimit-Reset");
-  auto reset = reset_header ? to_number(*reset_header) : std::nullopt;
+  auto reset = reset_header ? parse_number<double>(trim(*reset_header)) : std::nullopt;
   if (!reset) return;
   const auto now = std::chrono::system_clock::now();
   // Epoch seconds (GitHub, Shopify) or seconds from now (others): no API resets 30 years ahead.

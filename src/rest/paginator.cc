@@ -1,20 +1,10 @@
 #include "rest/paginator.h"
 
-#include <charconv>
-
 #include "common/text.h"
 #include "net/url.h"
 
 namespace weft::rest {
 namespace {
-
-std::optional<std::int64_t> to_integer(std::string_view text) {
-  std::int64_t value = 0;
-  text = trim(text);
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
-  return value;
-}
 
 // A cursor or id as query text: strings as they are, numbers in decimal.
 std::optional<std::string> scalar_text(const nlohmann::json* value) {
@@ -97,10 +87,12 @@ std::optional<std::int64_t> Paginator::total(const PageView& page) const {
   if (config_.total_path) {
     const nlohmann::json* value = config_.total_path->lookup(page.body);
     if (value != nullptr && value->is_number_integer()) return value->get<std::int64_t>();
-    if (value != nullptr && value->is_string()) return to_integer(value->get<std::string>());
+    if (value != nullptr && value->is_string())
+      return parse_number<std::int64_t>(trim(value->get<std::string>()));
   }
   if (!config_.total_header.empty()) {
-    if (auto header = page.response.header(config_.total_header)) return to_integer(*header);
+    if (auto header = page.response.header(config_.total_header))
+      return parse_number<std::int64_t>(trim(*header));
   }
   return std::nullopt;
 }

@@ -84,21 +84,18 @@ Result<PaginatorConfig> paginator_from(const Settings& s) {
   p.start_page = s.integer("start_page");
   p.total_header = optional_string(s, "total_header");
   p.concurrency = static_cast<int>(s.integer("concurrency"));
-  auto cursor_path = optional_path(s, "cursor_path", "paginator.cursor_path");
-  if (!cursor_path.ok()) return cursor_path.error();
-  p.cursor_path = std::move(*cursor_path);
-  auto total_path = optional_path(s, "total_path", "paginator.total_path");
-  if (!total_path.ok()) return total_path.error();
-  p.total_path = std::move(*total_path);
-  auto has_more = optional_path(s, "has_more_path", "paginator.has_more_path");
-  if (!has_more.ok()) return has_more.error();
-  p.has_more_path = std::move(*has_more);
-  auto id_path = optional_path(s, "id_path", "paginator.id_path");
-  if (!id_path.ok()) return id_path.error();
-  p.id_path = std::move(*id_path);
-  auto next_url = optional_path(s, "next_url_path", "paginator.next_url_path");
-  if (!next_url.ok()) return next_url.error();
-  p.next_url_path = std::move(*next_url);
+  using PathField = std::optional<JsonPath> PaginatorConfig::*;
+  const std::pair<const char*, PathField> paths[] = {
+      {"cursor_path", &PaginatorConfig::cursor_path},
+      {"total_path", &PaginatorConfig::total_path},
+      {"has_more_path", &PaginatorConfig::has_more_path},
+      {"id_path", &PaginatorConfig::id_path},
+      {"next_url_path", &PaginatorConfig::next_url_path}};
+  for (const auto& [name, member] : paths) {
+    auto path = optional_path(s, name, std::string("paginator.") + name);
+    if (!path.ok()) return path.error();
+    p.*member = std::move(*path);
+  }
 
   if (p.type == PaginatorType::kCursor && !p.cursor_path && p.cursor_header.empty()) {
     return field_error("paginator.cursor_path",

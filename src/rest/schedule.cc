@@ -1,7 +1,8 @@
 #include "rest/schedule.h"
 
-#include <charconv>
 #include <vector>
+
+#include "common/text.h"
 
 namespace weft::rest {
 namespace {
@@ -12,13 +13,6 @@ struct FieldRange {
   int max;
 };
 
-std::optional<int> to_int(std::string_view text) {
-  int value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
-  return value;
-}
-
 // Sets the bits one cron field selects; false when it does not parse or is out of range.
 template <std::size_t N>
 bool parse_field(std::string_view text, FieldRange range, std::bitset<N>& bits) {
@@ -28,7 +22,7 @@ bool parse_field(std::string_view text, FieldRange range, std::bitset<N>& bits) 
     text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
     int step = 1;
     if (auto slash = item.find('/'); slash != std::string_view::npos) {
-      auto s = to_int(item.substr(slash + 1));
+      auto s = parse_number<int>(item.substr(slash + 1));
       if (!s || *s <= 0) return false;
       step = *s;
       item = item.substr(0, slash);
@@ -37,12 +31,12 @@ bool parse_field(std::string_view text, FieldRange range, std::bitset<N>& bits) 
     int high = range.max;
     if (item != "*") {
       auto dash = item.find('-');
-      auto a = to_int(item.substr(0, dash));
+      auto a = parse_number<int>(item.substr(0, dash));
       if (!a) return false;
       low = *a;
       high = *a;
       if (dash != std::string_view::npos) {
-        auto b = to_int(item.substr(dash + 1));
+        auto b = parse_number<int>(item.substr(dash + 1));
         if (!b) return false;
         high = *b;
       } else if (step != 1) {
