@@ -2,14 +2,37 @@
 
 namespace weft::rest {
 
+PagePositions::PagePositions(std::int64_t run_started, const PageRequest& page,
+                             const nlohmann::json& from) {
+  prefix_ =
+      "{\"run\":" + std::to_string(run_started) + ",\"url\":" + nlohmann::json(page.url).dump();
+  if (page.number != 0) prefix_ += ",\"n\":" + std::to_string(page.number);
+  if (!from.is_null()) prefix_ += ",\"from\":" + from.dump();
+}
+
+std::string PagePositions::record(std::int64_t index, const std::string& key,
+                                  const std::string& high, bool run_complete) const {
+  std::string out;
+  out.reserve(prefix_.size() + key.size() + high.size() + 40);
+  out += prefix_;
+  out += ",\"i\":";
+  out += std::to_string(index);
+  if (!key.empty()) {
+    out += ",\"key\":";
+    out += nlohmann::json(key).dump();
+  }
+  if (!high.empty()) {
+    out += ",\"high\":";
+    out += high;
+  }
+  if (run_complete) out += ",\"done\":true";
+  out += '}';
+  return out;
+}
+
 std::string RestPosition::encode() const {
-  nlohmann::json j = {{"run", run_started}, {"url", page.url}, {"i", index}};
-  if (page.number != 0) j["n"] = page.number;
-  if (!key.empty()) j["key"] = key;
-  if (!from.is_null()) j["from"] = from;
-  if (!high.is_null()) j["high"] = high;
-  if (run_complete) j["done"] = true;
-  return j.dump();
+  return PagePositions(run_started, page, from)
+      .record(index, key, high.is_null() ? std::string() : high.dump(), run_complete);
 }
 
 Result<RestPosition> RestPosition::decode(std::string_view text) {

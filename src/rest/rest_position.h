@@ -24,9 +24,23 @@ struct RestPosition {
   std::int64_t index = 0;        // its place in that page
   std::string key;               // its primary key, if the source has one
 
-  std::string encode() const;
+  std::string encode() const;  // PagePositions, for a single record
   // permanent Error naming the text when it is not a rest position.
   static Result<RestPosition> decode(std::string_view text);
+};
+
+// Encodes the positions of one page's records without building a JSON document per record
+// (a page of 100 records would otherwise cost more than its HTTP request): what the records
+// share is written once, each record appends its own fields.
+class PagePositions {
+ public:
+  PagePositions(std::int64_t run_started, const PageRequest& page, const nlohmann::json& from);
+  // `high` is the JSON text of the largest cursor value so far ("" for none).
+  std::string record(std::int64_t index, const std::string& key, const std::string& high,
+                     bool run_complete) const;
+
+ private:
+  std::string prefix_;  // {"run":...,"url":"...","n":...,"from":...
 };
 
 }  // namespace weft::rest

@@ -360,10 +360,9 @@ class RestSource final : public Source {
       skip_.reset();
     }
     const auto now = Clock::now();
-    RestPosition position;
-    position.run_started = unix_seconds(run_started_);
-    position.page = request;
-    if (run_from_) position.from = run_from_->to_json();
+    const PagePositions positions(unix_seconds(run_started_), request,
+                                  run_from_ ? run_from_->to_json() : nlohmann::json());
+    std::string high = high_ ? high_->to_json().dump() : std::string();
     for (std::size_t i = first; i < records.size(); ++i) {
       nlohmann::json& item = records[i];
       Record& r = pending_.emplace_back();
@@ -371,12 +370,9 @@ class RestSource final : public Source {
       r.event_time =
           config_.event_time ? event_time_of(config_.event_time->lookup(item), now) : now;
       r.ingest_time = now;
-      if (config_.incremental) advance_cursor(item);
-      position.index = static_cast<std::int64_t>(i);
-      position.key = r.key;
-      position.high = high_ ? high_->to_json() : nlohmann::json();
-      position.run_complete = last_page && i + 1 == records.size();
-      r.position = position.encode();
+      if (config_.incremental && advance_cursor(item)) high = high_->to_json().dump();
+      const bool run_complete = last_page && i + 1 == records.size();
+      r.position = positions.record(static_cast<std::int64_t>(i), r.key, high, run_complete);
       r.value = Payload::from_json(std::move(item));
       ++records_in_run_;
     }
@@ -400,7 +396,8 @@ class RestSource final : public Source {
     return 0;
   }
 
-  void advance_cursor(const nlohmann::json& item) {
+  // Keeps the largest cursor value; true when `item` raised it.
+  bool advance_cursor(const nlohmann::json& item) {
     const nlohmann::json* value = config_.incremental->cursor_field.lookup(item);
     Result<CursorValue> cursor =
         value == nullptr ? Result<CursorValue>(Error::permanent("missing"))
@@ -413,9 +410,11 @@ class RestSource final : public Source {
             config_.incremental->cursor_field.display(), cursor.error().message());
         missing_cursor_warned_ = true;
       }
-      return;
+      return false;
     }
-    if (!high_ || *high_ < *cursor) high_ = std::move(*cursor);
+    if (high_ && !(*high_ < *cursor)) return false;
+    high_ = std::move(*cursor);
+    return true;
   }
 
   Batch take(std::size_t max_records) {
