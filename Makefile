@@ -25,6 +25,7 @@ bench:
 	./bench/delivery.sh
 	./bench/mapper.sh
 	./bench/webhook.sh
+	./bench/rest.sh
 
 docs: build
 	./build/release/src/cli/weft spec --markdown docs/connectors
