@@ -6,6 +6,7 @@ find_package(yaml-cpp REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(OpenSSL REQUIRED)
 find_package(ZLIB REQUIRED)
+find_package(simdjson REQUIRED CONFIG)  # the rest source's page parsing
 find_package(SQLite3 REQUIRED)
 find_package(prometheus-cpp REQUIRED CONFIG)
 find_package(PostgreSQL REQUIRED)

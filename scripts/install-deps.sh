@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   libboost1.81-dev nlohmann-json3-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
-  libssl-dev libpq-dev librdkafka-dev libsqlite3-dev zlib1g-dev
+  libssl-dev libpq-dev librdkafka-dev libsqlite3-dev zlib1g-dev libsimdjson-dev
   libgtest-dev libgmock-dev prometheus-cpp-dev
   curl procps
 )

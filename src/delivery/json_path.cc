@@ -203,6 +203,28 @@ std::vector<std::string> JsonPath::leading_names() const {
   return names;
 }
 
+std::optional<std::string> JsonPath::json_pointer() const {
+  std::string out;
+  for (const Step& step : steps_) {
+    if (step.is_wildcard) return std::nullopt;
+    out += '/';
+    if (step.is_index) {
+      out += std::to_string(step.index);
+      continue;
+    }
+    for (char c : step.name) {
+      if (c == '~') {
+        out += "~0";
+      } else if (c == '/') {
+        out += "~1";
+      } else {
+        out += c;
+      }
+    }
+  }
+  return out;
+}
+
 std::string JsonPath::display(std::size_t steps) const {
   if (steps == 0) return "$";
   std::string out;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
@@ -44,6 +45,10 @@ class JsonPath {
   // The object keys the path starts with, up to its first index or wildcard:
   // {"data", "object", "email"} for $.data.object.email, {"items"} for $.items[0].sku.
   std::vector<std::string> leading_names() const;
+
+  // The same value as an RFC 6901 JSON Pointer ("/data/0/id"; "" for `$`), for parsers that
+  // address values that way (simdjson); empty optional for a path with wildcards.
+  std::optional<std::string> json_pointer() const;
 
   // The path as written.
   const std::string& text() const { return text_; }

@@ -201,7 +201,12 @@ asio::awaitable<error_code> read_some(Stream& stream, beast::flat_buffer& buffer
 
 }  // namespace
 
+// Beast reads only as much as the buffer has room for: without room reserved up front, a 24 KB
+// page arrives in dozens of 512-byte reads, each a trip through epoll.
+constexpr std::size_t kReadBufferBytes = 64 * 1024;
+
 Connection::Connection(const asio::any_io_executor& executor, asio::ssl::context* tls) {
+  buffer_.reserve(kReadBufferBytes);
   if (tls != nullptr) {
     tls_.emplace(executor, *tls);
   } else {

@@ -99,7 +99,7 @@ std::optional<std::int64_t> Paginator::total(const PageView& page) const {
 
 Result<std::optional<PageRequest>> Paginator::next(const PageRequest& current,
                                                    const PageView& page) const {
-  const std::size_t count = page.records.size();
+  const std::size_t count = page.record_count;
   const auto page_size = config_.page_size;
   switch (config_.type) {
     case PaginatorType::kNone:
@@ -129,7 +129,7 @@ Result<std::optional<PageRequest>> Paginator::next(const PageRequest& current,
       if (more == nullptr || !more->is_boolean() || !more->get<bool>() || count == 0) {
         return std::optional<PageRequest>{};
       }
-      auto id = scalar_text(config_.id_path->lookup(page.records.back()));
+      auto id = scalar_text(config_.id_path->lookup(page.last_record));
       if (!id) {
         return Error::permanent("the last record of the page has no " + config_.id_path->display() +
                                 " to continue after");
@@ -186,7 +186,7 @@ std::optional<std::vector<PageRequest>> Paginator::remaining(const PageRequest& 
   auto known = total(page);
   if (!known) return std::nullopt;
   std::vector<PageRequest> pages;
-  if (page.records.empty()) return pages;
+  if (page.record_count == 0) return pages;
   if (config_.type == PaginatorType::kOffset) {
     for (auto offset = current.number + config_.page_size; offset < *known;
          offset += config_.page_size) {

@@ -22,11 +22,13 @@ struct PageRequest {
   std::int64_t number = 0;
 };
 
-// A page that arrived: the response, its parsed body, and the array of records in it.
+// A page that arrived: the response, its body without the records (the array emptied), how
+// many records it had and the last of them (null when none).
 struct PageView {
   const net::ClientResponse& response;
   const nlohmann::json& body;
-  const nlohmann::json& records;
+  std::size_t record_count = 0;
+  const nlohmann::json& last_record;
 };
 
 class Paginator {

@@ -18,6 +18,7 @@
 
 #include "net/url.h"
 #include "rest/page_fetcher.h"
+#include "rest/page_parser.h"
 #include "rest/paginator.h"
 #include "rest/rest_position.h"
 
@@ -56,22 +57,21 @@ std::string replace_all(std::string text, std::string_view from, const std::stri
   return text;
 }
 
-std::string key_text(const nlohmann::json* value) {
-  if (value == nullptr) return {};
-  if (value->is_string()) return value->get<std::string>();
-  return value->dump();
+std::string key_text(const nlohmann::json& value) {
+  if (value.is_null()) return {};
+  if (value.is_string()) return value.get<std::string>();
+  return value.dump();
 }
 
-Clock::time_point event_time_of(const nlohmann::json* value, Clock::time_point fallback) {
-  if (value == nullptr) return fallback;
-  if (value->is_number()) {
-    double v = value->get<double>();
+Clock::time_point event_time_of(const nlohmann::json& value, Clock::time_point fallback) {
+  if (value.is_number()) {
+    double v = value.get<double>();
     // Epoch seconds, or milliseconds once the number is too large to be seconds.
     auto ms = static_cast<std::int64_t>(v > 1e11 ? v : v * 1000);
     return Clock::time_point(std::chrono::milliseconds(ms));
   }
-  if (value->is_string()) {
-    if (auto t = parse_timestamp(value->get<std::string>())) {
+  if (value.is_string()) {
+    if (auto t = parse_timestamp(value.get<std::string>())) {
       return std::chrono::time_point_cast<Clock::duration>(*t);
     }
   }
@@ -85,7 +85,11 @@ std::int64_t unix_seconds(SystemClock::time_point t) {
 class RestSource final : public Source {
  public:
   RestSource(RestConfig config, const ConnectorContext& ctx)
-      : config_(std::move(config)), ctx_(ctx), log_(ctx.logger), paginator_(config_.paginator) {
+      : config_(std::move(config)),
+        ctx_(ctx),
+        log_(ctx.logger),
+        paginator_(config_.paginator),
+        parser_(config_.records) {
     if (config_.incremental) next_from_ = config_.incremental->initial_value;
   }
 
@@ -291,38 +295,32 @@ class RestSource final : public Source {
 
   Status take_page(FetchedPage& page) {
     const std::string shown = net::redact_url(page.request.url, config_.secret_query_params());
-    auto body = nlohmann::json::parse(page.response.body, nullptr, false);
-    if (body.is_discarded()) {
-      auto type = page.response.header("Content-Type");
-      return Error::permanent(config_.method + " " + shown + ": the response is not JSON" +
-                              (type ? " (Content-Type " + std::string(*type) + ")" : "") + ": " +
-                              page.response.body.substr(0, 120));
-    }
-    nlohmann::json* records = config_.records.text() == "$" ? &body : nullptr;
-    if (records == nullptr) records = const_cast<nlohmann::json*>(config_.records.lookup(body));
-    if (records == nullptr || !records->is_array()) {
-      std::string found = records == nullptr ? "nothing" : std::string("a ") + records->type_name();
-      std::string keys;
-      if (body.is_object()) {
-        for (const auto& item : body.items()) keys += (keys.empty() ? "" : ", ") + item.key();
+    const std::string where = config_.method + " " + shown + ": ";
+    if (Status parsed = parser_.parse(page.response.body); !parsed.ok()) {
+      std::string message = parsed.error().message();
+      if (message.rfind("the response is not JSON", 0) == 0) {
+        auto type = page.response.header("Content-Type");
+        if (type) message += " (Content-Type " + std::string(*type) + ")";
+        message += ": " + page.response.body.substr(0, 120);
       }
-      return Error::permanent(config_.method + " " + shown + ": records path '" +
-                              config_.records.text() + "' found " + found + ", not an array" +
-                              (keys.empty() ? "" : " (the response has: " + keys + ")"));
+      return Error::permanent(where + message);
     }
     ++pages_in_run_;
     if (config_.max_pages_per_run > 0 && pages_in_run_ > config_.max_pages_per_run) {
       return Error::permanent("rest source: the run went past max_pages_per_run (" +
                               std::to_string(config_.max_pages_per_run) + ") at " + shown);
     }
-    const PageView view{page.response, body, *records};
+    const auto& records = parser_.records();
+    nlohmann::json last_record;
+    if (!records.empty()) last_record = nlohmann::json::parse(records.back(), nullptr, false);
+    const PageView view{page.response, parser_.rest(), records.size(), last_record};
     Status planned = plan_after(page.request, view);
     if (!planned.ok()) {
       Error e = planned.error();
       return e.with_context(config_.method + " " + shown);
     }
     const bool last_page = planned_.empty() && in_flight_.empty();
-    emit(page.request, *records, last_page);
+    emit(page.request, last_page);
     return Status{};
   }
 
@@ -353,10 +351,11 @@ class RestSource final : public Source {
     return Status{};
   }
 
-  void emit(const PageRequest& request, nlohmann::json& records, bool last_page) {
+  void emit(const PageRequest& request, bool last_page) {
+    const auto& records = parser_.records();
     std::size_t first = 0;
     if (skip_) {
-      first = resume_index(records);
+      first = resume_index();
       skip_.reset();
     }
     const auto now = Clock::now();
@@ -364,16 +363,16 @@ class RestSource final : public Source {
                                   run_from_ ? run_from_->to_json() : nlohmann::json());
     std::string high = high_ ? high_->to_json().dump() : std::string();
     for (std::size_t i = first; i < records.size(); ++i) {
-      nlohmann::json& item = records[i];
+      const std::string_view item = records[i];
       Record& r = pending_.emplace_back();
-      if (config_.primary_key) r.key = key_text(config_.primary_key->lookup(item));
+      if (config_.primary_key) r.key = key_text(parser_.field(item, *config_.primary_key));
       r.event_time =
-          config_.event_time ? event_time_of(config_.event_time->lookup(item), now) : now;
+          config_.event_time ? event_time_of(parser_.field(item, *config_.event_time), now) : now;
       r.ingest_time = now;
       if (config_.incremental && advance_cursor(item)) high = high_->to_json().dump();
       const bool run_complete = last_page && i + 1 == records.size();
       r.position = positions.record(static_cast<std::int64_t>(i), r.key, high, run_complete);
-      r.value = Payload::from_json(std::move(item));
+      r.value = Payload::from_text(std::string(item));
       ++records_in_run_;
     }
     if (last_page && pending_.empty()) end_run();
@@ -382,12 +381,13 @@ class RestSource final : public Source {
   // Where to continue in a page fetched again after a restart: after the record with the
   // checkpoint's key, or, without a key, after its index. A key no longer on the page means
   // the page changed: everything on it is delivered again rather than risk skipping a record.
-  std::size_t resume_index(const nlohmann::json& records) const {
+  std::size_t resume_index() {
+    const auto& records = parser_.records();
     if (skip_->key.empty()) {
       return std::min<std::size_t>(static_cast<std::size_t>(skip_->index) + 1, records.size());
     }
     for (std::size_t i = 0; i < records.size(); ++i) {
-      if (key_text(config_.primary_key->lookup(records[i])) == skip_->key) return i + 1;
+      if (key_text(parser_.field(records[i], *config_.primary_key)) == skip_->key) return i + 1;
     }
     log_->warn(
         "rest source: record '{}' is no longer on the page it was delivered from; "
@@ -397,11 +397,11 @@ class RestSource final : public Source {
   }
 
   // Keeps the largest cursor value; true when `item` raised it.
-  bool advance_cursor(const nlohmann::json& item) {
-    const nlohmann::json* value = config_.incremental->cursor_field.lookup(item);
+  bool advance_cursor(std::string_view item) {
+    const nlohmann::json value = parser_.field(item, config_.incremental->cursor_field);
     Result<CursorValue> cursor =
-        value == nullptr ? Result<CursorValue>(Error::permanent("missing"))
-                         : CursorValue::from_json(*value, config_.incremental->cursor_type);
+        value.is_null() ? Result<CursorValue>(Error::permanent("missing"))
+                        : CursorValue::from_json(value, config_.incremental->cursor_type);
     if (!cursor.ok()) {
       if (!missing_cursor_warned_) {
         log_->warn(
@@ -438,6 +438,7 @@ class RestSource final : public Source {
   ConnectorContext ctx_;
   std::shared_ptr<spdlog::logger> log_;
   Paginator paginator_;
+  PageParser parser_;
   asio::any_io_executor executor_;
   std::shared_ptr<PageFetcher> fetcher_;
 

@@ -143,3 +143,16 @@ TEST(JsonPathLookup, ReturnsNullForAbsentOrNullValues) {
 
 }  // namespace
 }  // namespace weft
+
+namespace weft {
+namespace {
+
+TEST(JsonPathPointerTest, NamesIndicesAndEscapes) {
+  EXPECT_EQ(JsonPath::parse("$").value().json_pointer(), "");
+  EXPECT_EQ(JsonPath::parse("$.data.items[2].id").value().json_pointer(), "/data/items/2/id");
+  EXPECT_EQ(JsonPath::parse("$['a/b']['c~d']").value().json_pointer(), "/a~1b/c~0d");
+  EXPECT_EQ(JsonPath::parse("$.items[*].id", 0, true).value().json_pointer(), std::nullopt);
+}
+
+}  // namespace
+}  // namespace weft

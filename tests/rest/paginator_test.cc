@@ -16,7 +16,8 @@ struct Page {
   net::ClientResponse response;
   json body;
   json records;
-  PageView view() const { return {response, body, records}; }
+  json last;
+  PageView view() const { return {response, body, records.size(), last}; }
 };
 
 Page page(json body, const char* records_key, net::HeaderList headers = {}) {
@@ -25,6 +26,7 @@ Page page(json body, const char* records_key, net::HeaderList headers = {}) {
   p.response.headers = std::move(headers);
   p.body = std::move(body);
   p.records = records_key ? p.body[records_key] : p.body;
+  if (!p.records.empty()) p.last = p.records.back();
   return p;
 }
 
