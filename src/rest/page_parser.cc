@@ -130,10 +130,17 @@ nlohmann::json PageParser::field(std::string_view record, const JsonPath& path) 
       if (value.get_string().get(text)) return nullptr;
       return std::string(text);
     }
-    case od::json_type::number:
+    case od::json_type::number: {
+      od::number number;
+      if (value.get_number().get(number)) return nullptr;
+      if (number.is_int64()) return number.get_int64();
+      if (number.is_uint64()) return number.get_uint64();
+      return number.get_double();
+    }
     case od::json_type::boolean: {
-      auto scalar = nlohmann::json::parse(trim_json(value.raw_json_token()), nullptr, false);
-      return scalar.is_discarded() ? nlohmann::json() : scalar;
+      bool flag = false;
+      if (value.get_bool().get(flag)) return nullptr;
+      return flag;
     }
     case od::json_type::null:
       return nullptr;

@@ -1,5 +1,7 @@
 #include "rest/rest_position.h"
 
+#include <algorithm>
+
 namespace weft::rest {
 
 PagePositions::PagePositions(std::int64_t run_started, const PageRequest& page,
@@ -19,7 +21,17 @@ std::string PagePositions::record(std::int64_t index, const std::string& key,
   out += std::to_string(index);
   if (!key.empty()) {
     out += ",\"key\":";
-    out += nlohmann::json(key).dump();
+    // Most keys need no escaping; dumping a JSON string for each would be the costliest part.
+    const bool plain = std::all_of(key.begin(), key.end(), [](char c) {
+      return c != '"' && c != '\\' && static_cast<unsigned char>(c) >= 0x20;
+    });
+    if (plain) {
+      out += '"';
+      out += key;
+      out += '"';
+    } else {
+      out += nlohmann::json(key).dump();
+    }
   }
   if (!high.empty()) {
     out += ",\"high\":";

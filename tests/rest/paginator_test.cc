@@ -180,3 +180,20 @@ TEST(RestPositionTest, RoundTripsAndRejectsForeignCheckpoints) {
 
 }  // namespace
 }  // namespace weft::rest
+
+namespace weft::rest {
+namespace {
+
+TEST(PagePositionsTest, KeysThatNeedEscapingStayValidJson) {
+  PagePositions positions(1, PageRequest{"https://api/x?a=\"b\"", 0}, nlohmann::json());
+  for (const std::string& key :
+       std::vector<std::string>{"plain-key", "quo\"te", "back\\slash", "nl\n"}) {
+    auto decoded = RestPosition::decode(positions.record(3, key, "", false));
+    ASSERT_TRUE(decoded.ok()) << key;
+    EXPECT_EQ(decoded->key, key);
+    EXPECT_EQ(decoded->page.url, "https://api/x?a=\"b\"");
+  }
+}
+
+}  // namespace
+}  // namespace weft::rest
