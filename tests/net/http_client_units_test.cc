@@ -3,12 +3,12 @@
 
 #include <gtest/gtest.h>
 #include <stdlib.h>  // setenv, unsetenv
-#include <zlib.h>
 
 #include <string>
 
 #include "net/content_decoding.h"
 #include "net/http_client.h"
+#include "net/http_client_fixture.h"
 
 namespace weft::net {
 namespace {
@@ -147,25 +147,11 @@ TEST(ProxySettings, FromEnvironmentPrefersLowerCase) {
   EXPECT_EQ(settings.no_proxy, "localhost");
 }
 
-std::string deflate_with(std::string_view text, int window_bits) {
-  z_stream zs{};
-  deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, window_bits, 8, Z_DEFAULT_STRATEGY);
-  std::string out(deflateBound(&zs, text.size()) + 64, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
-  zs.avail_in = static_cast<uInt>(text.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  deflate(&zs, Z_FINISH);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return out;
-}
-
 TEST(ContentDecoding, GzipMembersAndLimits) {
   EXPECT_TRUE(is_decodable_encoding("GZIP"));
   EXPECT_TRUE(is_decodable_encoding(" deflate"));
   EXPECT_FALSE(is_decodable_encoding("br"));
-  const std::string two = deflate_with("hello ", 31) + deflate_with("world", 31);
+  const std::string two = client_test::compress("hello ", 31) + client_test::compress("world", 31);
   auto decoded = decode_content("gzip", two, 100);
   ASSERT_TRUE(decoded.ok()) << decoded.error().message();
   EXPECT_EQ(*decoded, "hello world");
