@@ -26,6 +26,7 @@ bench:
 	./bench/mapper.sh
 	./bench/webhook.sh
 	./bench/rest.sh
+	./bench/cdc.sh
 
 docs: build
 	./build/release/src/cli/weft spec --markdown docs/connectors
