@@ -1,0 +1,36 @@
+#pragma once
+
+// JSON syntax checks for the value conversion (pg_value.cc): text that is copied into the output
+// as it is must already be JSON that weft's readers (nlohmann, simdjson) accept. Pure functions,
+// no allocation, thread-safe.
+
+#include <cstddef>
+#include <string_view>
+
+namespace weft::pgcdc {
+
+inline bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// 0-15 for a hex digit of either case, -1 otherwise.
+inline int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// The length of the well-formed UTF-8 sequence at p (Unicode Table 3-7: no overlong forms, no
+// surrogates, nothing above U+10FFFF), or 0 when p does not start one. Needs p < end.
+std::size_t utf8_length(const unsigned char* p, const unsigned char* end);
+
+// An RFC 8259 number that is also finite as a double: RFC 8259 allows 1e400 (and jsonb's
+// numeric prints such values), but nlohmann and simdjson reject it.
+bool is_json_number(std::string_view text);
+
+// True when `text` is exactly one RFC 8259 value, optionally surrounded by whitespace, whose
+// strings are well-formed UTF-8 with valid escapes (surrogates paired), whose numbers pass
+// is_json_number and whose nesting is at most 1024 deep (deeper documents count as invalid;
+// Postgres's own limit is its stack depth, which real documents do not approach).
+bool is_valid_json(std::string_view text);
+
+}  // namespace weft::pgcdc
