@@ -1,0 +1,398 @@
+#include "pgcdc/cdc_source.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <mutex>
+
+#include "pgcdc/cdc_metrics.h"
+#include "pgcdc/cdc_position.h"
+#include "pgcdc/pg_connection.h"
+#include "pgcdc/replication_setup.h"
+#include "pgcdc/replication_stream.h"
+#include "pgcdc/snapshot_reader.h"
+
+namespace weft::pgcdc {
+namespace {
+
+namespace asio = boost::asio;
+using asio::awaitable;
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+
+// The longest read_batch waits for changes before returning an empty batch, so the pipeline
+// can commit and notice a stop.
+constexpr std::chrono::milliseconds kPollSlice{250};
+
+enum class Phase { kSnapshot, kStreaming, kDone };
+
+Error slot_missing(const CdcConfig& config, const std::string& where) {
+  return Error::permanent(
+      "postgres: replication slot " + config.slot_name + " does not exist, but this pipeline " +
+      where +
+      ". Changes made while it was gone cannot be recovered from it, and weft does not take a "
+      "new snapshot on its own: to start over, delete the pipeline's checkpoint (the slot is "
+      "then created again and snapshot.mode applies)");
+}
+
+class CdcSource final : public Source {
+ public:
+  CdcSource(CdcConfig config, const ConnectorContext& ctx)
+      : config_(std::move(config)),
+        ctx_(ctx),
+        log_(ctx.logger ? ctx.logger : spdlog::default_logger()) {
+    if (ctx.metrics != nullptr) metrics_ = std::make_unique<CdcMetrics>(*ctx.metrics, ctx.pipeline);
+  }
+
+  awaitable<Status> connect(std::optional<Position> checkpoint) override {
+    co_await close();  // a retried connect starts from nothing
+    executor_ = co_await asio::this_coro::executor;
+    std::optional<CdcPosition> resume;
+    if (checkpoint) {
+      resume = parse_position(*checkpoint);
+      if (!resume) {
+        co_return Error::permanent("checkpoint '" + *checkpoint +
+                                   "' is not a postgres_cdc position (was the pipeline's source "
+                                   "type changed? delete its checkpoint to start over)");
+      }
+    }
+    const ConnectOptions options = connect_options(/*replication=*/true);
+    auto conn = co_await PgConnection::connect(executor_, options);
+    if (!conn.ok()) co_return explain_connect_error(conn.error(), true);
+    replication_ = std::move(*conn);
+    database_ = replication_->database();
+    if (Status s = co_await check_wal_level(*replication_); !s.ok()) co_return s;
+    auto tables = co_await resolve_tables(*replication_, config_);
+    if (!tables.ok()) co_return tables.error();
+    stream_ = std::make_unique<ReplicationStream>(config_, database_, metrics_.get(), log_);
+
+    const auto* stream_point = resume ? std::get_if<StreamPoint>(&*resume) : nullptr;
+    const auto* snapshot_point = resume ? std::get_if<SnapshotPoint>(&*resume) : nullptr;
+    std::optional<SnapshotPoint> snapshot_resume;
+    if (snapshot_point != nullptr) snapshot_resume = *snapshot_point;
+
+    if (config_.snapshot_mode == SnapshotMode::kInitialOnly) {
+      replication_.reset();  // a one-off copy needs no slot
+      if (stream_point != nullptr) {
+        phase_ = Phase::kDone;
+        co_return Status{};
+      }
+      co_return co_await open_snapshot(std::move(*tables), "", snapshot_resume);
+    }
+    if (Status s = co_await ensure_publication(*replication_, config_, *tables); !s.ok()) {
+      co_return s;
+    }
+    auto slot = co_await inspect_slot(*replication_, config_.slot_name);
+    if (!slot.ok()) co_return slot.error();
+    if (slot->exists) {
+      if (Status s = check_slot_usable(*slot, config_.slot_name, database_); !s.ok()) co_return s;
+    }
+    Status started;
+    if (stream_point != nullptr) {
+      if (!slot->exists) {
+        co_return slot_missing(config_, "streamed from it up to " + format_position(*stream_point));
+      }
+      stream_->resume_after(*stream_point);
+      phase_ = Phase::kStreaming;
+      log_->info("resuming the change stream of slot {} after {}", config_.slot_name,
+                 format_position(*stream_point));
+    } else if (snapshot_point != nullptr) {
+      if (!slot->exists) co_return slot_missing(config_, "was part-way through its snapshot");
+      log_->info(
+          "resuming the snapshot at table {} after key {} (at a new snapshot; the slot "
+          "replays changes made since)",
+          snapshot_point->table, format_position(*snapshot_point));
+      started = co_await open_snapshot(std::move(*tables), "", snapshot_resume);
+    } else if (config_.snapshot_mode == SnapshotMode::kNever) {
+      if (!slot->exists) {
+        auto created = co_await create_slot(*replication_, config_.slot_name, false);
+        if (!created.ok()) co_return created.error();
+        log_->info("created replication slot {} at {}", config_.slot_name,
+                   format_lsn(created->consistent_point));
+      }
+      phase_ = Phase::kStreaming;
+    } else if (slot->exists) {
+      log_->warn(
+          "replication slot {} already exists: the initial snapshot is read at a new "
+          "snapshot, and changes since the slot's position may arrive twice",
+          config_.slot_name);
+      started = co_await open_snapshot(std::move(*tables), "", std::nullopt);
+    } else {
+      auto created = co_await create_slot(*replication_, config_.slot_name, true);
+      if (!created.ok()) co_return created.error();
+      log_->info("created replication slot {} at {}; snapshot {}", config_.slot_name,
+                 format_lsn(created->consistent_point), created->snapshot_name);
+      // Imported before the next command on the replication connection, which ends the export.
+      started = co_await open_snapshot(std::move(*tables), created->snapshot_name, std::nullopt);
+    }
+    if (!started.ok()) co_return started;
+    start_monitor();
+    co_return Status{};
+  }
+
+  awaitable<Result<Batch>> read_batch(std::size_t max_records) override {
+    if (phase_ == Phase::kSnapshot) {
+      auto batch = co_await read_snapshot(max_records);
+      if (!batch.ok() || !batch->empty() || phase_ != Phase::kStreaming) co_return batch;
+    }
+    if (phase_ != Phase::kStreaming) co_return Batch{};
+    if (!stream_->attached()) {
+      Status opened = co_await open_stream();
+      if (!opened.ok()) {
+        replication_.reset();
+        co_return opened.error();
+      }
+    }
+    auto batch = co_await stream_->take(max_records, kPollSlice);
+    if (!batch.ok()) {
+      if (metrics_) metrics_->stream_restarts.Increment();
+      co_await stream_->detach();  // the next read attaches a new connection
+    }
+    co_return batch;
+  }
+
+  bool finished() const override { return phase_ == Phase::kDone; }
+
+  awaitable<Status> commit(const Position& position) override {
+    auto parsed = parse_position(position);
+    if (parsed && stream_) {
+      if (const auto* point = std::get_if<StreamPoint>(&*parsed)) stream_->acknowledge(*point);
+    }
+    co_return Status{};
+  }
+
+  awaitable<void> close() override {
+    co_await stop_monitor();
+    if (stream_) co_await stream_->detach();
+    snapshot_conn_.reset();
+    replication_.reset();
+    if (config_.drop_slot_on_stop && executor_) co_await drop_slot_now();
+    stream_.reset();
+    snapshot_.reset();
+  }
+
+  Health health() const override {
+    std::lock_guard lock(health_mutex_);
+    if (unhealthy_reason_.empty()) return {};
+    return {false, unhealthy_reason_};
+  }
+
+ private:
+  // A named value, not a braced temporary: GCC 12 destroys braced temporaries passed to a
+  // coroutine twice.
+  ConnectOptions connect_options(bool replication) const {
+    ConnectOptions options;
+    options.dsn = config_.dsn;
+    options.replication = replication;
+    return options;
+  }
+
+  awaitable<Status> open_snapshot(std::vector<SourceTable> tables, const std::string& name,
+                                  std::optional<SnapshotPoint> resume) {
+    snapshot_ =
+        std::make_unique<SnapshotReader>(std::move(tables), config_, database_, std::move(resume));
+    phase_ = Phase::kSnapshot;
+    co_return co_await begin_snapshot(name);
+  }
+
+  awaitable<Status> begin_snapshot(const std::string& name) {
+    const ConnectOptions options = connect_options(/*replication=*/false);
+    auto conn = co_await PgConnection::connect(executor_, options);
+    if (!conn.ok()) co_return explain_connect_error(conn.error(), false);
+    snapshot_conn_ = std::move(*conn);
+    Status begun = co_await snapshot_->begin(*snapshot_conn_, name);
+    if (!begun.ok()) snapshot_conn_.reset();
+    co_return begun;
+  }
+
+  awaitable<Result<Batch>> read_snapshot(std::size_t max_records) {
+    if (!snapshot_conn_) {
+      // The connection broke mid-snapshot: the rest is read at a new snapshot.
+      if (Status s = co_await begin_snapshot(""); !s.ok()) co_return s.error();
+    }
+    auto batch = co_await snapshot_->read(*snapshot_conn_, max_records);
+    if (!batch.ok()) {
+      snapshot_conn_.reset();
+      co_return batch;
+    }
+    if (metrics_) {
+      for (const auto& record : *batch) metrics_->count_snapshot_row(record.headers.at("_table"));
+    }
+    if (snapshot_->done()) {
+      auto committed = co_await snapshot_conn_->query("COMMIT");
+      (void)committed;  // read-only: nothing to lose if the commit itself fails
+      snapshot_conn_.reset();
+      const bool only = config_.snapshot_mode == SnapshotMode::kInitialOnly;
+      phase_ = only ? Phase::kDone : Phase::kStreaming;
+      log_->info("initial snapshot read{}", only ? "" : "; streaming changes");
+    }
+    co_return batch;
+  }
+
+  awaitable<Status> open_stream() {
+    if (!replication_) {
+      const ConnectOptions options = connect_options(/*replication=*/true);
+      auto conn = co_await PgConnection::connect(executor_, options);
+      if (!conn.ok()) co_return explain_connect_error(conn.error(), true);
+      replication_ = std::move(*conn);
+    }
+    auto slot = co_await inspect_slot(*replication_, config_.slot_name);
+    if (!slot.ok()) co_return slot.error();
+    if (!slot->exists) co_return slot_missing(config_, "is streaming from it");
+    if (Status s = check_slot_usable(*slot, config_.slot_name, database_); !s.ok()) co_return s;
+    if (Status s = co_await start_replication(*replication_, config_); !s.ok()) co_return s;
+    co_await stream_->attach(std::move(replication_), slot->confirmed_flush.value_or(0));
+    co_return Status{};
+  }
+
+  awaitable<void> drop_slot_now() {
+    // The walsender lets go of the slot a moment after its connection closes.
+    asio::steady_timer pause(executor_);
+    for (int attempt = 0; attempt < 20; ++attempt) {
+      const ConnectOptions options = connect_options(/*replication=*/false);
+      auto conn = co_await PgConnection::connect(executor_, options);
+      if (!conn.ok()) break;
+      auto dropped = co_await (*conn)->query("SELECT pg_drop_replication_slot(" +
+                                             (*conn)->quote_literal(config_.slot_name) + ")");
+      if (dropped.ok() || (*conn)->last_sqlstate() == "42704") {
+        log_->info("dropped replication slot {} (slot.drop_on_stop)", config_.slot_name);
+        co_return;
+      }
+      pause.expires_after(std::chrono::milliseconds(250));
+      co_await pause.async_wait(kNoThrow);
+    }
+    log_->warn(
+        "replication slot {} could not be dropped; drop it by hand so it does not pin "
+        "WAL: SELECT pg_drop_replication_slot('{}')",
+        config_.slot_name, config_.slot_name);
+  }
+
+  // ---- monitoring: slot lag and status, heartbeats ----
+
+  void start_monitor() {
+    monitor_stop_ = false;
+    monitor_running_ = true;
+    monitor_timer_ = std::make_unique<asio::steady_timer>(executor_);
+    asio::co_spawn(executor_, monitor(), [this](std::exception_ptr) {
+      monitor_running_ = false;
+      if (monitor_timer_) monitor_timer_->cancel();
+    });
+  }
+
+  awaitable<void> stop_monitor() {
+    if (!monitor_running_) co_return;
+    monitor_stop_ = true;
+    while (monitor_running_) {
+      monitor_timer_->cancel();
+      asio::steady_timer wait(executor_, std::chrono::milliseconds(20));
+      co_await wait.async_wait(kNoThrow);
+    }
+    monitor_conn_.reset();
+  }
+
+  awaitable<void> monitor() {
+    auto interval = config_.status_interval;
+    if (config_.heartbeat_interval.count() > 0) {
+      interval = std::min(interval, config_.heartbeat_interval);
+    }
+    auto last_heartbeat = std::chrono::steady_clock::now();
+    while (!monitor_stop_) {
+      co_await check_slot();
+      if (monitor_stop_) break;
+      const auto now = std::chrono::steady_clock::now();
+      if (config_.heartbeat_interval.count() > 0 && monitor_conn_ &&
+          now - last_heartbeat >= config_.heartbeat_interval) {
+        last_heartbeat = now;
+        auto beat = co_await monitor_conn_->query(
+            std::string("SELECT pg_logical_emit_message(false, '") + kHeartbeatPrefix + "', '')");
+        if (!beat.ok()) log_->warn("heartbeat failed: {}", beat.error().message());
+      }
+      monitor_timer_->expires_after(interval);
+      co_await monitor_timer_->async_wait(kNoThrow);
+    }
+  }
+
+  awaitable<void> check_slot() {
+    if (!monitor_conn_) {
+      const ConnectOptions options = connect_options(/*replication=*/false);
+      auto conn = co_await PgConnection::connect(executor_, options);
+      if (!conn.ok()) co_return;  // the stream reports connection problems itself
+      monitor_conn_ = std::move(*conn);
+    }
+    const bool has_wal_status = monitor_conn_->server_version() >= 130000;
+    auto result = co_await monitor_conn_->query(
+        std::string("SELECT ") + (has_wal_status ? "wal_status" : "'reserved'") +
+        ", pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint FROM "
+        "pg_replication_slots WHERE slot_name = " +
+        monitor_conn_->quote_literal(config_.slot_name));
+    if (!result.ok()) {
+      monitor_conn_.reset();
+      co_return;
+    }
+    std::string reason;
+    std::string wal_status = "missing";
+    double lag_bytes = 0;
+    if (PQntuples(result->get()) == 0) {
+      if (phase_ == Phase::kStreaming)
+        reason = "replication slot " + config_.slot_name + " is missing";
+    } else {
+      wal_status = std::string(cell(result->get(), 0, 0).value_or(""));
+      lag_bytes = std::stod(std::string(cell(result->get(), 0, 1).value_or("0")));
+      if (wal_status == "lost") {
+        reason =
+            "replication slot " + config_.slot_name +
+            " was invalidated (wal_status lost): changes were lost; see the guide to start over";
+      } else if (config_.max_lag_bytes > 0 &&
+                 lag_bytes > static_cast<double>(config_.max_lag_bytes)) {
+        reason = "replication slot " + config_.slot_name + " retains " +
+                 std::to_string(static_cast<std::uint64_t>(lag_bytes)) +
+                 " bytes of WAL, over max_lag " + std::to_string(config_.max_lag_bytes);
+      }
+    }
+    if (metrics_) {
+      metrics_->set_wal_status(wal_status);
+      metrics_->lag_bytes.Set(lag_bytes);
+      double lag_seconds = 0;
+      if (stream_) {
+        if (auto oldest = stream_->oldest_unconfirmed_commit()) {
+          lag_seconds = std::chrono::duration<double>(Clock::now() - from_pg_time(*oldest)).count();
+        }
+      }
+      metrics_->lag_seconds.Set(std::max(0.0, lag_seconds));
+    }
+    std::lock_guard lock(health_mutex_);
+    unhealthy_reason_ = std::move(reason);
+  }
+
+  CdcConfig config_;
+  ConnectorContext ctx_;
+  std::shared_ptr<spdlog::logger> log_;
+  std::unique_ptr<CdcMetrics> metrics_;
+  asio::any_io_executor executor_;
+  std::string database_;
+  Phase phase_ = Phase::kStreaming;
+
+  std::unique_ptr<PgConnection> replication_;  // until it is handed to the stream
+  std::unique_ptr<PgConnection> snapshot_conn_;
+  std::unique_ptr<SnapshotReader> snapshot_;
+  std::unique_ptr<ReplicationStream> stream_;
+
+  std::unique_ptr<PgConnection> monitor_conn_;
+  std::unique_ptr<asio::steady_timer> monitor_timer_;
+  bool monitor_running_ = false;
+  bool monitor_stop_ = false;
+
+  mutable std::mutex health_mutex_;
+  std::string unhealthy_reason_;
+};
+
+}  // namespace
+
+std::unique_ptr<Source> make_cdc_source(CdcConfig config, const ConnectorContext& ctx) {
+  return std::make_unique<CdcSource>(std::move(config), ctx);
+}
+
+}  // namespace weft::pgcdc

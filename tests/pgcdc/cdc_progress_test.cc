@@ -1,0 +1,136 @@
+// What the postgres_cdc source confirms to its slot and how it resumes: LSNs only after the
+// pipeline committed, restarts inside a transaction, a lost connection, a resumed snapshot, an
+// idle slot that must not pin WAL.
+
+#include "pgcdc/cdc_position.h"
+#include "pgcdc/cdc_source_fixture.h"
+
+namespace weft::pgcdc {
+namespace {
+
+constexpr const char* kStreamOnly = "tables: [public.t]\nsnapshot: {mode: never}\n";
+
+// True when the slot's confirmed position lies in [from, to) (text LSNs; empty: unbounded).
+std::string confirmed_between(const std::string& from, const std::string& to) {
+  std::string sql = "SELECT (confirmed_flush_lsn >= '" + from + "'::pg_lsn";
+  if (!to.empty()) sql += " AND confirmed_flush_lsn < '" + to + "'::pg_lsn";
+  return sql + ")::text FROM pg_replication_slots WHERE slot_name = 'weft_cdc'";
+}
+
+TEST_F(CdcSourceTest, ConfirmsATransactionOnlyOnceItsRecordsAreCommitted) {
+  sql("CREATE TABLE t (id int PRIMARY KEY)");
+  ASSERT_TRUE(start(kStreamOnly).ok());
+  for (int i = 1; i <= 3; ++i) sql("INSERT INTO t VALUES (" + std::to_string(i) + ")");
+  auto changes = read(3);
+  ASSERT_EQ(changes.size(), 3u);
+  const auto lsn = [&](int i) { return changes[i].headers.at("_lsn"); };
+  // Delivered but not committed: nothing of them is confirmed, however long we wait.
+  (void)read_idle(8);
+  EXPECT_EQ(scalar(confirmed_between(lsn(0), "")), "false") << confirmed_flush();
+
+  ASSERT_TRUE(commit(changes[1].position).ok());
+  EXPECT_TRUE(eventually([&] { return scalar(confirmed_between(lsn(1), lsn(2))) == "true"; }))
+      << confirmed_flush();
+  ASSERT_TRUE(commit(changes[2].position).ok());
+  EXPECT_TRUE(eventually([&] { return scalar(confirmed_between(lsn(2), "")) == "true"; }))
+      << confirmed_flush();
+}
+
+TEST_F(CdcSourceTest, ARestartInsideATransactionResumesAfterTheLastCommittedRecord) {
+  sql("CREATE TABLE t (id int PRIMARY KEY)");
+  ASSERT_TRUE(start(kStreamOnly).ok());
+  sql("INSERT INTO t VALUES (1)");
+  sql("INSERT INTO t SELECT generate_series(2, 11)");  // ten rows, one transaction
+  auto changes = read(11);
+  ASSERT_EQ(changes.size(), 11u);
+  ASSERT_TRUE(commit(changes[5].position).ok());  // the 5th row of the big transaction
+  close_source();
+  // The slot was told about the first transaction only: the server re-sends the second one,
+  // and the source skips the rows delivered before the restart.
+  EXPECT_EQ(scalar(confirmed_between(changes[0].headers.at("_lsn"), changes[1].headers.at("_lsn"))),
+            "true");
+  ASSERT_TRUE(start(kStreamOnly, changes[5].position).ok());
+  sql("INSERT INTO t VALUES (12)");
+  auto resumed = read(6);
+  ASSERT_EQ(resumed.size(), 6u);
+  for (std::size_t i = 0; i < resumed.size(); ++i) {
+    EXPECT_EQ(resumed[i].key, std::to_string(i + 7));
+    if (i < 5) {
+      EXPECT_EQ(resumed[i].position, changes[i + 6].position);  // the same ids as before
+    }
+  }
+  EXPECT_EQ(read_idle(), 0u);
+}
+
+TEST_F(CdcSourceTest, ALostConnectionResumesWithoutLosingOrRepeatingChanges) {
+  sql("CREATE TABLE t (id int PRIMARY KEY)");
+  ASSERT_TRUE(start(kStreamOnly).ok());
+  sql("INSERT INTO t SELECT generate_series(1, 100)");
+  auto before = read(100);
+  ASSERT_EQ(before.size(), 100u);
+  ASSERT_TRUE(commit(before[49].position).ok());
+  sql("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = "
+      "'weft_cdc'");
+  sql("INSERT INTO t SELECT generate_series(101, 150)");
+  auto after = read(50);
+  ASSERT_EQ(after.size(), 50u);
+  for (std::size_t i = 0; i < after.size(); ++i) EXPECT_EQ(after[i].key, std::to_string(i + 101));
+  EXPECT_FALSE(errors_.empty());  // the broken stream was reported (the runtime backs off)
+  EXPECT_NE(metrics().find("weft_cdc_stream_restarts_total{pipeline=\"cdc\"} 1"),
+            std::string::npos);
+}
+
+TEST_F(CdcSourceTest, AnInterruptedSnapshotResumesAtItsTableAndKey) {
+  sql("CREATE TABLE a (id int PRIMARY KEY); CREATE TABLE b (id text PRIMARY KEY)");
+  sql("INSERT INTO a SELECT generate_series(1, 100); "
+      "INSERT INTO b SELECT lpad(g::text, 4, '0') FROM generate_series(1, 100) g");
+  const std::string block = "tables: [public.a, public.b]\nsnapshot: {chunk_size: 30}\n";
+  ASSERT_TRUE(start(block).ok());
+  auto first = read(130, 50);
+  ASSERT_EQ(first.size(), 130u);
+  EXPECT_EQ(first[129].headers.at("_table"), "public.b");
+  EXPECT_EQ(first[129].key, "0030");
+  close_source();
+
+  ASSERT_TRUE(start(block, first[129].position).ok());
+  auto rest = read(70, 50);
+  ASSERT_EQ(rest.size(), 70u);
+  EXPECT_EQ(rest.front().key, "0031");
+  EXPECT_EQ(rest.back().key, "0100");
+  // Then it streams from the slot made at the first start.
+  sql("INSERT INTO a VALUES (101)");
+  auto streamed = read(1);
+  ASSERT_EQ(streamed.size(), 1u);
+  EXPECT_EQ(streamed[0].op, Operation::kCreate);
+  EXPECT_EQ(streamed[0].key, "101");
+}
+
+TEST_F(CdcSourceTest, InitialOnlyCopiesTheTablesAndFinishesWithoutASlot) {
+  sql("CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t SELECT generate_series(1, 42)");
+  ASSERT_TRUE(start("tables: [public.t]\nsnapshot: {mode: initial_only}\n").ok());
+  auto rows = read(1000);
+  EXPECT_EQ(rows.size(), 42u);
+  EXPECT_TRUE(source_->finished());
+  EXPECT_EQ(scalar("SELECT count(*) FROM pg_replication_slots"), "0");
+}
+
+TEST_F(CdcSourceTest, AnIdleOrFilteredSlotDoesNotPinWal) {
+  sql("CREATE TABLE t (id int PRIMARY KEY); CREATE TABLE other (id int, pad text)");
+  ASSERT_TRUE(start(kStreamOnly).ok());
+  sql("INSERT INTO t VALUES (1)");
+  auto changes = read(1);
+  ASSERT_EQ(changes.size(), 1u);
+  ASSERT_TRUE(commit(changes[0].position).ok());
+  // 8 MB of WAL on a table outside the publication: nothing to deliver, but the slot must
+  // still move past it.
+  sql("INSERT INTO other SELECT g, repeat('x', 1000) FROM generate_series(1, 8000) g");
+  const std::string lag =
+      "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint < 65536 "
+      "FROM pg_replication_slots WHERE slot_name = 'weft_cdc'";
+  EXPECT_TRUE(eventually([&] { return scalar(lag) == "t"; })) << scalar(
+      "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn) FROM "
+      "pg_replication_slots");
+}
+
+}  // namespace
+}  // namespace weft::pgcdc
