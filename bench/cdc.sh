@@ -248,7 +248,10 @@ count_lines() {  # $1: file
   local size
   size=$(stat -c %s "$1" 2>/dev/null || echo 0)
   [ "$size" -gt "$COUNTED" ] || return 0
-  LINES=$((LINES + $(tail -c +$((COUNTED + 1)) "$1" | head -c $((size - COUNTED)) | tr -dc '\n' | wc -c)))
+  # dd reads exactly the new bytes and ends on its own: a `tail | head` pipe would end with
+  # SIGPIPE, which pipefail turns into a failure.
+  LINES=$((LINES + $(dd if="$1" bs=64K iflag=skip_bytes,count_bytes skip="$COUNTED" \
+    count=$((size - COUNTED)) status=none | tr -dc '\n' | wc -c)))
   COUNTED=$size
 }
 

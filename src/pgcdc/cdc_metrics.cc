@@ -13,9 +13,12 @@ prometheus::Gauge& gauge(prometheus::Registry& registry, const std::string& name
 
 CdcMetrics::CdcMetrics(prometheus::Registry& registry, const std::string& pipeline_name)
     : lag_bytes(gauge(registry, "weft_cdc_replication_lag_bytes",
-                      "WAL the slot retains: the server's WAL position minus the slot's "
-                      "confirmed flush position",
+                      "The server's WAL position minus the slot's confirmed flush position",
                       pipeline_name)),
+      retained_bytes(gauge(registry, "weft_cdc_slot_retained_wal_bytes",
+                           "WAL the slot keeps on the server's disk: the WAL position minus the "
+                           "slot's restart_lsn (max_lag applies to it)",
+                           pipeline_name)),
       lag_seconds(gauge(registry, "weft_cdc_replication_lag_seconds",
                         "Age of the oldest committed change not yet confirmed (0 when all are)",
                         pipeline_name)),

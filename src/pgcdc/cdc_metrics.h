@@ -19,6 +19,7 @@ struct CdcMetrics {
   void count_snapshot_row(const std::string& table);
 
   prometheus::Gauge& lag_bytes;
+  prometheus::Gauge& retained_bytes;
   prometheus::Gauge& lag_seconds;
   prometheus::Gauge& confirmed_lsn;
   prometheus::Gauge& last_commit;

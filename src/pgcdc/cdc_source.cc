@@ -7,6 +7,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <map>
 #include <mutex>
 
 #include "pgcdc/cdc_metrics.h"
@@ -59,23 +60,30 @@ class CdcSource final : public Source {
                                    "type changed? delete its checkpoint to start over)");
       }
     }
-    const ConnectOptions options = connect_options(/*replication=*/true);
+    // A one-off copy (initial_only) needs no slot, so no replication connection either.
+    const bool copy_only = config_.snapshot_mode == SnapshotMode::kInitialOnly;
+    const ConnectOptions options = connect_options(/*replication=*/!copy_only);
     auto conn = co_await PgConnection::connect(executor_, options);
-    if (!conn.ok()) co_return explain_connect_error(conn.error(), true);
+    if (!conn.ok()) co_return explain_connect_error(conn.error());
     replication_ = std::move(*conn);
     database_ = replication_->database();
-    if (Status s = co_await check_wal_level(*replication_); !s.ok()) co_return s;
+    if (!copy_only) {
+      if (Status s = co_await check_wal_level(*replication_); !s.ok()) co_return s;
+    }
     auto tables = co_await resolve_tables(*replication_, config_);
     if (!tables.ok()) co_return tables.error();
     stream_ = std::make_unique<ReplicationStream>(config_, database_, metrics_.get(), log_);
+    std::map<std::string, std::vector<std::string>> primary_keys;
+    for (const auto& t : *tables) primary_keys[t.qualified()] = t.key_columns;
+    stream_->set_primary_keys(std::move(primary_keys));
 
     const auto* stream_point = resume ? std::get_if<StreamPoint>(&*resume) : nullptr;
     const auto* snapshot_point = resume ? std::get_if<SnapshotPoint>(&*resume) : nullptr;
     std::optional<SnapshotPoint> snapshot_resume;
     if (snapshot_point != nullptr) snapshot_resume = *snapshot_point;
 
-    if (config_.snapshot_mode == SnapshotMode::kInitialOnly) {
-      replication_.reset();  // a one-off copy needs no slot
+    if (copy_only) {
+      replication_.reset();
       if (stream_point != nullptr) {
         phase_ = Phase::kDone;
         co_return Status{};
@@ -201,7 +209,7 @@ class CdcSource final : public Source {
   awaitable<Status> begin_snapshot(const std::string& name) {
     const ConnectOptions options = connect_options(/*replication=*/false);
     auto conn = co_await PgConnection::connect(executor_, options);
-    if (!conn.ok()) co_return explain_connect_error(conn.error(), false);
+    if (!conn.ok()) co_return explain_connect_error(conn.error());
     snapshot_conn_ = std::move(*conn);
     Status begun = co_await snapshot_->begin(*snapshot_conn_, name);
     if (!begun.ok()) snapshot_conn_.reset();
@@ -236,7 +244,7 @@ class CdcSource final : public Source {
     if (!replication_) {
       const ConnectOptions options = connect_options(/*replication=*/true);
       auto conn = co_await PgConnection::connect(executor_, options);
-      if (!conn.ok()) co_return explain_connect_error(conn.error(), true);
+      if (!conn.ok()) co_return explain_connect_error(conn.error());
       replication_ = std::move(*conn);
     }
     auto slot = co_await inspect_slot(*replication_, config_.slot_name);
@@ -325,7 +333,8 @@ class CdcSource final : public Source {
     const bool has_wal_status = monitor_conn_->server_version() >= 130000;
     auto result = co_await monitor_conn_->query(
         std::string("SELECT ") + (has_wal_status ? "wal_status" : "'reserved'") +
-        ", pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint FROM "
+        ", pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint"
+        ", pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint FROM "
         "pg_replication_slots WHERE slot_name = " +
         monitor_conn_->quote_literal(config_.slot_name));
     if (!result.ok()) {
@@ -335,26 +344,29 @@ class CdcSource final : public Source {
     std::string reason;
     std::string wal_status = "missing";
     double lag_bytes = 0;
+    double retained_bytes = 0;
     if (PQntuples(result->get()) == 0) {
       if (phase_ == Phase::kStreaming)
         reason = "replication slot " + config_.slot_name + " is missing";
     } else {
       wal_status = std::string(cell(result->get(), 0, 0).value_or(""));
       lag_bytes = std::stod(std::string(cell(result->get(), 0, 1).value_or("0")));
+      retained_bytes = std::stod(std::string(cell(result->get(), 0, 2).value_or("0")));
       if (wal_status == "lost") {
         reason =
             "replication slot " + config_.slot_name +
             " was invalidated (wal_status lost): changes were lost; see the guide to start over";
       } else if (config_.max_lag_bytes > 0 &&
-                 lag_bytes > static_cast<double>(config_.max_lag_bytes)) {
+                 retained_bytes > static_cast<double>(config_.max_lag_bytes)) {
         reason = "replication slot " + config_.slot_name + " retains " +
-                 std::to_string(static_cast<std::uint64_t>(lag_bytes)) +
+                 std::to_string(static_cast<std::uint64_t>(retained_bytes)) +
                  " bytes of WAL, over max_lag " + std::to_string(config_.max_lag_bytes);
       }
     }
     if (metrics_) {
       metrics_->set_wal_status(wal_status);
       metrics_->lag_bytes.Set(lag_bytes);
+      metrics_->retained_bytes.Set(retained_bytes);
       double lag_seconds = 0;
       if (stream_) {
         if (auto oldest = stream_->oldest_unconfirmed_commit()) {

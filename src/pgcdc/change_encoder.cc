@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <nlohmann/json.hpp>
 
 #include "pgcdc/pg_value.h"
 
@@ -62,6 +63,23 @@ void append_row(std::string& out, const TableShape& shape, const Tuple* tuple, b
   out += '}';
 }
 
+// A single-column key as text: the value as it appears in the record (a timestamptz key reads
+// "2024-01-02T01:04:05Z" in both), without JSON quotes. Text-like and integer types are already
+// in that form; the others go through the JSON conversion.
+std::string single_key_text(std::uint32_t type_oid, std::string_view text) {
+  const auto type = builtin_type_name(type_oid);
+  if (type == "int2" || type == "int4" || type == "int8" || type == "oid" || type == "text" ||
+      type == "varchar" || type == "bpchar" || type == "name" || type == "uuid" ||
+      type == "numeric" || type.empty()) {
+    return std::string(text);
+  }
+  std::string json_text;
+  append_json_value(json_text, type_oid, text);
+  if (json_text.empty() || json_text.front() != '"') return json_text;
+  auto parsed = nlohmann::json::parse(json_text, nullptr, /*allow_exceptions=*/false);
+  return parsed.is_string() ? parsed.get<std::string>() : std::string(text);
+}
+
 std::string key_of(const TableShape& shape, const Tuple* tuple) {
   if (tuple == nullptr || shape.key_columns.empty()) return {};
   auto text_at = [&](std::size_t index) -> const TupleValue* {
@@ -70,7 +88,7 @@ std::string key_of(const TableShape& shape, const Tuple* tuple) {
   if (shape.key_columns.size() == 1) {
     const auto* value = text_at(shape.key_columns[0]);
     if (value == nullptr || value->kind != ValueKind::kText) return {};
-    return std::string(value->data);
+    return single_key_text(shape.columns[shape.key_columns[0]].type_oid, value->data);
   }
   std::string key = "{";
   for (std::size_t k = 0; k < shape.key_columns.size(); ++k) {
@@ -272,7 +290,8 @@ Record ChangeEncoder::encode_truncate(const TableShape& shape, const ChangeOrigi
   } else {
     out = "{\"__op\":\"t\",\"__deleted\":false,\"__table\":";
     append_json_string(out, shape.qualified);
-    out += ",\"__lsn\":" + std::to_string(origin.commit_lsn) + "}";
+    out += ",\"__lsn\":" + std::to_string(origin.commit_lsn) +
+           ",\"__source_ts_ms\":" + std::to_string(to_millis(record.event_time)) + "}";
   }
   record.value = Payload::from_text(std::move(out));
   return record;

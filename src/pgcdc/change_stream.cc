@@ -1,5 +1,7 @@
 #include "pgcdc/change_stream.h"
 
+#include <algorithm>
+
 namespace weft::pgcdc {
 namespace {
 
@@ -32,10 +34,13 @@ const TableShape* ChangeStream::shape_of(std::uint32_t relation_id, const char* 
 
 void ChangeStream::emit(std::vector<Record>& out, Record record) {
   const StreamPoint point{transaction_.commit_lsn, next_seq_++};
+  // A skipped record was handed out before (by this source or before a restart): it still
+  // counts as the transaction's last record, so the transaction is confirmed only once that
+  // record is committed.
+  last_record_ = point;
   if (skip_through_ && point <= *skip_through_) return;
   record.position = format_position(point);
   record.id = record.position;
-  last_record_ = point;
   out.push_back(std::move(record));
 }
 
@@ -79,8 +84,18 @@ Status ChangeStream::apply(std::string_view bytes, std::vector<Record>& out) {
       auto it = type_names_.find(column.type_oid);
       type_names.push_back(it == type_names_.end() ? std::string() : it->second);
     }
-    relations_[relation->id] = make_table_shape(relation->schema, relation->name, relation->columns,
-                                                config_, database_, type_names);
+    // Under REPLICA IDENTITY FULL the server flags every column as part of the key; the
+    // table's primary key (known from the catalog) is the record key instead.
+    auto columns = relation->columns;
+    auto known = primary_keys_.find(relation->schema + "." + relation->name);
+    if (known != primary_keys_.end() && !known->second.empty()) {
+      for (auto& column : columns) {
+        column.part_of_key = std::find(known->second.begin(), known->second.end(), column.name) !=
+                             known->second.end();
+      }
+    }
+    relations_[relation->id] =
+        make_table_shape(relation->schema, relation->name, columns, config_, database_, type_names);
   } else if (auto* type = std::get_if<TypeInfo>(&message)) {
     type_names_[type->oid] = type->schema + "." + type->name;
   } else if (auto* insert = std::get_if<Insert>(&message)) {

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -46,6 +47,12 @@ class ChangeStream {
   // Records at or before `point` were delivered before a restart: they are not produced again.
   void skip_through(StreamPoint point) { skip_through_ = point; }
 
+  // The primary key of each table ("schema.table" -> columns), from the catalog: the record key
+  // of tables whose Relation flags more (REPLICA IDENTITY FULL flags every column).
+  void set_primary_keys(std::map<std::string, std::vector<std::string>> keys) {
+    primary_keys_ = std::move(keys);
+  }
+
   bool in_transaction() const { return in_transaction_; }
   // Transactions that ended, oldest first; the source pops them as they are confirmed.
   std::deque<TransactionEnd>& ended() { return ended_; }
@@ -61,6 +68,7 @@ class ChangeStream {
   ChangeEncoder encoder_;
   std::unordered_map<std::uint32_t, TableShape> relations_;
   std::unordered_map<std::uint32_t, std::string> type_names_;  // from Type messages
+  std::map<std::string, std::vector<std::string>> primary_keys_;
   std::optional<StreamPoint> skip_through_;
   bool in_transaction_ = false;
   ChangeOrigin transaction_;

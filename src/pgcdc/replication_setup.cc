@@ -24,7 +24,7 @@ std::string quoted_table(const PgConnection& conn, const std::string& schema,
 
 }  // namespace
 
-Error explain_connect_error(Error error, bool replication) {
+Error explain_connect_error(Error error) {
   const auto& message = error.message();
   if (message.find("must be superuser or replication role") != std::string::npos ||
       message.find("permission denied to start WAL sender") != std::string::npos) {
@@ -33,10 +33,12 @@ Error explain_connect_error(Error error, bool replication) {
         ". The user needs the REPLICATION attribute: run `ALTER ROLE <user> WITH REPLICATION;` "
         "as a superuser");
   }
-  if (replication && message.find("no pg_hba.conf entry for replication") != std::string::npos) {
+  if (message.find("no pg_hba.conf entry") != std::string::npos) {
+    // A `replication=database` connection is matched against pg_hba.conf's lines for the
+    // database, not the `replication` keyword (that one is for physical replication).
     return Error::permanent(message +
-                            ". Allow replication connections for the user in pg_hba.conf, e.g. "
-                            "`host replication <user> <client-address>/32 scram-sha-256`, then "
+                            ". Allow the user to connect to the database in pg_hba.conf, e.g. "
+                            "`host <database> <user> <client-address>/32 scram-sha-256`, then "
                             "SELECT pg_reload_conf()");
   }
   return error;
@@ -65,10 +67,32 @@ awaitable<Result<std::vector<SourceTable>>> resolve_tables(PgConnection& conn,
   std::vector<SourceTable> tables;
   std::vector<std::string> existing;
   for (int row = 0; row < PQntuples(listed->get()); ++row) {
-    SourceTable t{
-        text_or_empty(listed->get(), row, 0), text_or_empty(listed->get(), row, 1), {}, {}};
+    SourceTable t;
+    t.schema = text_or_empty(listed->get(), row, 0);
+    t.table = text_or_empty(listed->get(), row, 1);
     existing.push_back(t.qualified());
     if (config.included(t.schema, t.table)) tables.push_back(std::move(t));
+  }
+  if (config.tables.empty()) {
+    // No list: the tables of the publication when it exists (else, about to be created FOR
+    // ALL TABLES, every table).
+    auto members = co_await conn.query(
+        "SELECT schemaname || '.' || tablename FROM pg_publication_tables WHERE pubname = " +
+        conn.quote_literal(config.publication_name));
+    if (!members.ok()) co_return members.error();
+    auto exists = co_await conn.query("SELECT 1 FROM pg_publication WHERE pubname = " +
+                                      conn.quote_literal(config.publication_name));
+    if (!exists.ok()) co_return exists.error();
+    if (PQntuples(exists->get()) > 0) {
+      std::vector<std::string> in_publication;
+      for (int row = 0; row < PQntuples(members->get()); ++row) {
+        in_publication.push_back(text_or_empty(members->get(), row, 0));
+      }
+      std::erase_if(tables, [&](const SourceTable& t) {
+        return std::find(in_publication.begin(), in_publication.end(), t.qualified()) ==
+               in_publication.end();
+      });
+    }
   }
   for (const auto& wanted : config.tables) {
     if (wanted.table == "*") continue;
@@ -81,6 +105,18 @@ awaitable<Result<std::vector<SourceTable>>> resolve_tables(PgConnection& conn,
     co_return Error::permanent(std::move(message));
   }
   for (auto& t : tables) {
+    // The columns a snapshot reads: what the stream sends (no generated columns) minus the
+    // excluded ones, which then need no SELECT privilege either.
+    auto columns = co_await conn.query(
+        "SELECT attname FROM pg_attribute WHERE attrelid = " +
+        conn.quote_literal(quoted_table(conn, t.schema, t.table)) +
+        "::regclass AND attnum > 0 AND NOT attisdropped" +
+        (conn.server_version() >= 120000 ? " AND attgenerated = ''" : "") + " ORDER BY attnum");
+    if (!columns.ok()) co_return columns.error();
+    for (int row = 0; row < PQntuples(columns->get()); ++row) {
+      auto name = text_or_empty(columns->get(), row, 0);
+      if (!config.column_excluded(t.qualified(), name)) t.columns.push_back(std::move(name));
+    }
     auto override_keys = config.keys.find(t.qualified());
     auto keys = co_await conn.query(
         "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_index i "
@@ -132,6 +168,9 @@ awaitable<Status> ensure_publication(PgConnection& conn, const CdcConfig& config
     } else {
       create += " FOR TABLE " + join(table_list);
     }
+    // Changes to a partition are then published under the partitioned table's name, the name
+    // the tables are configured (and snapshotted) by.
+    if (conn.server_version() >= 130000) create += " WITH (publish_via_partition_root = true)";
     if (config.publication_autocreate == PublicationAutocreate::kDisabled) {
       co_return Error::permanent("postgres: publication " + name +
                                  " does not exist and publication.autocreate is disabled; "
@@ -244,10 +283,13 @@ awaitable<Result<CreatedSlot>> create_slot(PgConnection& conn, const std::string
 awaitable<Status> start_replication(PgConnection& conn, const CdcConfig& config) {
   // The publication name goes in as a quoted identifier inside a string literal.
   const std::string publications = conn.quote_identifier(config.publication_name);
+  // Logical decoding messages (include_messages, heartbeats) are sent from PostgreSQL 14 on;
+  // older servers reject the option. Heartbeats still advance the WAL there.
+  const std::string messages = conn.server_version() >= 140000 ? ", messages 'true'" : "";
   auto result =
       co_await conn.query("START_REPLICATION SLOT " + conn.quote_identifier(config.slot_name) +
                           " LOGICAL 0/0 (proto_version '1', publication_names " +
-                          conn.quote_literal(publications) + ", messages 'true')");
+                          conn.quote_literal(publications) + messages + ")");
   if (!result.ok()) co_return result.error();
   if (PQresultStatus(result->get()) != PGRES_COPY_BOTH) {
     co_return Error::retryable("postgres: START_REPLICATION did not start a stream");

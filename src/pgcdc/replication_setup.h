@@ -19,7 +19,7 @@ namespace weft::pgcdc {
 
 // Rewrites a connection failure the user can fix (no REPLICATION privilege, no pg_hba entry)
 // into a permanent error with the fix; other errors pass through unchanged.
-Error explain_connect_error(Error error, bool replication);
+Error explain_connect_error(Error error);
 
 // Fails unless the server runs with wal_level=logical (names the ALTER SYSTEM to run).
 boost::asio::awaitable<Status> check_wal_level(PgConnection& conn);
@@ -30,11 +30,13 @@ struct SourceTable {
   std::string table;
   std::vector<std::string> key_columns;  // primary key, or the `keys` override; may be empty
   std::vector<std::string> key_types;    // format_type() of each key column, for casts
+  std::vector<std::string> columns;      // what a snapshot reads: not generated, not excluded
   std::string qualified() const { return schema + "." + table; }
 };
 
-// The tables the config selects, sorted by name. A table named exactly in `tables` that does
-// not exist is a permanent error (with the closest existing name).
+// The tables the config selects, sorted by name; with no `tables`, those of the publication if
+// it exists. A table named exactly in `tables` that does not exist is a permanent error (with
+// the closest existing name).
 boost::asio::awaitable<Result<std::vector<SourceTable>>> resolve_tables(PgConnection& conn,
                                                                         const CdcConfig& config);
 

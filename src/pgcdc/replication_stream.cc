@@ -148,6 +148,10 @@ void ReplicationStream::advance_confirmed() {
   const bool nothing_in_flight = ended.empty() && !changes_.in_transaction() && buffer_.empty() &&
                                  (!last_handed_out_ || (acked_ && *last_handed_out_ <= *acked_));
   if (nothing_in_flight) target = std::max(target, idle_wal_end_);
+  if (target != confirmed_) {
+    log_->debug("confirming {} (was {}; idle {}, in flight {}, ended {})", format_lsn(target),
+                format_lsn(confirmed_), nothing_in_flight, format_lsn(idle_wal_end_), ended.size());
+  }
   confirmed_ = target;
 }
 

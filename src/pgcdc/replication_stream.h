@@ -38,6 +38,11 @@ class ReplicationStream {
                     std::shared_ptr<spdlog::logger> logger);
   ~ReplicationStream();
 
+  // The tables' primary keys, for the record key of REPLICA IDENTITY FULL tables.
+  void set_primary_keys(std::map<std::string, std::vector<std::string>> keys) {
+    changes_.set_primary_keys(std::move(keys));
+  }
+
   // Records at or before `point` were delivered before this stream began (a restart).
   void resume_after(StreamPoint point);
 

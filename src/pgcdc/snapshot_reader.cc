@@ -96,8 +96,21 @@ awaitable<Result<Batch>> SnapshotReader::read(PgConnection& conn, std::size_t ma
   Batch batch;
   while (batch.empty() && !done()) {
     const auto& table = tables_[table_index_];
-    std::string sql = "SELECT * FROM " + conn.quote_identifier(table.schema) + "." +
-                      conn.quote_identifier(table.table);
+    // The key columns are read even when excluded (the shape leaves them out of records): the
+    // position needs them.
+    std::vector<std::string> read_columns = table.columns;
+    for (const auto& key : table.key_columns) {
+      if (std::find(read_columns.begin(), read_columns.end(), key) == read_columns.end()) {
+        read_columns.push_back(key);
+      }
+    }
+    std::string select_list;
+    for (const auto& column : read_columns) {
+      if (!select_list.empty()) select_list += ", ";
+      select_list += conn.quote_identifier(column);
+    }
+    std::string sql = "SELECT " + select_list + " FROM " + conn.quote_identifier(table.schema) +
+                      "." + conn.quote_identifier(table.table);
     std::string order;
     std::string columns;
     std::string bounds;
@@ -132,7 +145,12 @@ awaitable<Result<Batch>> SnapshotReader::read(PgConnection& conn, std::size_t ma
       }
       Record record = encoder_.encode(ChangeOp::kRead, *shape_, nullptr, false, &tuple, origin);
       SnapshotPoint point{table.qualified(), {}};
-      for (int field : key_fields_) point.key_values.emplace_back(*cell(r, row, field));
+      for (int field : key_fields_) {
+        // A `keys` column may hold NULL (a primary key cannot); it sorts last, so it can only
+        // be the last chunk's: the position keeps an empty text.
+        point.key_values.emplace_back(field < 0 ? std::string_view{}
+                                                : cell(r, row, field).value_or(std::string_view{}));
+      }
       record.position = format_position(point);
       if (row + 1 == rows) last_key_ = point.key_values;
       batch.push_back(std::move(record));

@@ -134,3 +134,57 @@ TEST_F(CdcSourceTest, AnIdleOrFilteredSlotDoesNotPinWal) {
 
 }  // namespace
 }  // namespace weft::pgcdc
+
+namespace weft::pgcdc {
+namespace {
+
+TEST_F(CdcSourceTest, SlotLagAndStatusAreMeasuredAndAnOverLimitLagMakesTheSourceUnhealthy) {
+  sql("CREATE TABLE t (id int PRIMARY KEY)");
+  ASSERT_TRUE(start("tables: [public.t]\nsnapshot: {mode: never}\nstatus_interval: 100ms\n"
+                    "max_lag: 1KiB\n")
+                  .ok());
+  EXPECT_TRUE(source_->health().healthy);
+  sql("INSERT INTO t SELECT generate_series(1, 2000)");
+  auto changes = read(2000);
+  ASSERT_EQ(changes.size(), 2000u);
+  // Delivered, not committed: the slot keeps the WAL, and says so.
+  EXPECT_TRUE(eventually([&] { return !source_->health().healthy; })) << metrics();
+  EXPECT_NE(source_->health().reason.find("over max_lag 1024"), std::string::npos)
+      << source_->health().reason;
+  EXPECT_NE(metrics().find("weft_cdc_slot_wal_status{pipeline=\"cdc\",wal_status=\"reserved\"} 1"),
+            std::string::npos);
+  EXPECT_EQ(metrics().find("weft_cdc_slot_retained_wal_bytes{pipeline=\"cdc\"} 0\n"),
+            std::string::npos);
+  ASSERT_TRUE(commit(changes.back().position).ok());
+  // The server moves restart_lsn at its next running-transactions record; a checkpoint writes one.
+  EXPECT_TRUE(eventually([&] {
+    pg().execute("CHECKPOINT");
+    return source_->health().healthy;
+  })) << source_->health().reason;
+  EXPECT_TRUE(eventually([&] {
+    return metrics().find("weft_cdc_replication_lag_seconds{pipeline=\"cdc\"} 0\n") !=
+           std::string::npos;
+  }));
+}
+
+TEST_F(CdcSourceTest, MessagesBecomeRecordsWhenAskedAndHeartbeatsNever) {
+  sql("CREATE TABLE t (id int PRIMARY KEY)");
+  ASSERT_TRUE(start("tables: [public.t]\nsnapshot: {mode: never}\ninclude_messages: true\n"
+                    "heartbeat: {interval: 100ms}\nstatus_interval: 100ms\n")
+                  .ok());
+  const std::string wal_before = scalar("SELECT pg_current_wal_lsn()::text");
+  sql("SELECT pg_logical_emit_message(true, 'app', 'hello')");
+  auto records = read(1);
+  ASSERT_EQ(records.size(), 1u);
+  json message = value(records[0]);
+  EXPECT_EQ(message["op"], "m");
+  EXPECT_EQ(message["message"]["prefix"], "app");
+  EXPECT_EQ(message["message"]["content"], "hello");
+  // Heartbeats write WAL (so a quiet database's slot can advance) but are never delivered.
+  EXPECT_TRUE(eventually(
+      [&] { return scalar("SELECT pg_current_wal_lsn() > '" + wal_before + "'::pg_lsn") == "t"; }));
+  EXPECT_EQ(read_idle(4), 0u);
+}
+
+}  // namespace
+}  // namespace weft::pgcdc

@@ -212,6 +212,32 @@ TEST_F(CdcSourceTest, TheRowEnvelopeExcludedColumnsAndKeyOverrides) {
   }
 }
 
+TEST_F(CdcSourceTest, PartitionsFullIdentityAndGeneratedColumnsKeepTheTablesShape) {
+  sql("CREATE TABLE sales (id int, region text, amount int, doubled int GENERATED ALWAYS AS "
+      "(amount * 2) STORED, PRIMARY KEY (id, region)) PARTITION BY LIST (region); "
+      "CREATE TABLE sales_eu PARTITION OF sales FOR VALUES IN ('eu'); "
+      "CREATE TABLE sales_us PARTITION OF sales FOR VALUES IN ('us'); "
+      "CREATE TABLE audited (id int PRIMARY KEY, v text); "
+      "ALTER TABLE audited REPLICA IDENTITY FULL");
+  sql("INSERT INTO sales VALUES (1, 'eu', 10); INSERT INTO audited VALUES (5, 'a')");
+  ASSERT_TRUE(start("tables: [public.sales, public.audited]\n").ok());
+  auto snapshot = read(2);
+  ASSERT_EQ(snapshot.size(), 2u);
+  EXPECT_EQ(read_idle(1), 0u);
+  sql("INSERT INTO sales VALUES (2, 'us', 20)");
+  sql("UPDATE audited SET v = 'b'");
+  auto changes = read(2);
+  ASSERT_EQ(changes.size(), 2u);
+  // A partition's change arrives under the partitioned table's name, shaped like its snapshot.
+  EXPECT_EQ(changes[0].headers.at("_table"), "public.sales");
+  EXPECT_EQ(changes[0].key, R"({"id":2,"region":"us"})");
+  EXPECT_EQ(value(changes[0])["after"], (json{{"id", 2}, {"region", "us"}, {"amount", 20}}));
+  EXPECT_EQ(value(snapshot[1])["after"], (json{{"id", 1}, {"region", "eu"}, {"amount", 10}}));
+  // REPLICA IDENTITY FULL marks every column as the identity; the key is still the primary key.
+  EXPECT_EQ(changes[1].key, "5");
+  EXPECT_EQ(snapshot[0].key, "5");
+}
+
 TEST_F(CdcSourceTest, AnUpdateThatChangesTheKeyIsADeleteAndACreate) {
   sql("CREATE TABLE accounts (id int PRIMARY KEY, v text)");
   sql("INSERT INTO accounts VALUES (1, 'a')");
