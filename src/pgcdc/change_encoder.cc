@@ -149,8 +149,9 @@ Record base_record(const TableShape* shape, const ChangeOrigin& origin, Clock::t
     if (!shape->unknown_types.empty()) record.headers["_pg_types"] = shape->unknown_types;
   }
   if (!origin.snapshot) {
-    record.headers["_lsn"] = format_lsn(origin.commit_lsn);
-    record.headers["_xid"] = std::to_string(origin.xid);
+    record.headers["_lsn"] =
+        origin.lsn_text.empty() ? format_lsn(origin.commit_lsn) : origin.lsn_text;
+    record.headers["_xid"] = origin.xid_text.empty() ? std::to_string(origin.xid) : origin.xid_text;
   }
   return record;
 }
@@ -232,7 +233,7 @@ Record ChangeEncoder::encode(ChangeOp op, const TableShape& shape, const Tuple* 
   record.key = key_of(shape, after != nullptr ? after : before);
   std::vector<std::string> unchanged;
   std::string out;
-  out.reserve(256);
+  out.reserve(last_size_ + 64);  // rows of a stream tend to be alike: one allocation
   const Tuple* fill_from = before_key_only ? nullptr : before;
   if (format_ == EnvelopeFormat::kDebezium) {
     out += "{\"before\":";
@@ -275,6 +276,7 @@ Record ChangeEncoder::encode(ChangeOp op, const TableShape& shape, const Tuple* 
     out += '}';
   }
   if (!unchanged.empty()) record.headers["_unchanged_toast"] = join(unchanged);
+  last_size_ = out.size();
   record.value = Payload::from_text(std::move(out));
   return record;
 }

@@ -49,6 +49,10 @@ struct ChangeOrigin {
   std::uint32_t xid = 0;
   std::int64_t commit_time = 0;  // Postgres microseconds
   bool snapshot = false;
+  // The `_lsn` and `_xid` headers, formatted once per transaction rather than per row; empty:
+  // formatted from the numbers.
+  std::string lsn_text;
+  std::string xid_text;
 };
 
 enum class ChangeOp : char { kCreate = 'c', kUpdate = 'u', kDelete = 'd', kRead = 'r' };
@@ -73,6 +77,7 @@ class ChangeEncoder {
 
  private:
   EnvelopeFormat format_;
+  mutable std::size_t last_size_ = 192;  // the last value's size, to reserve the next one
 };
 
 }  // namespace weft::pgcdc

@@ -71,7 +71,12 @@ Status ChangeStream::apply(std::string_view bytes, std::vector<Record>& out) {
   auto& message = *decoded;
   if (auto* begin = std::get_if<Begin>(&message)) {
     in_transaction_ = true;
-    transaction_ = ChangeOrigin{begin->final_lsn, begin->xid, begin->commit_time, false};
+    transaction_ = ChangeOrigin{begin->final_lsn,
+                                begin->xid,
+                                begin->commit_time,
+                                false,
+                                format_lsn(begin->final_lsn),
+                                std::to_string(begin->xid)};
     next_seq_ = 0;
     last_record_.reset();
   } else if (auto* commit = std::get_if<Commit>(&message)) {
@@ -125,7 +130,7 @@ Status ChangeStream::apply(std::string_view bytes, std::vector<Record>& out) {
     } else {
       // Outside any transaction: it is its own unit, confirmed at its own LSN.
       const auto saved = transaction_;
-      transaction_ = ChangeOrigin{logical->lsn, 0, to_pg_time(Clock::now()), false};
+      transaction_ = ChangeOrigin{logical->lsn, 0, to_pg_time(Clock::now()), false, {}, {}};
       next_seq_ = 0;
       last_record_.reset();
       emit(out, encoder_.encode_message(*logical, transaction_));

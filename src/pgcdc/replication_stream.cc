@@ -15,6 +15,9 @@ namespace asio = boost::asio;
 using asio::awaitable;
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 
+// How long take() waits for a partly filled batch to fill while changes arrive.
+constexpr std::chrono::milliseconds kLinger{5};
+
 std::optional<StreamPoint> stream_point_of(const Record& record) {
   auto parsed = parse_position(record.position);
   if (!parsed) return std::nullopt;
@@ -121,7 +124,7 @@ awaitable<Status> ReplicationStream::handle(std::string_view message) {
     Status applied = changes_.apply(data->message, buffer_);
     if (!applied.ok()) co_return applied;
     if (!changes_.in_transaction()) idle_wal_end_ = std::max(idle_wal_end_, data->wal_end);
-    if (buffer_.size() > before) data_ready_->cancel();
+    if (buffer_.size() > before && buffer_.size() >= wanted_) data_ready_->cancel();
     if (metrics_ != nullptr && !changes_.ended().empty()) {
       metrics_->last_commit.Set(
           std::chrono::duration<double>(
@@ -174,9 +177,18 @@ awaitable<Status> ReplicationStream::send_status(bool force) {
 awaitable<Result<Batch>> ReplicationStream::take(std::size_t max_records,
                                                  std::chrono::milliseconds wait) {
   if (buffer_.empty() && !broken_ && pumping_) {
+    wanted_ = 1;
     data_ready_->expires_after(wait);
     co_await data_ready_->async_wait(kNoThrow);
   }
+  if (!buffer_.empty() && buffer_.size() < max_records && !broken_ && pumping_) {
+    // Changes are arriving: give the batch a moment to fill, so a busy stream moves through
+    // the pipeline in full batches instead of one per network read.
+    wanted_ = max_records;
+    data_ready_->expires_after(kLinger);
+    co_await data_ready_->async_wait(kNoThrow);
+  }
+  wanted_ = 1;
   if (buffer_.empty()) {
     if (broken_) co_return *broken_;
     co_return Batch{};

@@ -98,6 +98,7 @@ class ReplicationStream {
   Lsn reported_ = 0;                            // what the last status update said
   Lsn idle_wal_end_ = 0;  // the server's WAL end, seen while no transaction was open
   bool reply_requested_ = false;
+  std::size_t wanted_ = 1;  // buffered records that wake a waiting take()
   std::chrono::steady_clock::time_point last_status_{};
 };
 

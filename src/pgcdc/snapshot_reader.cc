@@ -136,7 +136,7 @@ awaitable<Result<Batch>> SnapshotReader::read(PgConnection& conn, std::size_t ma
       if (Status s = co_await prepare_shape(conn, r); !s.ok()) co_return s.error();
     }
     const int rows = PQntuples(r);
-    const ChangeOrigin origin{0, 0, 0, /*snapshot=*/true};
+    const ChangeOrigin origin{0, 0, 0, /*snapshot=*/true, {}, {}};
     Tuple tuple(static_cast<std::size_t>(PQnfields(r)));
     for (int row = 0; row < rows; ++row) {
       for (std::size_t f = 0; f < tuple.size(); ++f) {
