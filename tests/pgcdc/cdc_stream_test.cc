@@ -236,6 +236,14 @@ TEST_F(CdcSourceTest, PartitionsFullIdentityAndGeneratedColumnsKeepTheTablesShap
   // REPLICA IDENTITY FULL marks every column as the identity; the key is still the primary key.
   EXPECT_EQ(changes[1].key, "5");
   EXPECT_EQ(snapshot[0].key, "5");
+  // ... and a change of it is a delete of the old row (whole, FULL) and a create of the new one.
+  sql("UPDATE audited SET id = 6");
+  auto moved = read(2);
+  ASSERT_EQ(moved.size(), 2u);
+  EXPECT_EQ(value(moved[0])["op"], "d");
+  EXPECT_EQ(value(moved[0])["before"], (json{{"id", 5}, {"v", "b"}}));
+  EXPECT_EQ(value(moved[1])["op"], "c");
+  EXPECT_EQ(moved[1].key, "6");
 }
 
 TEST_F(CdcSourceTest, AnUpdateThatChangesTheKeyIsADeleteAndACreate) {
