@@ -8,13 +8,13 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <map>
-#include <mutex>
 
 #include "pgcdc/cdc_metrics.h"
 #include "pgcdc/cdc_position.h"
 #include "pgcdc/pg_connection.h"
 #include "pgcdc/replication_setup.h"
 #include "pgcdc/replication_stream.h"
+#include "pgcdc/slot_monitor.h"
 #include "pgcdc/snapshot_reader.h"
 
 namespace weft::pgcdc {
@@ -46,6 +46,13 @@ class CdcSource final : public Source {
         ctx_(ctx),
         log_(ctx.logger ? ctx.logger : spdlog::default_logger()) {
     if (ctx.metrics != nullptr) metrics_ = std::make_unique<CdcMetrics>(*ctx.metrics, ctx.pipeline);
+    // Built once, never replaced: health() reads it from other threads.
+    SlotMonitor::Probes probes;
+    probes.streaming = [this] { return phase_ == Phase::kStreaming; };
+    probes.oldest_unconfirmed_commit = [this]() -> std::optional<std::int64_t> {
+      return stream_ ? stream_->oldest_unconfirmed_commit() : std::nullopt;
+    };
+    monitor_ = std::make_unique<SlotMonitor>(config_, metrics_.get(), log_, std::move(probes));
   }
 
   awaitable<Status> connect(std::optional<Position> checkpoint) override {
@@ -137,7 +144,7 @@ class CdcSource final : public Source {
       started = co_await open_snapshot(std::move(*tables), created->snapshot_name, std::nullopt);
     }
     if (!started.ok()) co_return started;
-    start_monitor();
+    if (!copy_only) monitor_->start(executor_);
     co_return Status{};
   }
 
@@ -173,7 +180,7 @@ class CdcSource final : public Source {
   }
 
   awaitable<void> close() override {
-    co_await stop_monitor();
+    co_await monitor_->stop();
     if (stream_) co_await stream_->detach();
     snapshot_conn_.reset();
     replication_.reset();
@@ -182,11 +189,8 @@ class CdcSource final : public Source {
     snapshot_.reset();
   }
 
-  Health health() const override {
-    std::lock_guard lock(health_mutex_);
-    if (unhealthy_reason_.empty()) return {};
-    return {false, unhealthy_reason_};
-  }
+  // Read by the admin server's threads: the monitor guards its own state.
+  Health health() const override { return monitor_->health(); }
 
  private:
   // A named value, not a braced temporary: GCC 12 destroys braced temporaries passed to a
@@ -278,107 +282,6 @@ class CdcSource final : public Source {
         config_.slot_name, config_.slot_name);
   }
 
-  // ---- monitoring: slot lag and status, heartbeats ----
-
-  void start_monitor() {
-    monitor_stop_ = false;
-    monitor_running_ = true;
-    monitor_timer_ = std::make_unique<asio::steady_timer>(executor_);
-    asio::co_spawn(executor_, monitor(), [this](std::exception_ptr) {
-      monitor_running_ = false;
-      if (monitor_timer_) monitor_timer_->cancel();
-    });
-  }
-
-  awaitable<void> stop_monitor() {
-    if (!monitor_running_) co_return;
-    monitor_stop_ = true;
-    while (monitor_running_) {
-      monitor_timer_->cancel();
-      asio::steady_timer wait(executor_, std::chrono::milliseconds(20));
-      co_await wait.async_wait(kNoThrow);
-    }
-    monitor_conn_.reset();
-  }
-
-  awaitable<void> monitor() {
-    auto interval = config_.status_interval;
-    if (config_.heartbeat_interval.count() > 0) {
-      interval = std::min(interval, config_.heartbeat_interval);
-    }
-    auto last_heartbeat = std::chrono::steady_clock::now();
-    while (!monitor_stop_) {
-      co_await check_slot();
-      if (monitor_stop_) break;
-      const auto now = std::chrono::steady_clock::now();
-      if (config_.heartbeat_interval.count() > 0 && monitor_conn_ &&
-          now - last_heartbeat >= config_.heartbeat_interval) {
-        last_heartbeat = now;
-        auto beat = co_await monitor_conn_->query(
-            std::string("SELECT pg_logical_emit_message(false, '") + kHeartbeatPrefix + "', '')");
-        if (!beat.ok()) log_->warn("heartbeat failed: {}", beat.error().message());
-      }
-      monitor_timer_->expires_after(interval);
-      co_await monitor_timer_->async_wait(kNoThrow);
-    }
-  }
-
-  awaitable<void> check_slot() {
-    if (!monitor_conn_) {
-      const ConnectOptions options = connect_options(/*replication=*/false);
-      auto conn = co_await PgConnection::connect(executor_, options);
-      if (!conn.ok()) co_return;  // the stream reports connection problems itself
-      monitor_conn_ = std::move(*conn);
-    }
-    const bool has_wal_status = monitor_conn_->server_version() >= 130000;
-    auto result = co_await monitor_conn_->query(
-        std::string("SELECT ") + (has_wal_status ? "wal_status" : "'reserved'") +
-        ", pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint"
-        ", pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint FROM "
-        "pg_replication_slots WHERE slot_name = " +
-        monitor_conn_->quote_literal(config_.slot_name));
-    if (!result.ok()) {
-      monitor_conn_.reset();
-      co_return;
-    }
-    std::string reason;
-    std::string wal_status = "missing";
-    double lag_bytes = 0;
-    double retained_bytes = 0;
-    if (PQntuples(result->get()) == 0) {
-      if (phase_ == Phase::kStreaming)
-        reason = "replication slot " + config_.slot_name + " is missing";
-    } else {
-      wal_status = std::string(cell(result->get(), 0, 0).value_or(""));
-      lag_bytes = std::stod(std::string(cell(result->get(), 0, 1).value_or("0")));
-      retained_bytes = std::stod(std::string(cell(result->get(), 0, 2).value_or("0")));
-      if (wal_status == "lost") {
-        reason =
-            "replication slot " + config_.slot_name +
-            " was invalidated (wal_status lost): changes were lost; see the guide to start over";
-      } else if (config_.max_lag_bytes > 0 &&
-                 retained_bytes > static_cast<double>(config_.max_lag_bytes)) {
-        reason = "replication slot " + config_.slot_name + " retains " +
-                 std::to_string(static_cast<std::uint64_t>(retained_bytes)) +
-                 " bytes of WAL, over max_lag " + std::to_string(config_.max_lag_bytes);
-      }
-    }
-    if (metrics_) {
-      metrics_->set_wal_status(wal_status);
-      metrics_->lag_bytes.Set(lag_bytes);
-      metrics_->retained_bytes.Set(retained_bytes);
-      double lag_seconds = 0;
-      if (stream_) {
-        if (auto oldest = stream_->oldest_unconfirmed_commit()) {
-          lag_seconds = std::chrono::duration<double>(Clock::now() - from_pg_time(*oldest)).count();
-        }
-      }
-      metrics_->lag_seconds.Set(std::max(0.0, lag_seconds));
-    }
-    std::lock_guard lock(health_mutex_);
-    unhealthy_reason_ = std::move(reason);
-  }
-
   CdcConfig config_;
   ConnectorContext ctx_;
   std::shared_ptr<spdlog::logger> log_;
@@ -392,13 +295,7 @@ class CdcSource final : public Source {
   std::unique_ptr<SnapshotReader> snapshot_;
   std::unique_ptr<ReplicationStream> stream_;
 
-  std::unique_ptr<PgConnection> monitor_conn_;
-  std::unique_ptr<asio::steady_timer> monitor_timer_;
-  bool monitor_running_ = false;
-  bool monitor_stop_ = false;
-
-  mutable std::mutex health_mutex_;
-  std::string unhealthy_reason_;
+  std::unique_ptr<SlotMonitor> monitor_;
 };
 
 }  // namespace

@@ -51,8 +51,8 @@ Status ChangeStream::apply_update(const Update& update, std::vector<Record>& out
   if (update.old_tuple && key_changed(*shape, *update.old_tuple, update.new_tuple)) {
     // The row moved to another key: a delete of the old key and a create of the new one, so a
     // sink keyed by primary key does not keep the old row (as Debezium does).
-    emit(out, encoder_.encode(ChangeOp::kDelete, *shape, &*update.old_tuple,
-                              update.old_is_key_only, nullptr, transaction_));
+    emit(out, encoder_.encode(ChangeOp::kDelete, *shape, &*update.old_tuple, update.old_is_key_only,
+                              nullptr, transaction_));
     emit(out, encoder_.encode(ChangeOp::kCreate, *shape, nullptr, false, &update.new_tuple,
                               transaction_));
     return Status{};

@@ -23,6 +23,18 @@ std::string tidy(std::string_view message) {
   return out;
 }
 
+// A connection failure that retrying cannot fix: credentials, a database or role that does not
+// exist, TLS settings the server or its certificate do not satisfy, pg_hba.conf, privileges.
+// libpq reports these only as text.
+bool fails_the_same_way_again(std::string_view message) {
+  for (std::string_view marker :
+       {"authentication", "password", "does not exist", "SSL", "certificate", "pg_hba.conf",
+        "must be superuser", "permission denied"}) {
+    if (message.find(marker) != std::string_view::npos) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 std::optional<std::string_view> cell(const PGresult* result, int row, int column) {
@@ -91,11 +103,9 @@ awaitable<Result<std::unique_ptr<PgConnection>>> PgConnection::connect(
   while (poll != PGRES_POLLING_OK) {
     if (poll == PGRES_POLLING_FAILED) {
       std::string message = tidy(PQerrorMessage(raw));
-      const bool auth = message.find("authentication") != std::string::npos ||
-                        message.find("password") != std::string::npos ||
-                        message.find("does not exist") != std::string::npos;
-      co_return auth ? Error::permanent("postgres: " + message)
-                     : Error::retryable("postgres: cannot connect: " + message);
+      co_return fails_the_same_way_again(message)
+          ? Error::permanent("postgres: " + message)
+          : Error::retryable("postgres: cannot connect: " + message);
     }
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());

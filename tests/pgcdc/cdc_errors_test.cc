@@ -96,6 +96,15 @@ TEST_F(CdcSourceTest, WalLevelReplicaGetsTheAlterSystemToRun) {
       << s.error().message();
 }
 
+TEST_F(CdcSourceTest, TlsSettingsTheServerCannotMeetFailWithoutRetrying) {
+  sql("CREATE TABLE t (id int PRIMARY KEY)");
+  // The test cluster has no TLS: `sslmode=require` can never be met.
+  Status s = start("tables: [public.t]\n", std::nullopt, pg().conninfo(db_) + " sslmode=require");
+  ASSERT_FALSE(s.ok());
+  EXPECT_FALSE(s.error().retryable());
+  EXPECT_TRUE(contains(s.error().message(), "SSL")) << s.error().message();
+}
+
 TEST_F(CdcSourceTest, TheDsnPasswordNeverAppearsInErrors) {
   Status s = start("tables: [public.t]\n", std::nullopt,
                    "host=127.0.0.1 port=1 user=x password=hunter2-secret connect_timeout=2");

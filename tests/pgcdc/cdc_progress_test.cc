@@ -105,6 +105,26 @@ TEST_F(CdcSourceTest, AnInterruptedSnapshotResumesAtItsTableAndKey) {
   EXPECT_EQ(streamed[0].key, "101");
 }
 
+TEST_F(CdcSourceTest, TheSlotIsKeptUnlessDropOnStopAndAllTablesPublishesEverything) {
+  sql("CREATE TABLE t (id int PRIMARY KEY); CREATE TABLE u (id int PRIMARY KEY)");
+  ASSERT_TRUE(start("snapshot: {mode: never}\npublication: {autocreate: all_tables}\n").ok());
+  EXPECT_EQ(scalar("SELECT puballtables::text FROM pg_publication WHERE pubname = 'weft_cdc'"),
+            "true");
+  sql("INSERT INTO u VALUES (1)");
+  auto changes = read(1);
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].headers.at("_table"), "public.u");
+  close_source();
+  EXPECT_EQ(scalar("SELECT count(*) FROM pg_replication_slots"), "1");  // kept by default
+
+  ASSERT_TRUE(start("snapshot: {mode: never}\npublication: {autocreate: all_tables}\n"
+                    "slot: {drop_on_stop: true}\n")
+                  .ok());
+  (void)read_idle(1);
+  close_source();
+  EXPECT_EQ(scalar("SELECT count(*) FROM pg_replication_slots"), "0");
+}
+
 TEST_F(CdcSourceTest, InitialOnlyCopiesTheTablesAndFinishesWithoutASlot) {
   sql("CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t SELECT generate_series(1, 42)");
   ASSERT_TRUE(start("tables: [public.t]\nsnapshot: {mode: initial_only}\n").ok());
@@ -165,6 +185,23 @@ TEST_F(CdcSourceTest, SlotLagAndStatusAreMeasuredAndAnOverLimitLagMakesTheSource
     return metrics().find("weft_cdc_replication_lag_seconds{pipeline=\"cdc\"} 0\n") !=
            std::string::npos;
   }));
+}
+
+TEST_F(CdcSourceTest, ASlotLeftInactiveWhileStreamingMakesTheSourceUnhealthy) {
+  sql("CREATE TABLE t (id int PRIMARY KEY)");
+  ASSERT_TRUE(start("tables: [public.t]\nsnapshot: {mode: never}\nstatus_interval: 100ms\n").ok());
+  (void)read_idle(1);  // streaming
+  sql("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots");
+  // Nobody reads (as when the pipeline is stuck): the monitor notices on its own.
+  bool unhealthy = false;
+  for (int i = 0; i < 100 && !unhealthy; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    unhealthy = !source_->health().healthy;
+  }
+  ASSERT_TRUE(unhealthy);
+  EXPECT_NE(source_->health().reason.find("weft_cdc is inactive"), std::string::npos)
+      << source_->health().reason;
+  EXPECT_TRUE(eventually([&] { return source_->health().healthy; }));  // reads reconnect
 }
 
 TEST_F(CdcSourceTest, MessagesBecomeRecordsWhenAskedAndHeartbeatsNever) {
