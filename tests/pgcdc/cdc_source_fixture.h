@@ -48,8 +48,6 @@ class CdcSourceTest : public ::testing::Test {
     close_source();
     // Slots belong to the cluster, not the database: the next test in this process starts clean.
     sql("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE NOT active");
-    source_work_.reset();
-    source_thread_.join();
   }
 
   static test::PostgresServer& pg() { return test::PostgresServer::shared(); }
@@ -82,16 +80,10 @@ class CdcSourceTest : public ::testing::Test {
 
   template <typename T>
   T run(asio::awaitable<T> op) {
-    std::optional<T> result;
-    asio::co_spawn(source_io_, testing::detail::store_result(std::move(op), &result),
-                   asio::use_future)
-        .get();
-    return std::move(*result);
+    return runner_.run(std::move(op));
   }
 
-  void run(asio::awaitable<void> op) {
-    asio::co_spawn(source_io_, std::move(op), asio::use_future).get();
-  }
+  void run(asio::awaitable<void> op) { runner_.run(std::move(op)); }
 
   Status start(const std::string& block, std::optional<Position> checkpoint = std::nullopt,
                const std::string& dsn = "") {
@@ -103,7 +95,7 @@ class CdcSourceTest : public ::testing::Test {
 
   void close_source() {
     if (!source_) return;
-    asio::co_spawn(source_io_, source_->close(), asio::use_future).get();
+    runner_.run(source_->close());
     source_.reset();
   }
 
@@ -163,10 +155,7 @@ class CdcSourceTest : public ::testing::Test {
   std::vector<Error> errors_;
   test::TempDir temp_;
   prometheus::Registry registry_;
-  asio::io_context source_io_;
-  asio::executor_work_guard<asio::io_context::executor_type> source_work_ =
-      asio::make_work_guard(source_io_);
-  std::thread source_thread_{[this] { source_io_.run(); }};
+  testing::CoroutineThread runner_;  // the source's strand
   std::unique_ptr<Source> source_;
 };
 

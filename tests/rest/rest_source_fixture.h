@@ -51,8 +51,6 @@ class RestSourceTest : public ::testing::Test {
 
   void TearDown() override {
     close_source();
-    source_work_.reset();
-    source_thread_.join();
     api_->stop();
     api_work_.reset();
     api_io_.stop();
@@ -99,11 +97,7 @@ class RestSourceTest : public ::testing::Test {
 
   template <typename T>
   T run(asio::awaitable<T> op) {
-    std::optional<T> result;
-    asio::co_spawn(source_io_, testing::detail::store_result(std::move(op), &result),
-                   asio::use_future)
-        .get();
-    return std::move(*result);
+    return runner_.run(std::move(op));
   }
 
   // Makes and connects the test's source.
@@ -116,7 +110,7 @@ class RestSourceTest : public ::testing::Test {
 
   void close_source() {
     if (!source_) return;
-    asio::co_spawn(source_io_, source_->close(), asio::use_future).get();
+    runner_.run(source_->close());
     source_.reset();
   }
 
@@ -159,10 +153,7 @@ class RestSourceTest : public ::testing::Test {
       asio::make_work_guard(api_io_);
   std::vector<std::thread> api_threads_;
   std::unique_ptr<fakes::FakeRestApi> api_;
-  asio::io_context source_io_;
-  asio::executor_work_guard<asio::io_context::executor_type> source_work_ =
-      asio::make_work_guard(source_io_);
-  std::thread source_thread_{[this] { source_io_.run(); }};
+  testing::CoroutineThread runner_;  // the source's strand
   std::unique_ptr<Source> source_;
 };
 
