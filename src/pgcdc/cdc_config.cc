@@ -147,7 +147,9 @@ Result<CdcConfig> CdcConfig::from(const Settings& settings, const std::string& p
       settings.string("envelope") == "row" ? EnvelopeFormat::kRow : EnvelopeFormat::kDebezium;
   c.include_messages = settings.boolean("include_messages");
   c.status_interval = settings.duration("status_interval");
-  c.heartbeat_interval = settings.object("heartbeat").duration("interval");
+  auto heartbeat = settings.object("heartbeat");
+  c.heartbeat_interval = heartbeat.duration("interval");
+  if (heartbeat.has("query")) c.heartbeat_query = heartbeat.string("query");
   c.max_lag_bytes = settings.size("max_lag");
   c.max_buffered_records = static_cast<std::size_t>(settings.integer("max_buffered_records"));
   return c;

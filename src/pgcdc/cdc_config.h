@@ -50,6 +50,7 @@ struct CdcConfig {
 
   std::chrono::milliseconds status_interval{10000};
   std::chrono::milliseconds heartbeat_interval{0};  // 0: no heartbeats
+  std::string heartbeat_query;  // empty: a logical decoding message
   std::uint64_t max_lag_bytes = 0;                  // 0: lag never makes the source unhealthy
   std::size_t max_buffered_records = 20000;         // read ahead of the pipeline, at most
 

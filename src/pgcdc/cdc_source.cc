@@ -42,9 +42,7 @@ Error slot_missing(const CdcConfig& config, const std::string& where) {
 class CdcSource final : public Source {
  public:
   CdcSource(CdcConfig config, const ConnectorContext& ctx)
-      : config_(std::move(config)),
-        ctx_(ctx),
-        log_(ctx.logger ? ctx.logger : spdlog::default_logger()) {
+      : config_(std::move(config)), log_(ctx.logger ? ctx.logger : spdlog::default_logger()) {
     if (ctx.metrics != nullptr) metrics_ = std::make_unique<CdcMetrics>(*ctx.metrics, ctx.pipeline);
     // Built once, never replaced: health() reads it from other threads.
     SlotMonitor::Probes probes;
@@ -56,7 +54,7 @@ class CdcSource final : public Source {
   }
 
   awaitable<Status> connect(std::optional<Position> checkpoint) override {
-    co_await close();  // a retried connect starts from nothing
+    co_await release();  // a retried connect starts from nothing (and keeps the slot)
     executor_ = co_await asio::this_coro::executor;
     std::optional<CdcPosition> resume;
     if (checkpoint) {
@@ -180,13 +178,8 @@ class CdcSource final : public Source {
   }
 
   awaitable<void> close() override {
-    co_await monitor_->stop();
-    if (stream_) co_await stream_->detach();
-    snapshot_conn_.reset();
-    replication_.reset();
+    co_await release();
     if (config_.drop_slot_on_stop && executor_) co_await drop_slot_now();
-    stream_.reset();
-    snapshot_.reset();
   }
 
   // Read by the admin server's threads: the monitor guards its own state.
@@ -200,6 +193,16 @@ class CdcSource final : public Source {
     options.dsn = config_.dsn;
     options.replication = replication;
     return options;
+  }
+
+  // Ends the monitor, the stream and every connection; the slot stays.
+  awaitable<void> release() {
+    co_await monitor_->stop();
+    if (stream_) co_await stream_->detach();
+    snapshot_conn_.reset();
+    replication_.reset();
+    stream_.reset();
+    snapshot_.reset();
   }
 
   awaitable<Status> open_snapshot(std::vector<SourceTable> tables, const std::string& name,
@@ -283,7 +286,6 @@ class CdcSource final : public Source {
   }
 
   CdcConfig config_;
-  ConnectorContext ctx_;
   std::shared_ptr<spdlog::logger> log_;
   std::unique_ptr<CdcMetrics> metrics_;
   asio::any_io_executor executor_;

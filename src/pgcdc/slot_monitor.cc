@@ -83,8 +83,11 @@ awaitable<void> SlotMonitor::run() {
 
 awaitable<void> SlotMonitor::heartbeat() {
   if (!conn_) co_return;
-  auto beat = co_await conn_->query(std::string("SELECT pg_logical_emit_message(false, '") +
-                                    kHeartbeatPrefix + "', '')");
+  const std::string sql =
+      config_.heartbeat_query.empty()
+          ? std::string("SELECT pg_logical_emit_message(false, '") + kHeartbeatPrefix + "', '')"
+          : config_.heartbeat_query;
+  auto beat = co_await conn_->query(sql);
   if (!beat.ok()) log_->warn("heartbeat failed: {}", beat.error().message());
 }
 

@@ -204,6 +204,17 @@ TEST_F(CdcSourceTest, ASlotLeftInactiveWhileStreamingMakesTheSourceUnhealthy) {
   EXPECT_TRUE(eventually([&] { return source_->health().healthy; }));  // reads reconnect
 }
 
+TEST_F(CdcSourceTest, AHeartbeatQueryUpdatesAHeartbeatTableWhoseChangesFlow) {
+  sql("CREATE TABLE beats (id int PRIMARY KEY, n int); INSERT INTO beats VALUES (1, 0)");
+  ASSERT_TRUE(start("tables: [public.beats]\nsnapshot: {mode: never}\n"
+                    "heartbeat: {interval: 100ms, query: 'UPDATE beats SET n = n + 1'}\n")
+                  .ok());
+  auto beats = read(3);
+  ASSERT_EQ(beats.size(), 3u);
+  EXPECT_EQ(value(beats[2])["op"], "u");
+  EXPECT_GT(value(beats[2])["after"]["n"].get<int>(), value(beats[0])["after"]["n"].get<int>());
+}
+
 TEST_F(CdcSourceTest, MessagesBecomeRecordsWhenAskedAndHeartbeatsNever) {
   sql("CREATE TABLE t (id int PRIMARY KEY)");
   ASSERT_TRUE(start("tables: [public.t]\nsnapshot: {mode: never}\ninclude_messages: true\n"

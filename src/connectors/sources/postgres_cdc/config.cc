@@ -58,6 +58,11 @@ ConfigSpec heartbeat_spec() {
           "Write a logical decoding message this often (pg_logical_emit_message), so a slot on "
           "a database whose published tables rarely change still advances; 0s: off")
       .example("5m");
+  s.string("query")
+      .description(
+          "SQL run as the heartbeat instead of the message, e.g. an update of a heartbeat "
+          "table in the publication (its changes are then delivered like any other)")
+      .example("'UPDATE weft_heartbeat SET beat_at = now() WHERE id = 1'");
   return s;
 }
 
