@@ -235,10 +235,16 @@ Record ChangeEncoder::encode(ChangeOp op, const TableShape& shape, const Tuple* 
   std::string out;
   out.reserve(last_size_ + 64);  // rows of a stream tend to be alike: one allocation
   const Tuple* fill_from = before_key_only ? nullptr : before;
+  // The before-image (the key only, unless REPLICA IDENTITY FULL) also travels as the record's
+  // own `before`, for sinks that apply deletes and updates by the old row.
+  std::string before_text;
+  if (before != nullptr) {
+    std::vector<std::string> ignored;  // a before-image's own 'u' values have nothing to fill
+    append_row(before_text, shape, before, before_key_only, nullptr, ignored);
+  }
   if (format_ == EnvelopeFormat::kDebezium) {
     out += "{\"before\":";
-    std::vector<std::string> ignored;  // a before-image's own 'u' values have nothing to fill
-    append_row(out, shape, before, before_key_only, nullptr, ignored);
+    out += before != nullptr ? std::string_view(before_text) : std::string_view("null");
     out += ",\"after\":";
     append_row(out, shape, after, false, fill_from, unchanged);
     out += ',';
@@ -278,6 +284,7 @@ Record ChangeEncoder::encode(ChangeOp op, const TableShape& shape, const Tuple* 
   if (!unchanged.empty()) record.headers["_unchanged_toast"] = join(unchanged);
   last_size_ = out.size();
   record.value = Payload::from_text(std::move(out));
+  if (before != nullptr) record.before = Payload::from_text(std::move(before_text));
   return record;
 }
 

@@ -126,6 +126,10 @@ TEST_F(CdcSourceTest, ReplicaIdentityFullSendsWholeBeforeImagesDefaultOnlyTheKey
   EXPECT_EQ(value(changes[1])["after"], (json{{"id", 1}, {"v", "b"}}));
   EXPECT_EQ(value(changes[2])["before"], (json{{"id", 1}}));
   EXPECT_EQ(value(changes[3])["before"], (json{{"id", 1}, {"v", "b"}}));
+  // The record carries the before-image itself too, for sinks that apply by the old row.
+  EXPECT_FALSE(changes[0].before.has_value());
+  ASSERT_TRUE(changes[3].before.has_value());
+  EXPECT_EQ(json::parse(changes[3].before->text()), (json{{"id", 1}, {"v", "b"}}));
 }
 
 TEST_F(CdcSourceTest, AnUnchangedToastedValueIsNeverEmittedAsNull) {
