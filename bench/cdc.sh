@@ -46,21 +46,7 @@ if [ $((ROWS % TXN_ROWS)) -ne 0 ]; then
 fi
 
 # ---- what the benchmark needs, installed only if missing ----
-install_missing() {
-  local pkg missing=()
-  for pkg in postgresql-15 postgresql-client-15 time procps; do
-    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" ||
-      missing+=("$pkg")
-  done
-  [ ${#missing[@]} -eq 0 ] && return
-  local sudo=""
-  [ "$(id -u)" -ne 0 ] && sudo="sudo"
-  echo "cdc.sh: installing ${missing[*]}" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  $sudo apt-get update -qq >/dev/null
-  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-}
-install_missing
+./scripts/install-packages.sh postgresql-15 postgresql-client-15 time procps
 
 # The server binaries: pg_config --bindir may be the client-only directory.
 if [ -z "${PG_BINDIR:-}" ]; then

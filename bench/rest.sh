@@ -64,21 +64,7 @@ PAGES=$(( (RECORDS + PAGE_SIZE - 1) / PAGE_SIZE ))
 CLK_TCK=$(getconf CLK_TCK)
 
 # ---- what the benchmark needs, installed only if missing ----
-install_missing() {
-  local pkg missing=()
-  for pkg in python3-requests g++ curl time procps; do
-    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" ||
-      missing+=("$pkg")
-  done
-  [ ${#missing[@]} -eq 0 ] && return
-  local sudo=""
-  [ "$(id -u)" -ne 0 ] && sudo="sudo"
-  echo "rest.sh: installing ${missing[*]}" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  $sudo apt-get update -qq >/dev/null
-  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-}
-install_missing
+./scripts/install-packages.sh python3-requests g++ curl time procps
 
 WORK=$(mktemp -d)
 PIDS=()

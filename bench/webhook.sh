@@ -49,22 +49,7 @@ BENCH_SECRET=${BENCH_SECRET:-$(openssl rand -hex 32)}
 export BENCH_SECRET
 
 # ---- what the benchmark needs, installed only if missing ----
-install_missing() {
-  local pkg missing=()
-  for pkg in wrk nginx python3-fastapi python3-uvicorn python3-uvloop python3-httptools \
-             g++ openssl curl procps; do
-    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" ||
-      missing+=("$pkg")
-  done
-  [ ${#missing[@]} -eq 0 ] && return
-  local sudo=""
-  [ "$(id -u)" -ne 0 ] && sudo="sudo"
-  echo "webhook.sh: installing ${missing[*]}" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  $sudo apt-get update -qq >/dev/null
-  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-}
-install_missing
+./scripts/install-packages.sh wrk nginx python3-fastapi python3-uvicorn python3-uvloop python3-httptools g++ openssl curl procps
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
 WORK=$(mktemp -d)
