@@ -7,6 +7,7 @@ find_package(spdlog REQUIRED)
 find_package(OpenSSL REQUIRED)
 find_package(ZLIB REQUIRED)
 find_package(simdjson REQUIRED CONFIG)  # the rest source's page parsing
+find_package(pugixml REQUIRED CONFIG)  # S3 ListObjectsV2 responses (pugixml::pugixml)
 find_package(SQLite3 REQUIRED)
 find_package(prometheus-cpp REQUIRED CONFIG)
 find_package(PostgreSQL REQUIRED)
