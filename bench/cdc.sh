@@ -30,6 +30,7 @@
 # no `postgres_cdc` source in this build); 1 on any other failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 
 if [ -n "${QUICK:-}" ]; then
   ROWS=${ROWS:-50000}
@@ -81,13 +82,6 @@ cleanup() {
   if [ -n "${KEEP:-}" ]; then echo "cdc.sh: kept $WORK" >&2; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
-# A process of ours that has exited stays a zombie until `wait`: read its state, not kill -0.
-running() {
-  local stat
-  { read -r -a stat <"/proc/$1/stat"; } 2>/dev/null || return 1
-  [ "${stat[2]}" != Z ] && [ "${stat[2]}" != X ]
-}
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", b - a}'; }
 
 # ---- weft: built first, so the build does not overlap a measurement; its failure only costs
 # the weft half (WEFT_ERROR says why) ----
@@ -245,17 +239,7 @@ measure_weft() {
   local dir=$WORK/weft out start end deadline next_slot_check=0 reason
   mkdir -p "$dir/pipelines"
   out=$dir/out.jsonl
-  cat >"$dir/weft.yaml" <<YAML
-state:
-  path: $dir/state/weft.db
-admin:
-  listen: 127.0.0.1:0
-pipelines:
-  dir: $dir/pipelines
-workers: $WORKERS
-log:
-  level: info
-YAML
+  write_daemon_config "$dir"
   cat >"$dir/pipelines/cdc.yaml" <<YAML
 name: cdc
 source:
@@ -350,7 +334,7 @@ row() {  # $1: client; $2: label; $3: work
   if has "$1"; then
     [ "$1" != weft ] && has weft &&
       r="**$(awk -v a="${SECS[$1]}" -v b="${SECS[weft]}" 'BEGIN {printf "%.2f", a / b}')**"
-    printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$2" "$3" "${SECS[$1]}" "$(rps "$1")" \
+    printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$2" "$3" "$(printf '%.3f' "${SECS[$1]}")" "$(rps "$1")" \
       "${CPU_S[$1]}" "$(mb "${RSS_KB[$1]}")" "$r"
   elif [[ " $CLIENTS " == *" $1 "* ]]; then
     printf '| %s | %s | failed | | | | |\n' "$2" "$3"

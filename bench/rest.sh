@@ -44,6 +44,7 @@
 #   WEFT=path FAKE_REST=path         run those binaries instead of building them
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 
 if [ -n "${QUICK:-}" ]; then
   RECORDS=${RECORDS:-20000} ROUNDS=${ROUNDS:-1}
@@ -68,24 +69,6 @@ CLK_TCK=$(getconf CLK_TCK)
 
 WORK=$(mktemp -d)
 PIDS=()
-# A process of ours that has exited stays a zombie until `wait`, hence ps, not kill -0.
-alive() { [[ "$(ps -o stat= -p "$1" 2>/dev/null)" == [A-Y]* ]]; }
-# The same without forking ps, for polling loops: the state letter in /proc/PID/stat.
-running() {
-  local stat
-  { read -r -a stat <"/proc/$1/stat"; } 2>/dev/null || return 1
-  [ "${stat[2]}" != Z ] && [ "${stat[2]}" != X ]
-}
-stop_pid() {  # SIGTERM, 10 s to exit, then SIGKILL
-  local pid=$1
-  kill -TERM "$pid" 2>/dev/null || return 0
-  for _ in $(seq 1 100); do
-    alive "$pid" || break
-    sleep 0.1
-  done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
 forget_pid() {
   local pid kept=()
   for pid in "${PIDS[@]}"; do [ "$pid" != "$1" ] && kept+=("$pid"); done
@@ -183,7 +166,6 @@ keep() {  # $1: client; $2: seconds; $3: client CPU ticks; $4: fake CPU ticks; $
     SECONDS_BEST[$1]=$2 CPU_CLIENT[$1]=$3 CPU_FAKE[$1]=$4 RSS_KB[$1]=$5
   fi
 }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.6f", b - a}'; }
 
 # GNU time's output: elapsed, user, system, max RSS (kB).
 TIME_FORMAT='%e %U %S %M'
@@ -283,17 +265,7 @@ measure_weft() {
   local dir=$1 start end fake_before pid admin="" sink
   mkdir -p "$dir/pipelines"
   sink=$dir/out/rest.jsonl
-  cat >"$dir/weft.yaml" <<YAML
-state:
-  path: $dir/state/weft.db
-admin:
-  listen: 127.0.0.1:0
-pipelines:
-  dir: $dir/pipelines
-workers: $WORKERS
-log:
-  level: info
-YAML
+  write_daemon_config "$dir"
   cat >"$dir/pipelines/rest.yaml" <<YAML
 name: rest
 source:

@@ -27,6 +27,7 @@
 #   WEFT=path/to/weft                   run that binary instead of building build/release's
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 
 if [ -n "${QUICK:-}" ]; then
   DURATION=${DURATION:-2} WARMUP=${WARMUP:-1} ROUNDS=${ROUNDS:-1}
@@ -54,20 +55,6 @@ NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
 WORK=$(mktemp -d)
 PIDS=()
-# A server of ours that has exited stays a zombie until `wait`, hence ps, not kill -0.
-alive() { [[ "$(ps -o stat= -p "$1" 2>/dev/null)" == [A-Y]* ]]; }
-# Servers get SIGTERM and 10 s to exit before SIGKILL: a SIGKILLed nginx master leaves its
-# workers running.
-stop_pid() {
-  local pid=$1
-  kill -TERM "$pid" 2>/dev/null || return 0
-  for _ in $(seq 1 100); do
-    alive "$pid" || break
-    sleep 0.1
-  done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
 cleanup() {
   local pid
   for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
@@ -201,19 +188,7 @@ start_weft() {
   port=$(free_port) PORT=$port
   mkdir -p "$dir/pipelines"
   SINK=$dir/out/hooks.jsonl
-  cat >"$dir/weft.yaml" <<YAML
-state:
-  path: $dir/state/weft.db
-admin:
-  listen: 127.0.0.1:0
-pipelines:
-  dir: $dir/pipelines
-webhooks:
-  listen: 127.0.0.1:$port
-workers: $WORKERS
-log:
-  level: warn
-YAML
+  write_daemon_config "$dir" warn "webhooks: {listen: 127.0.0.1:$port}"
   # weft substitutes ${BENCH_SECRET} from its environment. No rotation, so one file holds
   # every line the run wrote.
   cat >"$dir/pipelines/hooks.yaml" <<YAML
