@@ -74,6 +74,7 @@ bool CdcConfig::column_excluded(const std::string& qualified_table,
 
 Result<CdcConfig> CdcConfig::from(const Settings& settings, const std::string& pipeline) {
   CdcConfig c;
+  c.pipeline = pipeline;
   c.dsn = settings.string("dsn");
   auto tables = parse_tables(settings, "tables");
   if (!tables.ok()) return tables.error();

@@ -29,7 +29,8 @@ struct TableName {
 };
 
 struct CdcConfig {
-  std::string dsn;  // a libpq conninfo string or URI; holds the password: never logged
+  std::string pipeline;  // the pipeline's name, for messages that say what to run
+  std::string dsn;       // a libpq conninfo string or URI; holds the password: never logged
   std::vector<TableName> tables;  // empty: every table of the publication
   std::vector<TableName> exclude_tables;
   // "schema.table" -> columns left out of every change and snapshot row (PII).
@@ -50,7 +51,7 @@ struct CdcConfig {
 
   std::chrono::milliseconds status_interval{10000};
   std::chrono::milliseconds heartbeat_interval{0};  // 0: no heartbeats
-  std::string heartbeat_query;  // empty: a logical decoding message
+  std::string heartbeat_query;                      // empty: a logical decoding message
   std::uint64_t max_lag_bytes = 0;                  // 0: lag never makes the source unhealthy
   std::size_t max_buffered_records = 20000;         // read ahead of the pipeline, at most
 

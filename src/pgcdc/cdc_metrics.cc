@@ -48,8 +48,9 @@ void CdcMetrics::set_wal_status(const std::string& status) {
   }
 }
 
-void CdcMetrics::count_snapshot_row(const std::string& table) {
-  snapshot_rows.Add({{"pipeline", pipeline}, {"table", table}}).Increment();
+void CdcMetrics::count_snapshot_rows(const std::string& table, std::size_t rows) {
+  snapshot_rows.Add({{"pipeline", pipeline}, {"table", table}})
+      .Increment(static_cast<double>(rows));
 }
 
 }  // namespace weft::pgcdc

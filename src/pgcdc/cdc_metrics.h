@@ -7,6 +7,7 @@
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
 
+#include <cstddef>
 #include <string>
 
 namespace weft::pgcdc {
@@ -16,7 +17,7 @@ struct CdcMetrics {
 
   // Sets the slot's wal_status gauge: 1 for `status`, 0 for the others.
   void set_wal_status(const std::string& status);
-  void count_snapshot_row(const std::string& table);
+  void count_snapshot_rows(const std::string& table, std::size_t rows);
 
   prometheus::Gauge& lag_bytes;
   prometheus::Gauge& retained_bytes;

@@ -35,8 +35,8 @@ Error slot_missing(const CdcConfig& config, const std::string& where) {
       "postgres: replication slot " + config.slot_name + " does not exist, but this pipeline " +
       where +
       ". Changes made while it was gone cannot be recovered from it, and weft does not take a "
-      "new snapshot on its own: to start over, delete the pipeline's checkpoint (the slot is "
-      "then created again and snapshot.mode applies)");
+      "new snapshot on its own. " +
+      start_over_instructions(config));
 }
 
 class CdcSource final : public Source {
@@ -101,7 +101,7 @@ class CdcSource final : public Source {
     auto slot = co_await inspect_slot(*replication_, config_.slot_name);
     if (!slot.ok()) co_return slot.error();
     if (slot->exists) {
-      if (Status s = check_slot_usable(*slot, config_.slot_name, database_); !s.ok()) co_return s;
+      if (Status s = check_slot_usable(*slot, config_, database_); !s.ok()) co_return s;
     }
     Status started;
     if (stream_point != nullptr) {
@@ -234,7 +234,15 @@ class CdcSource final : public Source {
       co_return batch;
     }
     if (metrics_) {
-      for (const auto& record : *batch) metrics_->count_snapshot_row(record.headers.at("_table"));
+      // Counted per run of rows from one table (a batch spans at most a few), not per row: each
+      // count looks the series up under the registry's lock.
+      std::size_t run_start = 0;
+      for (std::size_t i = 1; i <= batch->size(); ++i) {
+        const auto& table = (*batch)[run_start].headers.at("_table");
+        if (i < batch->size() && (*batch)[i].headers.at("_table") == table) continue;
+        metrics_->count_snapshot_rows(table, i - run_start);
+        run_start = i;
+      }
     }
     if (snapshot_->done()) {
       auto committed = co_await snapshot_conn_->query("COMMIT");
@@ -257,7 +265,7 @@ class CdcSource final : public Source {
     auto slot = co_await inspect_slot(*replication_, config_.slot_name);
     if (!slot.ok()) co_return slot.error();
     if (!slot->exists) co_return slot_missing(config_, "is streaming from it");
-    if (Status s = check_slot_usable(*slot, config_.slot_name, database_); !s.ok()) co_return s;
+    if (Status s = check_slot_usable(*slot, config_, database_); !s.ok()) co_return s;
     if (Status s = co_await start_replication(*replication_, config_); !s.ok()) co_return s;
     co_await stream_->attach(std::move(replication_), slot->confirmed_flush.value_or(0));
     co_return Status{};

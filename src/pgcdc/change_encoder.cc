@@ -63,16 +63,21 @@ void append_row(std::string& out, const TableShape& shape, const Tuple* tuple, b
   out += '}';
 }
 
-// A single-column key as text: the value as it appears in the record (a timestamptz key reads
-// "2024-01-02T01:04:05Z" in both), without JSON quotes. Text-like and integer types are already
-// in that form; the others go through the JSON conversion.
-std::string single_key_text(std::uint32_t type_oid, std::string_view text) {
+// True when a value of the type, as Postgres prints it, is already what the record shows
+// without JSON quotes: integers, numeric, text-like types, uuid, and unknown types (passed as
+// text). Decided once per column, not per row.
+bool key_text_is_raw(std::uint32_t type_oid) {
   const auto type = builtin_type_name(type_oid);
-  if (type == "int2" || type == "int4" || type == "int8" || type == "oid" || type == "text" ||
-      type == "varchar" || type == "bpchar" || type == "name" || type == "uuid" ||
-      type == "numeric" || type.empty()) {
-    return std::string(text);
-  }
+  return type == "int2" || type == "int4" || type == "int8" || type == "oid" || type == "text" ||
+         type == "varchar" || type == "bpchar" || type == "name" || type == "uuid" ||
+         type == "numeric" || type.empty();
+}
+
+// A single-column key as text: the value as it appears in the record (a timestamptz key reads
+// "2024-01-02T01:04:05Z" in both), without JSON quotes.
+std::string single_key_text(const ColumnShape& column, std::string_view text) {
+  if (column.key_text_is_raw) return std::string(text);
+  const auto type_oid = column.type_oid;
   std::string json_text;
   append_json_value(json_text, type_oid, text);
   if (json_text.empty() || json_text.front() != '"') return json_text;
@@ -88,7 +93,7 @@ std::string key_of(const TableShape& shape, const Tuple* tuple) {
   if (shape.key_columns.size() == 1) {
     const auto* value = text_at(shape.key_columns[0]);
     if (value == nullptr || value->kind != ValueKind::kText) return {};
-    return single_key_text(shape.columns[shape.key_columns[0]].type_oid, value->data);
+    return single_key_text(shape.columns[shape.key_columns[0]], value->data);
   }
   std::string key = "{";
   for (std::size_t k = 0; k < shape.key_columns.size(); ++k) {
@@ -190,6 +195,7 @@ TableShape make_table_shape(const std::string& schema, const std::string& table,
     c.type_oid = columns[i].type_oid;
     c.key = key_override == config.keys.end() ? columns[i].part_of_key : false;
     c.excluded = config.column_excluded(shape.qualified, c.name);
+    c.key_text_is_raw = key_text_is_raw(c.type_oid);
     append_json_string(c.json_name, c.name);
     c.json_name += ':';
     if (builtin_type_name(c.type_oid).empty()) {

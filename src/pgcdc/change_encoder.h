@@ -17,9 +17,10 @@ namespace weft::pgcdc {
 struct ColumnShape {
   std::string name;
   std::uint32_t type_oid = 0;
-  bool key = false;       // part of the record key
-  bool excluded = false;  // left out of records (exclude_columns)
-  std::string json_name;  // "\"name\":", escaped once here instead of per row
+  bool key = false;             // part of the record key
+  bool excluded = false;        // left out of records (exclude_columns)
+  std::string json_name;        // "\"name\":", escaped once here instead of per row
+  bool key_text_is_raw = true;  // as a single-column key, the value's text needs no conversion
 };
 
 // What the encoder needs to know about one table, computed once per Relation message (or per

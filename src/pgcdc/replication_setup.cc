@@ -235,15 +235,24 @@ awaitable<Result<SlotState>> inspect_slot(PgConnection& conn, const std::string&
   co_return state;
 }
 
-Status check_slot_usable(const SlotState& slot, const std::string& slot_name,
+std::string start_over_instructions(const CdcConfig& config) {
+  return "To start over, with weft stopped: drop the slot if it still exists (`SELECT "
+         "pg_drop_replication_slot('" +
+         config.slot_name +
+         "');`), delete the pipeline's checkpoint (`DELETE FROM checkpoints WHERE pipeline = '" +
+         config.pipeline +
+         "'` in the state store, e.g. with sqlite3), and start weft: it creates the slot again "
+         "and takes a new snapshot (docs/connectors/postgres_cdc.md, \"Starting over\")";
+}
+
+Status check_slot_usable(const SlotState& slot, const CdcConfig& config,
                          const std::string& database) {
+  const auto& slot_name = config.slot_name;
   if (slot.wal_status == "lost") {
-    return Error::permanent(
-        "postgres: replication slot " + slot_name +
-        " was invalidated: the server removed WAL it still needed (it fell behind "
-        "max_slot_wal_keep_size), so changes were lost. Start over: drop the slot "
-        "(`SELECT pg_drop_replication_slot('" +
-        slot_name + "');`) and delete the pipeline's checkpoint so it takes a new snapshot");
+    return Error::permanent("postgres: replication slot " + slot_name +
+                            " was invalidated: the server removed WAL it still needed (it fell "
+                            "behind max_slot_wal_keep_size), so changes were lost. " +
+                            start_over_instructions(config));
   }
   if (slot.plugin != "pgoutput") {
     return Error::permanent("postgres: replication slot " + slot_name + " uses output plugin '" +

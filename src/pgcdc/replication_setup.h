@@ -60,8 +60,11 @@ boost::asio::awaitable<Result<SlotState>> inspect_slot(PgConnection& conn, const
 // Fails when the slot cannot be streamed from: invalidated (its WAL is gone), another output
 // plugin or database, or in use by another client (retryable: it may be a previous weft still
 // being torn down).
-Status check_slot_usable(const SlotState& slot, const std::string& slot_name,
+Status check_slot_usable(const SlotState& slot, const CdcConfig& config,
                          const std::string& database);
+
+// What to run to start a pipeline over with a new snapshot once its slot's changes are lost.
+std::string start_over_instructions(const CdcConfig& config);
 
 struct CreatedSlot {
   Lsn consistent_point = 0;

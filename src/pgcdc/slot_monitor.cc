@@ -5,6 +5,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "pgcdc/change_stream.h"
+#include "pgcdc/replication_setup.h"
 
 namespace weft::pgcdc {
 namespace {
@@ -118,7 +119,7 @@ awaitable<void> SlotMonitor::check() {
   double retained_bytes = 0;
   const PGresult* r = result->get();
   if (PQntuples(r) == 0) {
-    if (streaming) problem = slot + " is missing";
+    if (streaming) problem = slot + " is missing. " + start_over_instructions(config_);
   } else {
     wal_status = std::string(cell(r, 0, 0).value_or(""));
     lag_bytes = number_at(r, 1);
@@ -126,9 +127,8 @@ awaitable<void> SlotMonitor::check() {
     const bool active = cell(r, 0, 3).value_or("") == "true";
     inactive_checks_ = streaming && !active ? inactive_checks_ + 1 : 0;
     if (wal_status == "lost") {
-      problem =
-          slot +
-          " was invalidated (wal_status lost): changes were lost; see the guide to start over";
+      problem = slot + " was invalidated (wal_status lost): changes were lost. " +
+                start_over_instructions(config_);
     } else if (config_.max_lag_bytes > 0 &&
                retained_bytes > static_cast<double>(config_.max_lag_bytes)) {
       problem = slot + " retains " + std::to_string(static_cast<std::uint64_t>(retained_bytes)) +

@@ -56,7 +56,7 @@ TEST_F(CdcSourceTest, AMissingSlotAfterStreamingIsNeverSilentlyResnapshotted) {
   ASSERT_FALSE(s.ok());
   EXPECT_FALSE(s.error().retryable());
   EXPECT_TRUE(contains(s.error().message(), "weft_cdc does not exist")) << s.error().message();
-  EXPECT_TRUE(contains(s.error().message(), "delete the pipeline's checkpoint"));
+  EXPECT_TRUE(contains(s.error().message(), "DELETE FROM checkpoints WHERE pipeline = 'cdc'"));
   EXPECT_EQ(scalar("SELECT count(*) FROM pg_replication_slots"), "0");
 }
 
