@@ -116,12 +116,12 @@ Result<Url> resolve_url(const Url& base, std::string_view reference) {
   return url;
 }
 
-std::string percent_encode(std::string_view text) {
+std::string percent_encode(std::string_view text, bool keep_slash) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
   out.reserve(text.size());
   for (char c : text) {
-    if (is_unreserved(c)) {
+    if (is_unreserved(c) || (keep_slash && c == '/')) {
       out += c;
     } else {
       auto b = static_cast<unsigned char>(c);

@@ -38,8 +38,10 @@ Result<Url> parse_url(std::string_view text);
 // dot segments are not removed).
 Result<Url> resolve_url(const Url& base, std::string_view reference);
 
-// RFC 3986 percent-encoding of everything but unreserved characters (A-Z a-z 0-9 - . _ ~).
-std::string percent_encode(std::string_view text);
+// RFC 3986 percent-encoding of everything but unreserved characters (A-Z a-z 0-9 - . _ ~), with
+// uppercase hex, byte by byte (UTF-8 stays UTF-8; space is %20, never '+'). `keep_slash` keeps
+// '/' as it is, for paths (SigV4 canonical URIs).
+std::string percent_encode(std::string_view text, bool keep_slash = false);
 
 using QueryParams = std::vector<std::pair<std::string, std::string>>;
 

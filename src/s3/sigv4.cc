@@ -11,6 +11,8 @@
 #include <optional>
 #include <utility>
 
+#include "net/url.h"
+
 namespace weft::s3 {
 namespace {
 
@@ -113,7 +115,7 @@ std::string canonical_query(const std::vector<QueryParam>& query) {
   std::vector<std::pair<std::string, std::string>> encoded;
   encoded.reserve(query.size());
   for (const auto& param : query) {
-    encoded.emplace_back(uri_encode(param.name, false), uri_encode(param.value, false));
+    encoded.emplace_back(net::percent_encode(param.name), net::percent_encode(param.value));
   }
   // Sorted by encoded name, then encoded value (byte order), as the spec requires.
   std::sort(encoded.begin(), encoded.end());
@@ -128,25 +130,6 @@ std::string canonical_query(const std::vector<QueryParam>& query) {
 }
 
 }  // namespace
-
-std::string uri_encode(std::string_view text, bool keep_slash) {
-  static constexpr char kDigits[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size());
-  for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    const bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                            (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
-    if (unreserved || (keep_slash && c == '/')) {
-      out.push_back(c);
-    } else {
-      out.push_back('%');
-      out.push_back(kDigits[byte >> 4]);
-      out.push_back(kDigits[byte & 0x0f]);
-    }
-  }
-  return out;
-}
 
 std::string sha256_hex(std::string_view data) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
@@ -216,9 +199,10 @@ Result<SignedRequest> sign(const SigningRequest& request, const Credentials& cre
 
   SignedRequest out;
   const std::string path = request.path.empty() ? "/" : request.path;
-  out.path = uri_encode(path, true);
-  const std::string canonical_uri =
-      request.path_encoding == PathEncoding::kDouble ? uri_encode(out.path, true) : out.path;
+  out.path = net::percent_encode(path, /*keep_slash=*/true);
+  const std::string canonical_uri = request.path_encoding == PathEncoding::kDouble
+                                        ? net::percent_encode(out.path, /*keep_slash=*/true)
+                                        : out.path;
   out.query_string = canonical_query(request.query);
 
   out.canonical_request = request.method + '\n' + canonical_uri + '\n' + out.query_string + '\n' +

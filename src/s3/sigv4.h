@@ -90,10 +90,8 @@ struct SignedRequest {
 // whitespace, or is owned by the signer; OpenSSL failing.
 Result<SignedRequest> sign(const SigningRequest& request, const Credentials& credentials);
 
-// RFC 3986 percent-encoding as SigV4 wants it: unreserved characters (A-Z a-z 0-9 - . _ ~) are
-// kept, every other byte becomes %XX with uppercase hex (so UTF-8 is encoded byte by byte and
-// space is %20, never '+'). '/' is kept when `keep_slash` (paths) and encoded otherwise (query).
-std::string uri_encode(std::string_view text, bool keep_slash);
+// Paths and query parameters are percent-encoded with net::percent_encode (net/url.h): RFC 3986
+// as SigV4 wants it.
 
 // Lowercase hex SHA-256 of `data`: the payload hash of a body held in memory.
 std::string sha256_hex(std::string_view data);

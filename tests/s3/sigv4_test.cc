@@ -5,6 +5,8 @@
 #include <chrono>
 #include <string>
 
+#include "net/url.h"
+
 // Vectors: AWS's SigV4 test suite (aws-sig-v4-test-suite, 2015-08-30) and the worked examples of
 // the S3 "Signature Calculations for the Authorization Header" page (2013-05-24); the expected
 // values are the published ones, not values this code computed.
@@ -319,10 +321,10 @@ TEST(SigV4, RedactAuthorizationKeepsOnlyKeyIdAndSignedHeaders) {
 }
 
 TEST(SigV4, UriEncode) {
-  EXPECT_EQ(uri_encode("a b+c/d=e~f", false), "a%20b%2Bc%2Fd%3De~f");
-  EXPECT_EQ(uri_encode("a b+c/d=e~f", true), "a%20b%2Bc/d%3De~f");
-  EXPECT_EQ(uri_encode("\xC3\xBC", false), "%C3%BC");
-  EXPECT_EQ(uri_encode("", false), "");
+  EXPECT_EQ(net::percent_encode("a b+c/d=e~f"), "a%20b%2Bc%2Fd%3De~f");
+  EXPECT_EQ(net::percent_encode("a b+c/d=e~f", /*keep_slash=*/true), "a%20b%2Bc/d%3De~f");
+  EXPECT_EQ(net::percent_encode("\xC3\xBC"), "%C3%BC");
+  EXPECT_EQ(net::percent_encode(""), "");
 }
 
 }  // namespace
