@@ -3,6 +3,8 @@
 # packages already present are left alone, and apt is only touched when something is missing.
 set -euo pipefail
 
+root="$(cd "$(dirname "$0")/.." && pwd)"
+
 packages=(
   build-essential cmake ninja-build pkg-config
   libboost1.81-dev nlohmann-json3-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
@@ -13,5 +15,19 @@ packages=(
   postgresql-15 postgresql-client-15
   curl procps
 )
+# The S3 tests run s3rver (npm) under Node.js. Debian's nodejs/npm only when no node/npm is on
+# the PATH: a Node.js from elsewhere (NodeSource ships npm inside its nodejs) conflicts with them.
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 
-exec "$(dirname "$0")/install-packages.sh" "${packages[@]}"
+"$root/scripts/install-packages.sh" "${packages[@]}"
+
+# s3rver at the version package-lock.json pins, unless node_modules already holds exactly that
+# lock (the stamp is written only after a successful `npm ci`).
+s3rver_dir="$root/tests/fakes/s3rver"
+stamp="$s3rver_dir/node_modules/.weft-package-lock.json"
+if ! cmp -s "$s3rver_dir/package-lock.json" "$stamp"; then
+  echo "weft: installing s3rver (npm ci in tests/fakes/s3rver)" >&2
+  (cd "$s3rver_dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  cp "$s3rver_dir/package-lock.json" "$stamp"
+fi
