@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstring>
+#include <memory>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -26,19 +28,22 @@ constexpr std::array<std::uint8_t, 256> kJsonClass = [] {
   return table;
 }();
 
-void append_escape(std::string& out, unsigned char c) {
+// Writes the escape of `c` (a byte of class 1) at w; returns the end.
+char* write_escape(char* w, unsigned char c) {
+  *w++ = '\\';
   switch (c) {
-    case '"': out.append("\\\""); return;
-    case '\\': out.append("\\\\"); return;
-    case '\n': out.append("\\n"); return;
-    case '\r': out.append("\\r"); return;
-    case '\t': out.append("\\t"); return;
-    case '\b': out.append("\\b"); return;
-    case '\f': out.append("\\f"); return;
+    case '"': *w++ = '"'; return w;
+    case '\\': *w++ = '\\'; return w;
+    case '\n': *w++ = 'n'; return w;
+    case '\r': *w++ = 'r'; return w;
+    case '\t': *w++ = 't'; return w;
+    case '\b': *w++ = 'b'; return w;
+    case '\f': *w++ = 'f'; return w;
     default: {
       static constexpr char kHex[] = "0123456789abcdef";
-      const char escaped[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
-      out.append(escaped, sizeof escaped);
+      const char escaped[] = {'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+      std::memcpy(w, escaped, sizeof escaped);
+      return w + sizeof escaped;
     }
   }
 }
@@ -69,6 +74,68 @@ std::size_t utf8_sequence(const unsigned char* p, const unsigned char* end) {
   }
   return n;
 }
+
+// At most this many output bytes per input byte: \u00XX for a control character.
+constexpr std::size_t kMaxEscapeRatio = 6;
+
+// Writes `text` as a JSON string literal at w, which has room for kMaxEscapeRatio * size + 2
+// bytes; returns the end. A byte loop rather than memchr/memcpy: fields are short, and a call
+// per run of plain bytes costs more than copying them.
+char* write_json_string(char* w, std::string_view text, bool known_valid_utf8) {
+  *w++ = '"';
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const auto* const end = p + text.size();
+  const std::uint8_t stop = known_valid_utf8 ? 1 : 3;
+  while (p < end) {
+    const unsigned char c = *p;
+    const std::uint8_t cls = kJsonClass[c] & stop;
+    if (cls == 0) {
+      *w++ = static_cast<char>(c);
+      ++p;
+    } else if (cls == 1) {
+      w = write_escape(w, c);
+      ++p;
+    } else if (const std::size_t n = utf8_sequence(p, end); n != 0) {
+      std::memcpy(w, p, n);
+      w += n;
+      p += n;
+    } else {
+      std::memcpy(w, "\xEF\xBF\xBD", 3);  // U+FFFD REPLACEMENT CHARACTER
+      w += 3;
+      ++p;
+    }
+  }
+  *w++ = '"';
+  return w;
+}
+
+// A byte buffer written through a pointer, without std::string's check per append: callers
+// make room first (reserve_more), then write at most that much.
+class ByteBuffer {
+ public:
+  void reserve_more(std::size_t n) {
+    if (size_ + n > capacity_) grow(size_ + n);
+  }
+  char* end() { return data_.get() + size_; }
+  void set_end(char* end) { size_ = static_cast<std::size_t>(end - data_.get()); }
+  void push_back(char c) { data_[size_++] = c; }
+  const char* data() const { return data_.get(); }
+  std::size_t size() const { return size_; }
+  void clear() { size_ = 0; }
+
+ private:
+  void grow(std::size_t needed) {
+    const std::size_t capacity = std::max({needed, 2 * capacity_, std::size_t{256}});
+    auto data = std::make_unique<char[]>(capacity);
+    if (size_ != 0) std::memcpy(data.get(), data_.get(), size_);
+    data_ = std::move(data);
+    capacity_ = capacity;
+  }
+
+  std::unique_ptr<char[]> data_;
+  std::size_t size_ = 0;
+  std::size_t capacity_ = 0;
+};
 
 enum class State : std::uint8_t {
   kSkipLines,      // dropping the first skip_lines physical lines
@@ -155,7 +222,10 @@ class CsvDecoder final : public RowDecoder {
   bool field_quoted_ = false;
   bool oversized_ = false;
   std::uint64_t row_line_ = 0;
-  std::string fields_;  // the unquoted values of the row's fields, one after another
+  // The unquoted values of the row's fields, one after another. feed() reserves the chunk's
+  // size up front: a chunk adds at most one byte to it per byte it holds.
+  ByteBuffer fields_;
+  ByteBuffer json_;  // the row's JSON, built here and copied once into Row::json
   std::vector<FieldEnd> field_ends_;
   std::string carry_;            // the row's raw text from earlier chunks (at most kMaxRawBytes)
   std::size_t carry_bytes_ = 0;  // the row's raw length from earlier chunks, uncut
@@ -172,6 +242,7 @@ Status CsvDecoder::feed(std::string_view bytes, std::vector<Row>& rows) {
   auto tail = [&](const char* stop) {
     return std::string_view(row_begin, static_cast<std::size_t>(stop - row_begin));
   };
+  fields_.reserve_more(bytes.size());
   while (p < end) {
     if (after_cr_) {
       after_cr_ = false;
@@ -223,8 +294,9 @@ Status CsvDecoder::feed(std::string_view bytes, std::vector<Row>& rows) {
       }
       case State::kUnquoted: {
         const char* q = p;
-        while (q < end && !unquoted_stop_[static_cast<unsigned char>(*q)]) ++q;
-        fields_.append(p, q);
+        char* w = fields_.end();
+        while (q < end && !unquoted_stop_[static_cast<unsigned char>(*q)]) *w++ = *q++;
+        fields_.set_end(w);
         p = q;
         if (q == end) break;
         end_field();
@@ -241,8 +313,9 @@ Status CsvDecoder::feed(std::string_view bytes, std::vector<Row>& rows) {
       }
       case State::kQuoted: {
         const char* q = p;
-        while (q < end && !quoted_stop_[static_cast<unsigned char>(*q)]) ++q;
-        fields_.append(p, q);
+        char* w = fields_.end();
+        while (q < end && !quoted_stop_[static_cast<unsigned char>(*q)]) *w++ = *q++;
+        fields_.set_end(w);
         p = q;
         if (q == end) break;
         const char c = *p++;
@@ -343,7 +416,7 @@ void CsvDecoder::end_row(std::string_view tail, std::vector<Row>& rows, const ch
       std::vector<std::string> names;
       std::size_t begin = 0;
       for (const FieldEnd& field : field_ends_) {
-        names.emplace_back(fields_, begin, field.end - begin);
+        names.emplace_back(fields_.data() + begin, field.end - begin);
         begin = field.end;
       }
       set_names(names);
@@ -383,31 +456,32 @@ void CsvDecoder::emit(std::string_view tail, std::vector<Row>& rows, const char*
                ", expected " + std::to_string(columns));
   }
   const bool valid_utf8 = simdjson::validate_utf8(fields_.data(), fields_.size());
-  std::string& out = row.json;
-  out.reserve(keys_bytes_ + fields_.size() + fields_.size() / 8 + 6 * columns + 2);
+  json_.clear();
+  json_.reserve_more(keys_bytes_ + kMaxEscapeRatio * fields_.size() + 6 * columns + 1);
+  char* w = json_.end();
   std::size_t begin = 0;
   for (std::size_t i = 0; i < columns; ++i) {
-    out.append(keys_[i]);
-    if (i >= fields) {
-      out.append("null");
-      continue;
-    }
-    const FieldEnd field = field_ends_[i];
-    const std::string_view value(fields_.data() + begin, field.end - begin);
-    begin = field.end;
-    bool null = false;
-    if (!field.quoted) {
+    const std::string& key = keys_[i];
+    for (char c : key) *w++ = c;  // short: a loop beats a memcpy call
+    const std::string_view value =
+        i < fields ? std::string_view(fields_.data() + begin, field_ends_[i].end - begin)
+                   : std::string_view();
+    bool null = i >= fields;
+    if (!null && !field_ends_[i].quoted) {
       null = value.empty() ? options_.empty_as_null
                            : std::find(options_.null_if.begin(), options_.null_if.end(), value) !=
                                  options_.null_if.end();
     }
+    if (i < fields) begin = field_ends_[i].end;
     if (null) {
-      out.append("null");
+      std::memcpy(w, "null", 4);
+      w += 4;
     } else {
-      append_json_string(out, value, valid_utf8);
+      w = write_json_string(w, value, valid_utf8);
     }
   }
-  out.push_back('}');
+  *w++ = '}';
+  row.json.assign(json_.data(), static_cast<std::size_t>(w - json_.data()));
 }
 
 void CsvDecoder::set_names(const std::vector<std::string>& names) {
@@ -433,34 +507,10 @@ void CsvDecoder::set_names(const std::vector<std::string>& names) {
 }  // namespace
 
 void append_json_string(std::string& out, std::string_view text, bool known_valid_utf8) {
-  out.push_back('"');
-  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-  const auto* const end = p + text.size();
-  const auto* run = p;  // the start of bytes copied as they are
-  const std::uint8_t stop = known_valid_utf8 ? 1 : 3;
-  while (p < end) {
-    const std::uint8_t cls = kJsonClass[*p] & stop;
-    if (cls == 0) {
-      ++p;
-      continue;
-    }
-    if (cls == 2) {
-      const std::size_t n = utf8_sequence(p, end);
-      if (n != 0) {
-        p += n;
-        continue;
-      }
-    }
-    out.append(reinterpret_cast<const char*>(run), static_cast<std::size_t>(p - run));
-    if (cls == 1) {
-      append_escape(out, *p);
-    } else {
-      out.append("\xEF\xBF\xBD");  // U+FFFD REPLACEMENT CHARACTER
-    }
-    run = ++p;
-  }
-  out.append(reinterpret_cast<const char*>(run), static_cast<std::size_t>(p - run));
-  out.push_back('"');
+  const std::size_t size = out.size();
+  out.resize(size + kMaxEscapeRatio * text.size() + 2);
+  char* end = write_json_string(out.data() + size, text, known_valid_utf8);
+  out.resize(static_cast<std::size_t>(end - out.data()));
 }
 
 std::unique_ptr<RowDecoder> make_csv_decoder(const DecoderOptions& options) {
