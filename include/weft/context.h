@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "weft/status.h"
 
@@ -33,6 +34,18 @@ struct CrosswalkAccess {
       link;
 };
 
+// The pipeline's ledger of processed objects in the state store, for sources that read whole
+// objects (the files source): which objects were read to the end and acknowledged, by key and
+// version (an S3 ETag), so none is read twice. Both are thread-safe; unset without a store.
+struct ObjectLedger {
+  // For each key, the version recorded as processed, or nullopt.
+  std::function<Result<std::vector<std::optional<std::string>>>(
+      const std::vector<std::string>& keys)>
+      versions;
+  // Durably records `key` at `version` as processed.
+  std::function<Status(const std::string& key, const std::string& version)> mark;
+};
+
 // What the runtime hands a connector when it builds one. The logger already names the pipeline
 // and connector on every line; connector metrics are registered in `metrics` with a `pipeline`
 // label. Both outlive the connector.
@@ -46,6 +59,8 @@ struct ConnectorContext {
   // The daemon's webhook listener and durable buffer, for the built-in webhook source; null
   // where the daemon has none (tests, `weft map`).
   WebhookIntake* webhooks = nullptr;
+  // The pipeline's processed-object ledger; unset where there is no state store.
+  ObjectLedger objects;
 };
 
 }  // namespace weft

@@ -37,6 +37,11 @@ struct Record {
   Clock::time_point event_time{};
   Clock::time_point ingest_time{};
   Position position;                        // where this record sits in its source
+  // Set by a source that could not parse what it read (a CSV row with too few fields, a line
+  // that is not JSON): why. `value` then holds the raw input, which need not be JSON. Delivery
+  // dead-letters such a record (stage "source") without mapping it or calling the sink, so the
+  // rest of the input flows on and nothing is lost.
+  std::string rejected;
 };
 
 // Records travel in batches; order within a batch is source order.

@@ -203,6 +203,7 @@ Status Mapper::prepare(const Batch& records) const {
     const CrosswalkRule& xw = *rule.crosswalk;
     ids.clear();
     for (const auto& record : records) {
+      if (!record.rejected.empty()) continue;  // dead-lettered, never mapped
       const nlohmann::json& value = record.value.json();
       if (value.is_discarded() || filtered_out(record, value)) continue;
       if (const nlohmann::json* external = xw.from.find(record, value, scratch)) {

@@ -3,13 +3,14 @@
 #include <spdlog/spdlog.h>
 
 #include "mapper/crosswalk.h"
+#include "state/state_store.h"
 
 namespace weft {
 
 ConnectorContext make_connector_context(const std::string& pipeline, const std::string& type,
                                         spdlog::logger& pipeline_log,
                                         prometheus::Registry& metrics,
-                                        const SharedServices& shared) {
+                                        const SharedServices& shared, StateStore* state) {
   ConnectorContext ctx;
   ctx.pipeline = pipeline;
   ctx.connector = type;
@@ -26,6 +27,14 @@ ConnectorContext make_connector_context(const std::string& pipeline, const std::
                                      const std::string& external_id,
                                      const std::string& canonical_id) {
       return crosswalk->put(entity, system, external_id, canonical_id);
+    };
+  }
+  if (state != nullptr) {
+    ctx.objects.versions = [state, pipeline](const std::vector<std::string>& keys) {
+      return state->processed_versions(pipeline, keys);
+    };
+    ctx.objects.mark = [state, pipeline](const std::string& key, const std::string& version) {
+      return state->mark_processed(pipeline, key, version, Clock::now());
     };
   }
   return ctx;

@@ -14,12 +14,14 @@ class logger;
 
 namespace weft {
 
+class StateStore;
+
 // What a pipeline hands the connectors it builds: a logger naming "<pipeline>/<type>", the
-// metrics registry, and the daemon's shared services it has (crosswalk tables, the webhook
-// listener).
+// metrics registry, the daemon's shared services it has (crosswalk tables, the webhook
+// listener), and the pipeline's processed-object ledger in `state` (which may be null).
 ConnectorContext make_connector_context(const std::string& pipeline, const std::string& type,
                                         spdlog::logger& pipeline_log,
                                         prometheus::Registry& metrics,
-                                        const SharedServices& shared);
+                                        const SharedServices& shared, StateStore* state);
 
 }  // namespace weft

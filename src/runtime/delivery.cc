@@ -196,9 +196,19 @@ awaitable<bool> Delivery::Impl::take_tokens(std::size_t count) {
 
 awaitable<bool> Delivery::Impl::map_stage(Work& w, std::string& stop_reason) {
   w.candidates.clear();
+  // What the source rejected (a row it could not parse) goes straight to the DLQ.
+  std::vector<Failed> rejected;
+  for (std::size_t i = 0; i < w.size(); ++i) {
+    if (!w.source[i].rejected.empty()) {
+      rejected.push_back(Failed{i, Error::permanent(w.source[i].rejected), "source"});
+    }
+  }
+  if (!co_await dead_letter(w, rejected, stop_reason)) co_return false;
+  const auto accepted = [&w](std::size_t i) { return w.source[i].rejected.empty(); };
   if (env.mapper == nullptr) {
-    w.candidates.resize(w.size());
-    for (std::size_t i = 0; i < w.size(); ++i) w.candidates[i] = i;
+    for (std::size_t i = 0; i < w.size(); ++i) {
+      if (accepted(i)) w.candidates.push_back(i);
+    }
     co_return true;
   }
   w.mapped.resize(w.size());
@@ -211,6 +221,7 @@ awaitable<bool> Delivery::Impl::map_stage(Work& w, std::string& stop_reason) {
   std::vector<std::size_t> dropped;
   std::vector<Failed> failed;
   for (std::size_t i = 0; i < w.size(); ++i) {
+    if (!accepted(i)) continue;
     MapResult result = env.mapper->apply(w.source[i]);
     // Only the crosswalk store can fail retryably (it is busy): wait, then map again. The
     // backoff (which seeds from the OS) is made only then, not for every record.

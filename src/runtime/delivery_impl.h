@@ -36,7 +36,7 @@ struct Delivery::Impl {
   struct Failed {
     std::size_t index;  // into the work's records
     Error error;
-    const char* stage;  // "map", "idempotency", "sink"
+    const char* stage;  // "source", "map", "idempotency", "sink"
   };
 
   // A batch on its way through the stage. Source batches are acknowledged to the tracker; a replay

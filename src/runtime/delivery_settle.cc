@@ -152,6 +152,8 @@ awaitable<bool> Delivery::Impl::dead_letter(Work& w, const std::vector<Failed>& 
       env.metrics.dead_lettered_idempotency.Increment();
     } else if (f.stage == std::string("map")) {
       env.metrics.dead_lettered_map.Increment();
+    } else if (f.stage == std::string("source")) {
+      env.metrics.dead_lettered_source.Increment();
     } else {
       env.metrics.dead_lettered_sink.Increment();
     }

@@ -105,6 +105,8 @@ PipelineMetrics::PipelineMetrics(DaemonMetrics& daemon, const std::string& pipel
       dead_lettered_idempotency(
           daemon.dead_lettered.Add({{"pipeline", pipeline}, {"stage", "idempotency"}})),
       dead_lettered_map(daemon.dead_lettered.Add({{"pipeline", pipeline}, {"stage", "map"}})),
+      dead_lettered_source(
+          daemon.dead_lettered.Add({{"pipeline", pipeline}, {"stage", "source"}})),
       filtered(daemon.filtered.Add({{"pipeline", pipeline}})),
       duplicates(daemon.duplicates.Add({{"pipeline", pipeline}})),
       replayed(daemon.replayed.Add({{"pipeline", pipeline}})),
@@ -129,6 +131,7 @@ PipelineMetrics::PipelineMetrics(DaemonMetrics& daemon, const std::string& pipel
   remember(daemon.dead_lettered, dead_lettered_sink);
   remember(daemon.dead_lettered, dead_lettered_idempotency);
   remember(daemon.dead_lettered, dead_lettered_map);
+  remember(daemon.dead_lettered, dead_lettered_source);
   remember(daemon.filtered, filtered);
   remember(daemon.duplicates, duplicates);
   remember(daemon.replayed, replayed);

@@ -68,6 +68,7 @@ class PipelineMetrics {
   prometheus::Counter& dead_lettered_sink;         // stage="sink"
   prometheus::Counter& dead_lettered_idempotency;  // stage="idempotency": the key did not render
   prometheus::Counter& dead_lettered_map;          // stage="map": mapping or model contract
+  prometheus::Counter& dead_lettered_source;       // stage="source": the source could not parse it
   prometheus::Counter& filtered;
   prometheus::Counter& duplicates;
   prometheus::Counter& replayed;

@@ -141,7 +141,8 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
   }
 
   ConnectorContext context(const std::string& type) {
-    return make_connector_context(config.name, type, *log, metrics->registry(), shared);
+    return make_connector_context(config.name, type, *log, metrics->registry(), shared,
+                                  &state);
   }
 
   // ---- start-up -------------------------------------------------------------------------

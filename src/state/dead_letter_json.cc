@@ -302,6 +302,7 @@ json record_to_json(const Record& record) {
   out["event_time"] = state::to_unix_ms(record.event_time);
   out["ingest_time"] = state::to_unix_ms(record.ingest_time);
   out["position"] = bytes_to_json(record.position);
+  if (!record.rejected.empty()) out["rejected"] = to_valid_utf8(record.rejected);
   return out;
 }
 
@@ -344,6 +345,10 @@ Result<Record> record_from_json(const json& in) {
   auto ingest_time = required_time(in, "ingest_time");
   if (!ingest_time) return ingest_time.error();
   record.ingest_time = *ingest_time;
+  if (const json* rejected = member(in, "rejected")) {
+    if (!rejected->is_string()) return malformed("rejected", "must be a string");
+    record.rejected = rejected->get<std::string>();
+  }
   return record;
 }
 

@@ -116,6 +116,19 @@ constexpr Migration kMigrations[] = {
        ) WITHOUT ROWID;
        CREATE INDEX webhook_event_ids_by_expiry ON webhook_event_ids (expires_at);
      )sql"},
+    // The files source's ledger (docs/connectors/files.md): each object a pipeline has read to
+    // the end and had acknowledged, by key and version (S3 ETag), so it is never read again
+    // unless it is replaced.
+    {8, "create processed objects",
+     R"sql(
+       CREATE TABLE processed_objects (
+         pipeline     TEXT NOT NULL,
+         key          TEXT NOT NULL,
+         version      TEXT NOT NULL,
+         processed_at INTEGER NOT NULL,  -- unix time, milliseconds
+         PRIMARY KEY (pipeline, key)
+       ) WITHOUT ROWID;
+     )sql"},
 };
 
 }  // namespace

@@ -50,10 +50,13 @@ Result<std::unique_ptr<SqliteStateStore>> SqliteStateStore::create(std::string p
   if (!crosswalk) return crosswalk.error();
   auto webhooks = WebhookStatements::prepare(db.get());
   if (!webhooks) return webhooks.error();
+  auto processed = ProcessedObjectStatements::prepare(db.get());
+  if (!processed) return processed.error();
   return std::unique_ptr<SqliteStateStore>(
       new SqliteStateStore(std::move(path), std::move(db), schema_version, std::move(*transactions),
                            std::move(*checkpoints), std::move(*dead_letters),
-                           std::move(*idempotency), std::move(*crosswalk), std::move(*webhooks)));
+                           std::move(*idempotency), std::move(*crosswalk), std::move(*webhooks),
+                           std::move(*processed)));
 }
 
 SqliteStateStore::SqliteStateStore(std::string path, Database db, int schema_version,
@@ -61,7 +64,8 @@ SqliteStateStore::SqliteStateStore(std::string path, Database db, int schema_ver
                                    CheckpointStatements checkpoints,
                                    DeadLetterStatements dead_letters,
                                    IdempotencyStatements idempotency, CrosswalkStatements crosswalk,
-                                   WebhookStatements webhooks)
+                                   WebhookStatements webhooks,
+                                   ProcessedObjectStatements processed)
     : path_(std::move(path)),
       schema_version_(schema_version),
       db_(std::move(db)),
@@ -70,7 +74,8 @@ SqliteStateStore::SqliteStateStore(std::string path, Database db, int schema_ver
       dead_letters_(std::move(dead_letters)),
       idempotency_(std::move(idempotency)),
       crosswalk_(std::move(crosswalk)),
-      webhooks_(std::move(webhooks)) {}
+      webhooks_(std::move(webhooks)),
+      processed_(std::move(processed)) {}
 
 Error SqliteStateStore::failure(int rc, std::string_view operation) {
   return state::make_error(db_.get(), rc, operation).with_context("state store " + path_);

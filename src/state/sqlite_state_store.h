@@ -2,7 +2,8 @@
 
 // The SQLite StateStore (DESIGN.md §5). Private to src/state: the rest of weft gets one from
 // open_sqlite_state_store(). The methods are split by table: sqlite_checkpoints.cc,
-// sqlite_dead_letters.cc, sqlite_idempotency.cc, sqlite_crosswalk.cc, sqlite_webhooks.cc; opening and the shared
+// sqlite_dead_letters.cc, sqlite_idempotency.cc, sqlite_crosswalk.cc, sqlite_webhooks.cc,
+// sqlite_processed_objects.cc; opening and the shared
 // plumbing (transactions, error messages) are in sqlite_state_store.cc.
 
 #include <cstdint>
@@ -78,6 +79,13 @@ struct WebhookStatements {
   static Result<WebhookStatements> prepare(sqlite3* db);
 };
 
+struct ProcessedObjectStatements {
+  Statement find;  // the version of one key
+  Statement mark;
+  Statement forget;  // keys in a range (a prefix)
+  static Result<ProcessedObjectStatements> prepare(sqlite3* db);
+};
+
 // Thread-safety: one connection behind one mutex. Every call holds the mutex for all of its
 // statement uses, which the cached statements need anyway. That serialises writers, and each
 // write waits for its own fsync: fine for checkpoints and dead letters, and for idempotency keys
@@ -141,6 +149,13 @@ class SqliteStateStore final : public StateStore {
   Result<std::uint64_t> webhook_depth(const std::string& pipeline) override;
   Result<std::size_t> webhook_purge_ids(Clock::time_point now, std::size_t limit) override;
 
+  Result<std::vector<std::optional<std::string>>> processed_versions(
+      const std::string& pipeline, const std::vector<std::string>& keys) override;
+  Status mark_processed(const std::string& pipeline, const std::string& key,
+                        const std::string& version, Clock::time_point now) override;
+  Result<std::size_t> forget_processed(const std::string& pipeline,
+                                       const std::string& key_prefix) override;
+
   int schema_version() const override { return schema_version_; }
 
   // A second connection for webhook_read: in WAL mode its reads neither wait for nor hold up
@@ -152,7 +167,8 @@ class SqliteStateStore final : public StateStore {
   SqliteStateStore(std::string path, Database db, int schema_version,
                    TransactionStatements transactions, CheckpointStatements checkpoints,
                    DeadLetterStatements dead_letters, IdempotencyStatements idempotency,
-                   CrosswalkStatements crosswalk, WebhookStatements webhooks);
+                   CrosswalkStatements crosswalk, WebhookStatements webhooks,
+                   ProcessedObjectStatements processed);
 
   // ---- called with mutex_ held ----
 
@@ -199,6 +215,7 @@ class SqliteStateStore final : public StateStore {
   IdempotencyStatements idempotency_;
   CrosswalkStatements crosswalk_;
   WebhookStatements webhooks_;
+  ProcessedObjectStatements processed_;
   std::mutex reader_mutex_;  // guards the two members below
   Database reader_db_;        // null until open_reader()
   Statement reader_webhook_read_;

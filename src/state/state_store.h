@@ -202,6 +202,18 @@ class StateStore {
   // Forgets up to `limit` event ids (any pipeline) expired at `now`; returns how many.
   virtual Result<std::size_t> webhook_purge_ids(Clock::time_point now, std::size_t limit) = 0;
 
+  // ---- processed objects (the files source, docs/connectors/files.md) ----
+  // For each of `keys`, the version recorded as processed for the pipeline, or nullopt.
+  virtual Result<std::vector<std::optional<std::string>>> processed_versions(
+      const std::string& pipeline, const std::vector<std::string>& keys) = 0;
+  // Durably records that the pipeline finished `key` at `version` (replacing an older version).
+  virtual Status mark_processed(const std::string& pipeline, const std::string& key,
+                                const std::string& version, Clock::time_point now) = 0;
+  // Forgets the pipeline's processed objects whose key starts with `key_prefix` ("" forgets
+  // all), so they are read again; returns how many.
+  virtual Result<std::size_t> forget_processed(const std::string& pipeline,
+                                               const std::string& key_prefix) = 0;
+
   // The schema version the store is at after migrations.
   virtual int schema_version() const = 0;
 };

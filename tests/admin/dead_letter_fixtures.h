@@ -93,6 +93,17 @@ class FailingStateStore : public StateStore {
   }
   Result<std::uint64_t> webhook_depth(const std::string&) override { return fail(); }
   Result<std::size_t> webhook_purge_ids(Clock::time_point, std::size_t) override { return fail(); }
+  Result<std::vector<std::optional<std::string>>> processed_versions(
+      const std::string&, const std::vector<std::string>&) override {
+    return fail();
+  }
+  Status mark_processed(const std::string&, const std::string&, const std::string&,
+                        Clock::time_point) override {
+    return fail();
+  }
+  Result<std::size_t> forget_processed(const std::string&, const std::string&) override {
+    return fail();
+  }
   int schema_version() const override { return 0; }
 
  private:

@@ -52,6 +52,28 @@ TEST_F(PipelineTest, APermanentlyRejectedRecordIsDeadLetteredAndThePipelineGoesO
   EXPECT_EQ(metrics_handles_->dead_lettered_sink.Value(), 1);
 }
 
+TEST_F(PipelineTest, ARecordTheSourceRejectedGoesToTheDlqWithoutReachingTheSink) {
+  source_log_->unparseable = {7, 8};
+  auto p = make_pipeline(20);
+  p->start();
+  ASSERT_TRUE(eventually([&] { return p->snapshot().state == PipelineState::kFinished; }))
+      << p->snapshot().error;
+  {
+    std::lock_guard lock(sink_log_->mutex);
+    EXPECT_EQ(sink_log_->delivered.size(), 18u);
+    EXPECT_EQ(unique(sink_log_->delivered).count("7"), 0u);
+  }
+  EXPECT_EQ(saved_checkpoint(), "20");
+  auto letters = dead_letters();
+  ASSERT_EQ(letters.size(), 2u);
+  EXPECT_EQ(letters[0].stage, "source");
+  EXPECT_EQ(letters[0].error_kind, "permanent");
+  EXPECT_EQ(letters[0].error, "row 7: 3 fields, expected 2");
+  EXPECT_EQ(letters[0].record.value.text(), "7,x,y") << "the raw input, as read";
+  EXPECT_EQ(letters[0].record.rejected, "row 7: 3 fields, expected 2");
+  EXPECT_EQ(metrics_handles_->dead_lettered_source.Value(), 2);
+}
+
 TEST_F(PipelineTest, ARecordThatKeepsFailingIsDeadLetteredAfterMaxAttempts) {
   sink_log_->script = [](const Batch& batch) {
     return reject_keys(batch, {"42"}, Error::retryable("row locked"));

@@ -8,6 +8,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,7 @@ struct SourceLog {
   std::vector<Position> commits;
   std::atomic<std::uint64_t> produced{0};
   std::atomic<bool> closed{false};
+  std::set<std::uint64_t> unparseable;  // numbers read as a row the source rejects
 };
 
 // Records numbered from checkpoint+1; `total` 0 means endless.
@@ -59,6 +61,10 @@ class CountingSource final : public Source {
       r.key = std::to_string(next_);
       r.position = r.key;
       r.value = Payload::from_text("{\"n\":" + r.key + "}");
+      if (log_->unparseable.count(next_) != 0) {
+        r.rejected = "row " + r.key + ": 3 fields, expected 2";
+        r.value = Payload::from_text(r.key + ",x,y");
+      }
       b.push_back(std::move(r));
       ++next_;
     }

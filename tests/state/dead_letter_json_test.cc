@@ -54,6 +54,16 @@ TEST(RecordJson, RoundTripKeepsEveryField) {
   expect_same_record(round_trip(record), record, "full record");
 }
 
+TEST(RecordJson, ARejectedRowKeepsItsReasonAndRawText) {
+  Record record = full_record();
+  record.rejected = "s3://drops/a.csv line 3: row has 3 fields, expected 2";
+  record.value = Payload::from_text("2,n2,extra");
+  const json out = record_to_json(record);
+  EXPECT_EQ(out["rejected"], record.rejected);
+  expect_same_record(round_trip(record), record, "rejected record");
+  EXPECT_FALSE(record_to_json(full_record()).contains("rejected"));
+}
+
 TEST(RecordJson, JsonPayloadIsShownAsJson) {
   Record record = full_record();
   // Compact with sorted keys: exactly what the JSON value serialises to, so stored once.

@@ -109,6 +109,7 @@ void expect_same_record(const Record& actual_record, const Record& expected_reco
   }
   EXPECT_EQ(actual.headers, expected.headers);
   EXPECT_EQ(actual.id, expected.id);
+  EXPECT_EQ(actual.rejected, expected.rejected);
   EXPECT_EQ(actual.event_time, expected.event_time);
   EXPECT_EQ(actual.ingest_time, expected.ingest_time);
   EXPECT_EQ(actual.position, expected.position);
