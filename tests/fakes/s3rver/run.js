@@ -2,14 +2,17 @@
 // Starts s3rver (the npm package pinned in package.json) for weft's S3 tests, as
 // tests/support/s3_server.cc does:
 //
-//   node run.js --directory /tmp/x [--port 0] [--address 127.0.0.1] [--bucket name]...
+//   node --openssl-legacy-provider run.js --directory /tmp/x [--port 0] [--address 127.0.0.1] [--bucket name]...
 //
 // Prints the bound port alone on one line on stdout once the server accepts requests, then
 // prints nothing else there (request logs are off). Exits when stdin reaches EOF, so a test
 // process that dies (even by kill -9) takes its server with it, or on SIGTERM/SIGINT.
+// --openssl-legacy-provider: s3rver encrypts ListObjectsV2 continuation tokens with DES, which
+// OpenSSL 3 only has in its legacy provider (without it, a truncated listing is InternalError).
 // Credentials: S3RVER / S3RVER. Path-style requests (http://127.0.0.1:<port>/<bucket>/<key>).
 'use strict';
 
+const crypto = require('crypto');
 const fs = require('fs');
 const S3rver = require('s3rver');
 
@@ -41,8 +44,19 @@ function parseArgs(argv) {
   return options;
 }
 
+function checkDes() {
+  try {
+    crypto.createCipheriv('des', Buffer.alloc(8), Buffer.alloc(8));
+  } catch (err) {
+    process.stderr.write('run.js: DES is unavailable, so s3rver cannot page listings; ' +
+      `start node with --openssl-legacy-provider (${err.message})\n`);
+    process.exit(1);
+  }
+}
+
 async function main() {
   const options = parseArgs(process.argv.slice(2));
+  checkDes();
   fs.mkdirSync(options.directory, { recursive: true });
   const server = new S3rver({
     address: options.address,
