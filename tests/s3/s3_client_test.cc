@@ -299,8 +299,36 @@ TEST_F(S3ClientTest, DeletingAMissingKeyIsOk) {
   EXPECT_TRUE(removed.ok()) << removed.error().message();
 }
 
-// s3rver checks the access key id but not SigV4 signatures (its V4 check is unimplemented), so
-// a wrong secret is only caught by AWS and real stores; a wrong key id is refused here.
+// s3rver itself checks only the access key id; tests/fakes/s3rver/run.js checks SigV4
+// signatures in front of it (so every test here also verifies the signing).
+TEST_F(S3ClientTest, WrongSecretIsPermanentSignatureDoesNotMatchWithoutTheSecret) {
+  put("k.csv", "x");
+  auto options = server_->client_options(bucket_);
+  const std::string secret = "wrong-secret-Zq9vX2";
+  options.credentials.secret_access_key = secret;
+  auto bad = make_client(options);
+  ASSERT_NE(bad, nullptr);
+
+  auto listed = run(bad->list(ListObjectsRequest{}));
+  ASSERT_FALSE(listed.ok());
+  auto read = run(bad->get_range("k.csv", 0, 10, std::nullopt));
+  ASSERT_FALSE(read.ok());
+  auto written = run(bad->put("k.csv", "y"));
+  ASSERT_FALSE(written.ok());
+  Status copied = run(bad->copy("k.csv", "k2.csv"));
+  ASSERT_FALSE(copied.ok());
+  for (const Error& error : {listed.error(), read.error(), written.error(), copied.error()}) {
+    EXPECT_EQ(error.kind(), ErrorKind::kPermanent) << error.message();
+    EXPECT_TRUE(contains(error.message(), "SignatureDoesNotMatch")) << error.message();
+    EXPECT_TRUE(contains(error.message(), "s3://" + bucket_)) << error.message();
+    EXPECT_FALSE(contains(error.message(), secret)) << error.message();
+    EXPECT_FALSE(contains(error.message(), "Signature=")) << error.message();
+  }
+  auto still = get("k.csv");
+  ASSERT_TRUE(still.ok());
+  EXPECT_EQ(still->body, "x");
+}
+
 TEST_F(S3ClientTest, WrongCredentialsArePermanentAndNeverShowTheSecret) {
   put("k.csv", "x");
   auto options = server_->client_options(bucket_);
