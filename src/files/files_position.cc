@@ -1,0 +1,48 @@
+#include "files/files_position.h"
+
+#include <charconv>
+
+namespace weft::files {
+namespace {
+
+// Parses the unsigned number at text[at..] up to `stop`; advances `at` past the stop character.
+std::optional<std::uint64_t> number_until(const std::string& text, std::size_t& at, char stop) {
+  const auto end = text.find(stop, at);
+  if (end == std::string::npos || end == at) return std::nullopt;
+  std::uint64_t value = 0;
+  auto [ptr, ec] = std::from_chars(text.data() + at, text.data() + end, value);
+  if (ec != std::errc() || ptr != text.data() + end) return std::nullopt;
+  at = end + 1;
+  return value;
+}
+
+}  // namespace
+
+std::string FilePosition::encode() const {
+  std::string out = std::to_string(line);
+  out += end ? ":e:" : ":m:";
+  out += std::to_string(etag.size());
+  out += ':';
+  out += etag;
+  out += key;
+  return out;
+}
+
+std::optional<FilePosition> FilePosition::decode(const std::string& text) {
+  FilePosition out;
+  std::size_t at = 0;
+  auto line = number_until(text, at, ':');
+  if (!line || at + 2 > text.size() || text[at + 1] != ':') return std::nullopt;
+  if (text[at] != 'e' && text[at] != 'm') return std::nullopt;
+  out.line = *line;
+  out.end = text[at] == 'e';
+  at += 2;
+  auto etag_length = number_until(text, at, ':');
+  if (!etag_length || *etag_length > text.size() - at) return std::nullopt;
+  out.etag = text.substr(at, *etag_length);
+  out.key = text.substr(at + *etag_length);
+  if (out.key.empty()) return std::nullopt;
+  return out;
+}
+
+}  // namespace weft::files

@@ -1,0 +1,24 @@
+#pragma once
+
+// The position of a record of the `files` source: which object (key and version), which line,
+// and whether it is the object's last record. Text form: "<line>:<e|m>:<etag length>:<etag><key>"
+// ("e": the object ends here, "m": more follows), e.g. "42:m:32:9b2cf5...incoming/a.csv".
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace weft::files {
+
+struct FilePosition {
+  std::string key;
+  std::string etag;
+  std::uint64_t line = 0;  // the record's line in the file (0: a whole-file record)
+  bool end = false;        // the object's last record
+
+  std::string encode() const;
+  // nullopt when `text` is not one (a checkpoint of another source type).
+  static std::optional<FilePosition> decode(const std::string& text);
+};
+
+}  // namespace weft::files

@@ -1,0 +1,77 @@
+#pragma once
+
+// Reading one object: its ranges fetched, decompressed and decoded into records on a coroutine
+// of its own, so several objects are fetched and parsed at once while the source hands out the
+// records of the first. Memory per job is bounded: one range of raw bytes plus at most
+// kBufferedRecordBytes of records waiting to be taken.
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/experimental/channel.hpp>
+
+#include "files/files_config.h"
+#include "files/object_store.h"
+#include "weft/record.h"
+#include "weft/status.h"
+
+namespace spdlog {
+class logger;
+}
+
+namespace weft::files {
+
+// What a job needs to know about how to read, shared by all jobs of a source.
+struct ReadSettings {
+  std::shared_ptr<const FilesConfig> config;
+  std::shared_ptr<ObjectStore> store;
+  std::shared_ptr<spdlog::logger> log;
+};
+
+// One object being read. The job's coroutine and the source share it on one strand.
+struct ObjectJob {
+  using Signal = boost::asio::experimental::channel<void(boost::system::error_code)>;
+
+  ObjectJob(const boost::asio::any_io_executor& executor, ObjectInfo object)
+      : object(std::move(object)), ready(executor, 1), space(executor, 1) {}
+
+  ObjectInfo object;
+  std::uint64_t skip_through_line = 0;  // rows up to this line were delivered before a restart
+
+  // ---- filled by the job, taken by the source ----
+  std::deque<Record> records;
+  std::size_t buffered_bytes = 0;  // value bytes of `records`
+  bool done = false;               // no more records will come
+  std::optional<Error> fatal;      // on_error abort, or a permanent error: the pipeline stops
+  std::string retrying;            // the last retryable error, while the job waits to retry
+  // The store failed for good mid-read (the object was deleted or replaced): the records read
+  // stay delivered, but the object is not recorded as processed nor kept/deleted/moved.
+  bool abandoned = false;
+
+  Signal ready;  // the job added records or finished
+  Signal space;  // the source took records
+  // Stops the job's coroutine. Shared with the coroutine's completion handler, which clears
+  // the slot after the job itself may be gone.
+  std::shared_ptr<boost::asio::cancellation_signal> cancel =
+      std::make_shared<boost::asio::cancellation_signal>();
+
+  // Takes up to `max` records into `out`. The last one stays until the job is done, so that
+  // the record ending a completely read object can be marked as its end (FilePosition::end).
+  // Returns how many it took.
+  std::size_t take(std::size_t max, Batch& out);
+};
+
+// A job holding this much record data waits until the source takes some.
+inline constexpr std::size_t kBufferedRecordBytes = 4 * 1024 * 1024;
+
+// Reads the object into job->records until it is done, failed for good or is cancelled.
+boost::asio::awaitable<void> run_object_job(ReadSettings settings, std::shared_ptr<ObjectJob> job);
+
+}  // namespace weft::files
