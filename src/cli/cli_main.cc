@@ -20,6 +20,7 @@ Commands:
   crosswalk Look up, link, import or export crosswalk ids (get|put|import|export)
   map       Run a pipeline's mapping on sample records (JSON lines on stdin)
   trigger   Start a scheduled pipeline's next run now (rest sources)
+  files     Make a files source read processed objects again (forget)
   version   Print the version
 
 Run 'weft <command> --help' for a command's options.
@@ -44,6 +45,7 @@ int run_cli(int argc, char** argv) {
   if (verb == "crosswalk") return crosswalk_command(args);
   if (verb == "map") return map_command(args);
   if (verb == "trigger") return trigger_command(args);
+  if (verb == "files") return files_command(args);
   if (verb == "version" || verb == "--version") {
     if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
       std::puts("Usage: weft version\n\nPrints the weft version.");

@@ -24,6 +24,7 @@ int dlq_command(const std::vector<std::string>& args);
 int crosswalk_command(const std::vector<std::string>& args);
 int map_command(const std::vector<std::string>& args);
 int trigger_command(const std::vector<std::string>& args);
+int files_command(const std::vector<std::string>& args);
 
 // The daemon config used when --config is not given.
 inline constexpr const char* kDefaultConfigPath = "config/weft.yaml";
