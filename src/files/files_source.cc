@@ -303,6 +303,17 @@ class FilesSource final : public Source {
                          "restart): {}",
                          store_->describe(key), marked.error().message());
     }
+    if (config_->after_read == AfterRead::kKeep) co_return;
+    // Replaced since it was read: deleting or moving it now would lose the new version unread.
+    auto current = co_await store_->version(key);
+    if (!current || *current != etag) {
+      ctx_.logger->warn("{} was processed but not {}: {}", store_->describe(key),
+                        config_->after_read == AfterRead::kDelete ? "deleted" : "moved",
+                        !current ? current.error().message()
+                                 : "it was replaced since it was read (the new version is read "
+                                   "at the next poll)");
+      co_return;
+    }
     Status after;
     if (config_->after_read == AfterRead::kDelete) {
       after = co_await store_->remove(key);

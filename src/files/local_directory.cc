@@ -148,6 +148,16 @@ boost::asio::awaitable<Result<std::string>> LocalDirectory::read(const ObjectInf
   co_return out;
 }
 
+boost::asio::awaitable<Result<std::string>> LocalDirectory::version(const std::string& key) {
+  const std::string path = describe(key);
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) co_return std::string();
+    co_return io_error("cannot stat", path, errno);
+  }
+  co_return file_version(st);
+}
+
 boost::asio::awaitable<Status> LocalDirectory::remove(const std::string& key) {
   const std::string path = describe(key);
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) co_return io_error("cannot delete", path, errno);

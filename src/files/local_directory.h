@@ -28,6 +28,7 @@ class LocalDirectory final : public ObjectStore {
                                                   std::optional<std::string> continuation) override;
   boost::asio::awaitable<Result<std::string>> read(const ObjectInfo& object, std::uint64_t offset,
                                                    std::uint64_t length) override;
+  boost::asio::awaitable<Result<std::string>> version(const std::string& key) override;
   boost::asio::awaitable<Status> remove(const std::string& key) override;
   boost::asio::awaitable<Status> move(const std::string& key, const std::string& new_key) override;
   std::string describe(const std::string& key) const override;

@@ -48,6 +48,9 @@ class ObjectStore {
                                                            std::uint64_t offset,
                                                            std::uint64_t length) = 0;
 
+  // The object's current version tag, or "" when there is no such object.
+  virtual boost::asio::awaitable<Result<std::string>> version(const std::string& key) = 0;
+
   virtual boost::asio::awaitable<Status> remove(const std::string& key) = 0;
 
   // Moves an object to `new_key` (S3: copy, then delete; a directory: rename).

@@ -43,6 +43,18 @@ boost::asio::awaitable<Result<std::string>> S3Bucket::read(const ObjectInfo& obj
   co_return std::move(range->body);
 }
 
+boost::asio::awaitable<Result<std::string>> S3Bucket::version(const std::string& key) {
+  // A listing of the key as a prefix: S3 has no cheaper call that s3::Client makes.
+  s3::ListObjectsRequest request;
+  request.prefix = key;
+  auto listed = co_await client_->list(request);
+  if (!listed) co_return listed.error();
+  for (const auto& object : listed->objects) {
+    if (object.key == key) co_return object.etag;
+  }
+  co_return std::string();
+}
+
 boost::asio::awaitable<Status> S3Bucket::remove(const std::string& key) {
   co_return co_await client_->remove(key);
 }

@@ -158,6 +158,17 @@ TEST_P(FilesSourceTest, DeleteOrMoveOnlyAfterEveryRecordIsCommitted) {
   EXPECT_EQ(location_->keys(), (std::vector<std::string>{"done/in/a.csv", "done/in/b.csv"}));
 }
 
+TEST_P(FilesSourceTest, AnObjectReplacedBeforeItIsAcknowledgedIsNotDeletedButReadAgain) {
+  location_->put("a.csv", csv_rows(1, 2));
+  ASSERT_TRUE(start("after_read: delete\npoll_interval: 200ms\n").ok());
+  auto records = read(2);
+  ASSERT_EQ(records.size(), 2u);
+  location_->put("a.csv", csv_rows(3, 4));  // a new version lands while the old one is in flight
+  ASSERT_TRUE(commit(records[1]).ok());
+  EXPECT_EQ(location_->keys(), std::vector<std::string>{"a.csv"}) << "the new version survives";
+  EXPECT_EQ(values(read(2)), (std::vector<std::string>{row_json(3), row_json(4)}));
+}
+
 TEST_P(FilesSourceTest, BadRowsAreRejectedWithFileLineAndRawTextAndTheRestFlows) {
   location_->put("a.csv", "id,name\n1,n1\n2,n2,extra\n3,n3\n");
   ASSERT_TRUE(start("").ok());
