@@ -1,6 +1,7 @@
 // The files source in the real daemon: kill -9 in the middle of a file, restart, and every row
 // arrives, with only rows after the saved checkpoint delivered twice; a file much larger than
-// memory is streamed with bounded RSS; S3 credentials come from the environment.
+// memory is streamed with bounded RSS; S3 credentials come from the environment and a bad row
+// waits in the dead-letter queue named by file and line.
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -200,6 +201,7 @@ TEST_F(FilesE2ETest, S3CredentialsFromTheEnvironmentAndMoveAfterRead) {
   s3.create_bucket("e2e-drops");
   s3.put_object("e2e-drops", "incoming/customers_1.csv", "id,email\n1,a@example.com\n2,b@example.com\n");
   s3.put_object("e2e-drops", "incoming/notes.txt", "not matched by the glob");
+  s3.put_object("e2e-drops", "incoming/customers_2.csv", "id,email\n3,c@example.com\n4\n");
   setenv("AWS_ACCESS_KEY_ID", S3Server::kAccessKeyId, 1);
   setenv("AWS_SECRET_ACCESS_KEY", S3Server::kSecretAccessKey, 1);
   write_pipeline("  url: s3://e2e-drops/incoming/\n  endpoint: " + s3.endpoint() +
@@ -208,15 +210,27 @@ TEST_F(FilesE2ETest, S3CredentialsFromTheEnvironmentAndMoveAfterRead) {
   auto weft = start("run.log");
   ASSERT_TRUE(eventually([&] {
     return s3.list_keys("e2e-drops", "processed/") ==
-           std::vector<std::string>{"processed/customers_1.csv"};
+           std::vector<std::string>{"processed/customers_1.csv", "processed/customers_2.csv"};
   }, 60s)) << weft->output();
+  // The bad row waits in the dead-letter queue, named by file and line.
+  auto [code, listed] = run_weft({"dlq", "show", "1", "--config", dir_.file("config/weft.yaml")},
+                                 dir_.file("dlq.log"));
+  EXPECT_EQ(code, 0) << listed;
+  EXPECT_NE(listed.find("\"stage\": \"source\""), std::string::npos) << listed;
+  EXPECT_NE(listed.find("\"error\": \"s3://e2e-drops/incoming/customers_2.csv line 3: row has 1 "
+                        "field, expected 2\""),
+            std::string::npos)
+      << listed;
+  EXPECT_NE(listed.find("\"_row\": \"3\""), std::string::npos) << listed;
   weft->signal(SIGTERM);
   EXPECT_EQ(weft->wait(30s), 0) << weft->output();
   unsetenv("AWS_ACCESS_KEY_ID");
   unsetenv("AWS_SECRET_ACCESS_KEY");
   std::ifstream in(out());
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  EXPECT_EQ(text, "{\"id\":\"1\",\"email\":\"a@example.com\"}\n{\"id\":\"2\",\"email\":\"b@example.com\"}\n");
+  EXPECT_EQ(text,
+            "{\"id\":\"1\",\"email\":\"a@example.com\"}\n{\"id\":\"2\",\"email\":\"b@example.com\"}\n"
+            "{\"id\":\"3\",\"email\":\"c@example.com\"}\n");
   EXPECT_EQ(s3.list_keys("e2e-drops", "incoming/"), std::vector<std::string>{"incoming/notes.txt"});
 }
 

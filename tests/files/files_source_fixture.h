@@ -65,10 +65,16 @@ class FilesSourceTest : public ::testing::TestWithParam<std::string> {
   }
   void TearDown() override { close_source(); }
 
-  // A source from a `source:` block (without type and url), validated like a pipeline file.
+  // A source from a `source:` block (without type and url) at the test's location, validated
+  // like a pipeline file.
   std::unique_ptr<Source> make_source(const std::string& block) {
-    std::string text = "name: files\nsource:\n  type: files\n  url: " + location_->url() + "\n";
-    std::istringstream in(location_->settings() + block);
+    return make_source_with("url: " + location_->url() + "\n" + location_->settings() + block);
+  }
+
+  // A source from a whole `source:` block but its type.
+  std::unique_ptr<Source> make_source_with(const std::string& block) {
+    std::string text = "name: files\nsource:\n  type: files\n";
+    std::istringstream in(block);
     for (std::string line; std::getline(in, line);) text += "  " + line + "\n";
     text += "sink:\n  type: file\n  path: out.jsonl\n";
     auto loaded =

@@ -286,6 +286,54 @@ TEST_P(FilesSourceTest, ALargeObjectIsReadInRangesAcrossRowBoundaries) {
   EXPECT_EQ(records.back().headers.at("_row"), "20001");
 }
 
+// Failures a user meets first: wrong credentials, a store that is down, a missing directory.
+class S3SourceErrorsTest : public FilesSourceTest {};
+class DirectorySourceErrorsTest : public FilesSourceTest {};
+
+TEST_P(S3SourceErrorsTest, WrongSecretIsPermanentAndNeverShown) {
+  location_->put("a.csv", csv_rows(1, 1));
+  std::string settings = location_->settings();
+  settings.replace(settings.find("secret_access_key: S3RVER"), 25,
+                   "secret_access_key: not-the-secret-xyz");
+  source_ = make_source_with("url: " + location_->url() + "\n" + settings);
+  ASSERT_TRUE(source_);
+  ASSERT_TRUE(runner_.run(source_->connect(std::nullopt)).ok());
+  std::optional<Error> error;
+  read(1, 1, &error);
+  ASSERT_TRUE(error.has_value());
+  EXPECT_FALSE(error->retryable()) << error->message();
+  EXPECT_NE(error->message().find("SignatureDoesNotMatch"), std::string::npos) << error->message();
+  EXPECT_EQ(error->message().find("not-the-secret-xyz"), std::string::npos) << error->message();
+}
+
+TEST_P(S3SourceErrorsTest, AStoreThatIsDownIsRetriedAndShownInHealth) {
+  source_ = make_source_with(
+      "url: s3://bucket/\nendpoint: http://127.0.0.1:9\naccess_key_id: k\n"
+      "secret_access_key: s\ntimeout: {connect: 500ms}\n");
+  ASSERT_TRUE(source_);
+  ASSERT_TRUE(runner_.run(source_->connect(std::nullopt)).ok());
+  std::optional<Error> error;
+  read(1, 1, &error);
+  ASSERT_TRUE(error.has_value());
+  EXPECT_TRUE(error->retryable()) << error->message();
+  EXPECT_NE(error->message().find("s3://bucket"), std::string::npos) << error->message();
+  EXPECT_FALSE(source_->health().healthy);
+  EXPECT_EQ(source_->health().reason, error->message());
+}
+
+TEST_P(DirectorySourceErrorsTest, AMissingDirectoryIsNamed) {
+  source_ = make_source_with("url: file:///nonexistent/drops\n");
+  ASSERT_TRUE(source_);
+  Status s = runner_.run(source_->connect(std::nullopt));
+  ASSERT_FALSE(s.ok());
+  EXPECT_FALSE(s.error().retryable());
+  EXPECT_NE(s.error().message().find("/nonexistent/drops is not a directory"), std::string::npos)
+      << s.error().message();
+}
+
+INSTANTIATE_TEST_SUITE_P(S3, S3SourceErrorsTest, ::testing::Values("s3"));
+INSTANTIATE_TEST_SUITE_P(Directory, DirectorySourceErrorsTest, ::testing::Values("local"));
+
 INSTANTIATE_TEST_SUITE_P(Stores, FilesSourceTest, ::testing::Values("local", "s3"),
                          [](const auto& info) { return info.param; });
 
