@@ -11,6 +11,8 @@
 #include <unordered_set>
 #include <vector>
 
+#include "common/utf8.h"
+
 namespace weft::files {
 namespace {
 
@@ -48,33 +50,6 @@ char* write_escape(char* w, unsigned char c) {
   }
 }
 
-// The length of the valid UTF-8 sequence at p (1..4), or 0 when the bytes there are not one
-// (a stray continuation byte, an overlong form, a surrogate, beyond U+10FFFF, cut short).
-std::size_t utf8_sequence(const unsigned char* p, const unsigned char* end) {
-  const unsigned char c = p[0];
-  std::size_t n;
-  unsigned char lo = 0x80, hi = 0xBF;  // the allowed range of the second byte
-  if (c >= 0xC2 && c <= 0xDF) {
-    n = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    n = 3;
-    if (c == 0xE0) lo = 0xA0;
-    if (c == 0xED) hi = 0x9F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    n = 4;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;
-  } else {
-    return 0;
-  }
-  if (static_cast<std::size_t>(end - p) < n) return 0;
-  if (p[1] < lo || p[1] > hi) return 0;
-  for (std::size_t i = 2; i < n; ++i) {
-    if ((p[i] & 0xC0) != 0x80) return 0;
-  }
-  return n;
-}
-
 // At most this many output bytes per input byte: \u00XX for a control character.
 constexpr std::size_t kMaxEscapeRatio = 6;
 
@@ -95,7 +70,7 @@ char* write_json_string(char* w, std::string_view text, bool known_valid_utf8) {
     } else if (cls == 1) {
       w = write_escape(w, c);
       ++p;
-    } else if (const std::size_t n = utf8_sequence(p, end); n != 0) {
+    } else if (const std::size_t n = utf8_length(p, end); n != 0) {
       std::memcpy(w, p, n);
       w += n;
       p += n;

@@ -102,15 +102,17 @@ class FilesSource final : public Source {
     for (;;) {
       if (queue_.empty() && SteadyClock::now() >= next_list_) {
         Status listed = co_await list_new_objects();
-        next_list_ = SteadyClock::now() + config_->poll_interval;
+        // A failed listing is tried again when the runtime reads again (after its backoff).
+        if (listed) next_list_ = SteadyClock::now() + config_->poll_interval;
+        listing_problem_ = listed ? "" : listed.error().message();
         if (!listed) {
-          note_problem(listed.error().message());
+          note_problem(listing_problem_);
           co_return listed.error();
         }
       }
       start_jobs();
       if (jobs_.empty()) {
-        note_problem("");
+        note_problem(listing_problem_);
         co_await idle_wait();
         co_return std::move(out);
       }
@@ -348,6 +350,7 @@ class FilesSource final : public Source {
   std::optional<FilePosition> resume_;               // the checkpoint inside an object
   std::optional<Error> fatal_;
   SteadyClock::time_point next_list_{};
+  std::string listing_problem_;  // why the last listing failed; "" after one succeeded
 
   mutable std::mutex problem_mutex_;
   std::string problem_;  // guarded by problem_mutex_

@@ -19,9 +19,6 @@ inline int hex_value(char c) {
   return -1;
 }
 
-// The length of the well-formed UTF-8 sequence at p (Unicode Table 3-7: no overlong forms, no
-// surrogates, nothing above U+10FFFF), or 0 when p does not start one. Needs p < end.
-std::size_t utf8_length(const unsigned char* p, const unsigned char* end);
 
 // An RFC 8259 number that is also finite as a double: RFC 8259 allows 1e400 (and jsonb's
 // numeric prints such values), but nlohmann and simdjson reject it.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 
+#include "common/utf8.h"
 #include "pgcdc/json_text.h"
 
 namespace weft::pgcdc {

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <utility>
 
+#include "common/utf8.h"
 #include "state/unix_time.h"
 
 namespace weft {
@@ -22,33 +23,10 @@ using nlohmann::json;
 // bytes. They go into JSON as a string when they are valid UTF-8 (nearly always), and as
 // {"base64": "..."} otherwise, so nothing is lost and the output is always valid JSON.
 
-// The length of the well-formed UTF-8 sequence starting at text[i] (RFC 3629: no overlong
-// forms, no surrogates, nothing above U+10FFFF), or 0 when there is none.
+// The length of the well-formed UTF-8 sequence starting at text[i], or 0 when there is none.
 std::size_t utf8_sequence_length(std::string_view text, std::size_t i) {
-  const auto at = [text](std::size_t k) { return static_cast<unsigned char>(text[k]); };
-  const unsigned char lead = at(i);
-  if (lead < 0x80) return 1;
-  std::size_t length = 0;
-  unsigned char low = 0x80;  // the range allowed for the second byte
-  unsigned char high = 0xBF;
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    length = 2;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    length = 3;
-    if (lead == 0xE0) low = 0xA0;   // overlong
-    if (lead == 0xED) high = 0x9F;  // surrogates
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    length = 4;
-    if (lead == 0xF0) low = 0x90;   // overlong
-    if (lead == 0xF4) high = 0x8F;  // above U+10FFFF
-  } else {
-    return 0;
-  }
-  if (i + length > text.size() || at(i + 1) < low || at(i + 1) > high) return 0;
-  for (std::size_t k = 2; k < length; ++k) {
-    if ((at(i + k) & 0xC0) != 0x80) return 0;
-  }
-  return length;
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  return p[i] < 0x80 ? 1 : utf8_length(p + i, p + text.size());
 }
 
 bool is_valid_utf8(std::string_view text) {

@@ -116,8 +116,11 @@ TEST_P(Compliance, ClosesWithoutConnecting) {
   ASSERT_TRUE(loaded.ok());
   const PipelineConfig& p = *loaded.value;
   prometheus::Registry metrics;
-  ConnectorContext ctx{"compliance", info.type, make_logger("compliance/" + info.type), &metrics,
-                       {}};
+  ConnectorContext ctx;
+  ctx.pipeline = "compliance";
+  ctx.connector = info.type;
+  ctx.logger = make_logger("compliance/" + info.type);
+  ctx.metrics = &metrics;
   if (info.kind == ConnectorKind::kSource) {
     auto source = info.make_source(p.source.settings, ctx);
     ASSERT_TRUE(source.ok());

@@ -19,7 +19,11 @@ using weft::testing::run_coroutine;
 class FileSinkTest : public ::testing::Test {
  protected:
   std::unique_ptr<Sink> make(FileSinkConfig config) {
-    return make_file_sink(std::move(config), {"demo", "file", make_logger("demo/file"), nullptr, {}});
+    ConnectorContext ctx;
+    ctx.pipeline = "demo";
+    ctx.connector = "file";
+    ctx.logger = make_logger("demo/file");
+    return make_file_sink(std::move(config), ctx);
   }
 
   static Batch records(int from, int to) {

@@ -13,7 +13,13 @@ namespace {
 
 using weft::testing::run_coroutine;
 
-ConnectorContext context() { return {"demo", "generate", make_logger("demo/generate"), nullptr, {}}; }
+ConnectorContext context() {
+  ConnectorContext ctx;
+  ctx.pipeline = "demo";
+  ctx.connector = "generate";
+  ctx.logger = make_logger("demo/generate");
+  return ctx;
+}
 
 TEST(GenerateSource, ValuesAreValidJsonPaddedToTheRequestedSize) {
   std::string escaped = nlohmann::json("hi \"there\"").dump();

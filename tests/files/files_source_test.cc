@@ -319,6 +319,10 @@ TEST_P(S3SourceErrorsTest, AStoreThatIsDownIsRetriedAndShownInHealth) {
   EXPECT_NE(error->message().find("s3://bucket"), std::string::npos) << error->message();
   EXPECT_FALSE(source_->health().healthy);
   EXPECT_EQ(source_->health().reason, error->message());
+  error.reset();
+  read(1, 1, &error);  // the runtime reads again after its backoff: the listing is retried
+  ASSERT_TRUE(error.has_value()) << "a failed listing is retried at once, not a poll later";
+  EXPECT_FALSE(source_->health().healthy);
 }
 
 TEST_P(DirectorySourceErrorsTest, AMissingDirectoryIsNamed) {

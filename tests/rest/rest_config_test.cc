@@ -8,6 +8,7 @@
 
 #include "config/environment.h"
 #include "config/pipeline_loader.h"
+#include "support/guide_examples.h"
 #include "support/temp_dir.h"
 #include "weft/registry.h"
 
@@ -99,27 +100,7 @@ namespace {
 // Every complete pipeline in the rest guide (a ```yaml block with a `name:`) validates, so the
 // examples users copy keep working as the spec changes.
 TEST(RestGuideTest, ItsPipelineExamplesValidate) {
-  std::ifstream in(std::string(WEFT_SOURCE_DIR) + "/docs/connectors/rest.md");
-  ASSERT_TRUE(in) << "docs/connectors/rest.md not found";
-  std::stringstream text;
-  text << in.rdbuf();
-  const std::string guide = text.str();
-  test::TempDir temp;
-  int checked = 0;
-  for (auto at = guide.find("```yaml\n"); at != std::string::npos;
-       at = guide.find("```yaml\n", at + 1)) {
-    const auto start = at + 8;
-    const std::string block = guide.substr(start, guide.find("```", start) - start);
-    if (block.rfind("name:", 0) != 0) continue;
-    Environment env;  // examples write secrets as ${VAR}: every variable resolves
-    env.variable = [](const std::string& name) -> std::optional<std::string> {
-      return "example-value-of-" + name;
-    };
-    auto loaded = load_pipeline_file(temp.write("example.yaml", block), builtin_registry(), env);
-    for (const auto& e : loaded.errors) ADD_FAILURE() << e.format() << "\n" << block;
-    ++checked;
-  }
-  EXPECT_GE(checked, 4);
+  EXPECT_GE(test::validate_guide_examples(WEFT_SOURCE_DIR, "docs/connectors/rest.md"), 4);
 }
 
 }  // namespace
