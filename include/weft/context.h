@@ -1,9 +1,11 @@
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "weft/status.h"
@@ -36,14 +38,23 @@ struct CrosswalkAccess {
 
 // The pipeline's ledger of processed objects in the state store, for sources that read whole
 // objects (the files source): which objects were read to the end and acknowledged, by key and
-// version (an S3 ETag), so none is read twice. Both are thread-safe; unset without a store.
+// version (an S3 ETag), so none is read twice. Objects are numbered (`ordinal`) in the order
+// they are read; one whose last record has left is pending until a checkpoint covers its
+// number. All are thread-safe; unset without a store.
 struct ObjectLedger {
-  // For each key, the version recorded as processed, or nullopt.
+  // For each key, the version recorded as done, or nullopt.
   std::function<Result<std::vector<std::optional<std::string>>>(
       const std::vector<std::string>& keys)>
       versions;
-  // Durably records `key` at `version` as processed.
-  std::function<Status(const std::string& key, const std::string& version)> mark;
+  // Durably records `key` at `version` as object number `ordinal`, done or pending.
+  std::function<Status(const std::string& key, const std::string& version, std::uint64_t ordinal,
+                       bool done)>
+      record;
+  // Marks the pending objects numbered up to `through` done; returns them (key, version).
+  std::function<Result<std::vector<std::pair<std::string, std::string>>>(std::uint64_t through)>
+      confirm;
+  // Forgets the pending objects numbered after `after`: no checkpoint covers them.
+  std::function<Status(std::uint64_t after)> discard;
 };
 
 // What the runtime hands a connector when it builds one. The logger already names the pipeline

@@ -54,8 +54,9 @@ struct FilesConfig {
   OnError on_error = OnError::kContinue;
 
   // invalid_config naming the field: an unsupported URL, a bad regex or glob, `move_to`
-  // missing for `after_read: move`, S3 without credentials. Credentials not configured are
-  // taken from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN in `env`.
+  // missing for `after_read: move`. Credentials not configured are taken from
+  // AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN in `env`; none at all is
+  // the source's error when it connects.
   static Result<FilesConfig> from(const Settings& settings, const Environment& env);
 };
 

@@ -19,7 +19,9 @@ std::optional<std::uint64_t> number_until(const std::string& text, std::size_t& 
 }  // namespace
 
 std::string FilePosition::encode() const {
-  std::string out = std::to_string(line);
+  std::string out = std::to_string(ordinal);
+  out += ':';
+  out += std::to_string(line);
   out += end ? ":e:" : ":m:";
   out += std::to_string(etag.size());
   out += ':';
@@ -31,6 +33,9 @@ std::string FilePosition::encode() const {
 std::optional<FilePosition> FilePosition::decode(const std::string& text) {
   FilePosition out;
   std::size_t at = 0;
+  auto ordinal = number_until(text, at, ':');
+  if (!ordinal) return std::nullopt;
+  out.ordinal = *ordinal;
   auto line = number_until(text, at, ':');
   if (!line || at + 2 > text.size() || text[at + 1] != ':') return std::nullopt;
   if (text[at] != 'e' && text[at] != 'm') return std::nullopt;

@@ -59,13 +59,6 @@ struct FilesMetrics {
   prometheus::Gauge& queued;
 };
 
-// An object whose records have started to leave, in the order they left.
-struct Emitted {
-  std::string key;
-  std::string etag;
-  bool complete = true;  // false: abandoned mid-read, so never recorded as processed
-};
-
 class FilesSource final : public Source {
  public:
   FilesSource(FilesConfig config, const ConnectorContext& ctx)
@@ -76,6 +69,7 @@ class FilesSource final : public Source {
   awaitable<Status> connect(std::optional<Position> checkpoint) override {
     executor_ = co_await asio::this_coro::executor;
     if (Status opened = open_store(); !opened) co_return opened;
+    std::uint64_t covered = 0;  // objects numbered up to this one are acknowledged
     if (checkpoint) {
       auto position = FilePosition::decode(*checkpoint);
       if (!position) {
@@ -84,14 +78,19 @@ class FilesSource final : public Source {
             "' is not a files source position (was the pipeline's source changed?); delete the "
             "pipeline's checkpoint to start over");
       }
-      if (position->end) {
-        // Committed but perhaps not yet recorded or moved when the daemon stopped.
-        co_await complete(position->key, position->etag);
-      } else {
+      covered = position->end ? position->ordinal : position->ordinal - 1;
+      next_ordinal_ = position->ordinal + 1;
+      if (!position->end) {
         resume_ = std::move(*position);
         ctx_.logger->info("resuming {} after line {}", store_->describe(resume_->key),
                           resume_->line);
       }
+    }
+    // Objects the checkpoint covers are done, even if the daemon stopped before it heard so;
+    // those read after it are read again.
+    if (Status s = co_await confirm_through(covered); !s) co_return s;
+    if (ctx_.objects.discard) {
+      if (Status s = ctx_.objects.discard(covered); !s) co_return s;
     }
     co_return Status{};
   }
@@ -118,10 +117,7 @@ class FilesSource final : public Source {
       }
       std::shared_ptr<ObjectJob> job = jobs_.front();
       note_problem(job->retrying);
-      if (job->take(max_records - out.size(), out) > 0 && !job_emitting_) {
-        emitted_.push_back(Emitted{job->object.key, job->object.etag});
-        job_emitting_ = true;
-      }
+      if (job->take(max_records - out.size(), out) > 0) job_emitting_ = true;
       if (job->done && job->records.empty()) {
         jobs_.pop_front();
         const bool emitted_any = job_emitting_;
@@ -133,10 +129,14 @@ class FilesSource final : public Source {
           co_return *fatal_;
         }
         if (job->abandoned) {
-          in_progress_.erase(job->object.key);
-          if (emitted_any) emitted_.back().complete = false;
+          release(job->object.key, job->object.etag);
         } else if (!emitted_any) {
-          co_await complete(job->object.key, job->object.etag);  // nothing to acknowledge
+          // Nothing to acknowledge: done now.
+          record_in_ledger(*job, /*done=*/true);
+          if (metrics_) metrics_->processed.Increment();
+          co_await after_read(job->object.key, job->object.etag);
+        } else {
+          record_in_ledger(*job, /*done=*/false);  // done once a checkpoint covers it
         }
         continue;
       }
@@ -149,21 +149,8 @@ class FilesSource final : public Source {
   awaitable<Status> commit(const Position& position) override {
     auto committed = FilePosition::decode(position);
     if (!committed) co_return Status{};
-    const auto is_committed_object = [&](const Emitted& e) {
-      return e.key == committed->key && e.etag == committed->etag;
-    };
-    // Records leave object by object, so every object before the committed one is done.
-    while (!emitted_.empty() && !is_committed_object(emitted_.front())) {
-      Emitted done = std::move(emitted_.front());
-      emitted_.pop_front();
-      if (done.complete) co_await complete(done.key, done.etag);
-    }
-    if (committed->end && !emitted_.empty()) {
-      Emitted done = std::move(emitted_.front());
-      emitted_.pop_front();
-      co_await complete(done.key, done.etag);
-    }
-    co_return Status{};
+    co_return co_await confirm_through(committed->end ? committed->ordinal
+                                                      : committed->ordinal - 1);
   }
 
   awaitable<void> close() override {
@@ -188,6 +175,13 @@ class FilesSource final : public Source {
       }
       store_ = std::make_shared<LocalDirectory>(config_->directory);
       return Status{};
+    }
+    if (config_->credentials.access_key_id.empty() ||
+        config_->credentials.secret_access_key.empty()) {
+      return Error::permanent(config_->url +
+                              ": S3 needs credentials: set access_key_id and secret_access_key, "
+                              "or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in weft's "
+                              "environment");
     }
     net::HttpClientOptions http;
     http.name = "files source";
@@ -265,7 +259,7 @@ class FilesSource final : public Source {
 
   void start_jobs() {
     while (!queue_.empty() && jobs_.size() < config_->concurrency) {
-      auto job = std::make_shared<ObjectJob>(executor_, std::move(queue_.front()));
+      auto job = std::make_shared<ObjectJob>(executor_, std::move(queue_.front()), next_ordinal_++);
       queue_.pop_front();
       if (resume_ && resume_->key == job->object.key) {
         if (resume_->etag == job->object.etag) job->skip_through_line = resume_->line;
@@ -293,18 +287,48 @@ class FilesSource final : public Source {
     co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
   }
 
-  // Every record of the object is acknowledged: record it in the ledger, then keep, delete or
-  // move it. Failures are logged; the object is not read again in this run either way.
-  awaitable<void> complete(const std::string& key, const std::string& etag) {
-    in_progress_.erase(key);
-    if (metrics_) metrics_->processed.Increment();
-    Status marked = ctx_.objects.mark ? ctx_.objects.mark(key, etag) : Status{};
-    if (!ctx_.objects.mark || !marked) remembered_[key] = etag;
-    if (!marked) {
+  // Records a finished object in the ledger: done, or pending until a checkpoint covers it.
+  // Without a ledger, or when it fails, the object is remembered for this run only.
+  void record_in_ledger(const ObjectJob& job, bool done) {
+    const ObjectInfo& object = job.object;
+    Status recorded = ctx_.objects.record
+                          ? ctx_.objects.record(object.key, object.etag, job.ordinal, done)
+                          : Status{};
+    if (!ctx_.objects.record || !recorded) remembered_[object.key] = object.etag;
+    if (!recorded) {
       ctx_.logger->error("could not record {} as processed (it may be read again after a "
                          "restart): {}",
-                         store_->describe(key), marked.error().message());
+                         store_->describe(object.key), recorded.error().message());
     }
+    if (done || !ctx_.objects.record || !recorded) release(object.key, object.etag);
+  }
+
+  // The object is no longer queued, read or in flight.
+  void release(const std::string& key, const std::string& etag) {
+    const auto it = in_progress_.find(key);
+    if (it != in_progress_.end() && it->second == etag) in_progress_.erase(it);
+  }
+
+  // Every object numbered up to `through` is acknowledged: its pending entry in the ledger
+  // becomes done, then it is kept, deleted or moved.
+  awaitable<Status> confirm_through(std::uint64_t through) {
+    if (!ctx_.objects.confirm || through == 0 || through <= confirmed_through_) {
+      co_return Status{};
+    }
+    auto confirmed = ctx_.objects.confirm(through);
+    if (!confirmed) co_return confirmed.error();
+    confirmed_through_ = through;
+    for (const auto& [key, etag] : *confirmed) {
+      release(key, etag);
+      if (metrics_) metrics_->processed.Increment();
+      co_await after_read(key, etag);
+    }
+    co_return Status{};
+  }
+
+  // What `after_read` says happens to a processed object. Failures are logged; the object
+  // stays processed either way.
+  awaitable<void> after_read(const std::string& key, const std::string& etag) {
     if (config_->after_read == AfterRead::kKeep) co_return;
     // Replaced since it was read: deleting or moving it now would lose the new version unread.
     auto current = co_await store_->version(key);
@@ -344,7 +368,8 @@ class FilesSource final : public Source {
   std::deque<ObjectInfo> queue_;                     // listed, not started
   std::deque<std::shared_ptr<ObjectJob>> jobs_;      // being read; the front one is emitting
   bool job_emitting_ = false;                        // the front job's records have started
-  std::deque<Emitted> emitted_;                      // started leaving, not yet committed
+  std::uint64_t next_ordinal_ = 1;                   // the number the next object read gets
+  std::uint64_t confirmed_through_ = 0;              // objects up to this one are done
   std::map<std::string, std::string> in_progress_;   // key -> ETag: queued, read or in flight
   std::map<std::string, std::string> remembered_;    // key -> ETag processed, not in the ledger
   std::optional<FilePosition> resume_;               // the checkpoint inside an object

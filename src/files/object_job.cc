@@ -214,7 +214,8 @@ class JobReader {
     r.headers.emplace("_load_timestamp", load_timestamp_);
     r.event_time = job_->object.last_modified;
     r.ingest_time = Clock::now();
-    r.position = FilePosition{job_->object.key, job_->object.etag, line, false}.encode();
+    r.position =
+        FilePosition{job_->ordinal, job_->object.key, job_->object.etag, line, false}.encode();
     return r;
   }
 
@@ -285,6 +286,7 @@ std::size_t ObjectJob::take(std::size_t max, Batch& out) {
       auto end = FilePosition::decode(record.position);
       end->end = true;
       record.position = end->encode();
+      end_taken = true;
     }
     out.push_back(std::move(record));
     records.pop_front();

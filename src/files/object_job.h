@@ -39,16 +39,18 @@ struct ReadSettings {
 struct ObjectJob {
   using Signal = boost::asio::experimental::channel<void(boost::system::error_code)>;
 
-  ObjectJob(const boost::asio::any_io_executor& executor, ObjectInfo object)
-      : object(std::move(object)), ready(executor, 1), space(executor, 1) {}
+  ObjectJob(const boost::asio::any_io_executor& executor, ObjectInfo object, std::uint64_t ordinal)
+      : object(std::move(object)), ordinal(ordinal), ready(executor, 1), space(executor, 1) {}
 
   ObjectInfo object;
+  std::uint64_t ordinal = 0;            // the object's number in the pipeline's reading order
   std::uint64_t skip_through_line = 0;  // rows up to this line were delivered before a restart
 
   // ---- filled by the job, taken by the source ----
   std::deque<Record> records;
   std::size_t buffered_bytes = 0;  // value bytes of `records`
   bool done = false;               // no more records will come
+  bool end_taken = false;          // the record ending the object has been taken
   std::optional<Error> fatal;      // on_error abort, or a permanent error: the pipeline stops
   std::string retrying;            // the last retryable error, while the job waits to retry
   // The store failed for good mid-read (the object was deleted or replaced): the records read

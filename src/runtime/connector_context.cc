@@ -33,8 +33,17 @@ ConnectorContext make_connector_context(const std::string& pipeline, const std::
     ctx.objects.versions = [state, pipeline](const std::vector<std::string>& keys) {
       return state->processed_versions(pipeline, keys);
     };
-    ctx.objects.mark = [state, pipeline](const std::string& key, const std::string& version) {
-      return state->mark_processed(pipeline, key, version, Clock::now());
+    ctx.objects.record = [state, pipeline](const std::string& key, const std::string& version,
+                                           std::uint64_t ordinal, bool done) {
+      return state->record_processed(pipeline, key, version, ordinal, done, Clock::now());
+    };
+    ctx.objects.confirm = [state, pipeline](std::uint64_t through) {
+      return state->confirm_processed(pipeline, through);
+    };
+    ctx.objects.discard = [state, pipeline](std::uint64_t after) -> Status {
+      auto discarded = state->discard_pending(pipeline, after);
+      if (!discarded) return discarded.error();
+      return Status{};
     };
   }
   return ctx;

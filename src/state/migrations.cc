@@ -117,17 +117,22 @@ constexpr Migration kMigrations[] = {
        CREATE INDEX webhook_event_ids_by_expiry ON webhook_event_ids (expires_at);
      )sql"},
     // The files source's ledger (docs/connectors/files.md): each object a pipeline has read to
-    // the end and had acknowledged, by key and version (S3 ETag), so it is never read again
-    // unless it is replaced.
+    // the end, by key and version (S3 ETag). A row is 'pending' from when the object's last
+    // record leaves until a checkpoint covers it, then 'done'; `ordinal` numbers the objects of
+    // a pipeline in the order they were read, which is what a checkpoint is compared with.
     {8, "create processed objects",
      R"sql(
        CREATE TABLE processed_objects (
          pipeline     TEXT NOT NULL,
          key          TEXT NOT NULL,
          version      TEXT NOT NULL,
+         ordinal      INTEGER NOT NULL,
+         done         INTEGER NOT NULL,  -- 0: pending, 1: done
          processed_at INTEGER NOT NULL,  -- unix time, milliseconds
          PRIMARY KEY (pipeline, key)
        ) WITHOUT ROWID;
+       CREATE INDEX processed_objects_pending ON processed_objects (pipeline, ordinal)
+         WHERE done = 0;
      )sql"},
 };
 

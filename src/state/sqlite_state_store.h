@@ -80,9 +80,12 @@ struct WebhookStatements {
 };
 
 struct ProcessedObjectStatements {
-  Statement find;  // the version of one key
-  Statement mark;
-  Statement forget;  // keys in a range (a prefix)
+  Statement find;  // the done version of one key
+  Statement record;
+  Statement pending_through;  // pending objects up to an ordinal
+  Statement confirm_through;
+  Statement discard_after;
+  Statement forget;  // keys with a prefix
   static Result<ProcessedObjectStatements> prepare(sqlite3* db);
 };
 
@@ -151,8 +154,12 @@ class SqliteStateStore final : public StateStore {
 
   Result<std::vector<std::optional<std::string>>> processed_versions(
       const std::string& pipeline, const std::vector<std::string>& keys) override;
-  Status mark_processed(const std::string& pipeline, const std::string& key,
-                        const std::string& version, Clock::time_point now) override;
+  Status record_processed(const std::string& pipeline, const std::string& key,
+                          const std::string& version, std::uint64_t ordinal, bool done,
+                          Clock::time_point now) override;
+  Result<std::vector<std::pair<std::string, std::string>>> confirm_processed(
+      const std::string& pipeline, std::uint64_t through) override;
+  Result<std::size_t> discard_pending(const std::string& pipeline, std::uint64_t after) override;
   Result<std::size_t> forget_processed(const std::string& pipeline,
                                        const std::string& key_prefix) override;
 

@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "weft/record.h"
@@ -203,12 +204,23 @@ class StateStore {
   virtual Result<std::size_t> webhook_purge_ids(Clock::time_point now, std::size_t limit) = 0;
 
   // ---- processed objects (the files source, docs/connectors/files.md) ----
-  // For each of `keys`, the version recorded as processed for the pipeline, or nullopt.
+  // For each of `keys`, the version recorded as done for the pipeline, or nullopt (pending
+  // objects do not count).
   virtual Result<std::vector<std::optional<std::string>>> processed_versions(
       const std::string& pipeline, const std::vector<std::string>& keys) = 0;
-  // Durably records that the pipeline finished `key` at `version` (replacing an older version).
-  virtual Status mark_processed(const std::string& pipeline, const std::string& key,
-                                const std::string& version, Clock::time_point now) = 0;
+  // Durably records `key` at `version` as the pipeline's object number `ordinal`: done, or
+  // pending until confirm_processed covers its ordinal. Replaces what the key had.
+  virtual Status record_processed(const std::string& pipeline, const std::string& key,
+                                  const std::string& version, std::uint64_t ordinal, bool done,
+                                  Clock::time_point now) = 0;
+  // Marks the pipeline's pending objects numbered up to `through` done, in one transaction;
+  // returns them (key, version) in ordinal order.
+  virtual Result<std::vector<std::pair<std::string, std::string>>> confirm_processed(
+      const std::string& pipeline, std::uint64_t through) = 0;
+  // Deletes the pipeline's pending objects numbered after `after` (read, but no checkpoint
+  // covers them: they are read again); returns how many.
+  virtual Result<std::size_t> discard_pending(const std::string& pipeline,
+                                              std::uint64_t after) = 0;
   // Forgets the pipeline's processed objects whose key starts with `key_prefix` ("" forgets
   // all), so they are read again; returns how many.
   virtual Result<std::size_t> forget_processed(const std::string& pipeline,

@@ -97,8 +97,15 @@ class FailingStateStore : public StateStore {
       const std::string&, const std::vector<std::string>&) override {
     return fail();
   }
-  Status mark_processed(const std::string&, const std::string&, const std::string&,
-                        Clock::time_point) override {
+  Status record_processed(const std::string&, const std::string&, const std::string&,
+                          std::uint64_t, bool, Clock::time_point) override {
+    return fail();
+  }
+  Result<std::vector<std::pair<std::string, std::string>>> confirm_processed(
+      const std::string&, std::uint64_t) override {
+    return fail();
+  }
+  Result<std::size_t> discard_pending(const std::string&, std::uint64_t) override {
     return fail();
   }
   Result<std::size_t> forget_processed(const std::string&, const std::string&) override {

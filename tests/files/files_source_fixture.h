@@ -8,6 +8,7 @@
 #include <prometheus/registry.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -29,32 +30,65 @@ namespace weft::files::testing {
 // The state store's ledger, in memory, shared by the sources a test makes one after another.
 class MemoryLedger {
  public:
+  struct Entry {
+    std::string version;
+    std::uint64_t ordinal = 0;
+    bool done = false;
+  };
+
   ObjectLedger access() {
     ObjectLedger ledger;
     ledger.versions = [this](const std::vector<std::string>& keys) {
       std::lock_guard lock(mutex_);
       std::vector<std::optional<std::string>> out;
       for (const auto& key : keys) {
-        auto it = versions_.find(key);
-        out.push_back(it == versions_.end() ? std::nullopt : std::optional(it->second));
+        auto it = entries_.find(key);
+        const bool done = it != entries_.end() && it->second.done;
+        out.push_back(done ? std::optional(it->second.version) : std::nullopt);
       }
       return Result<std::vector<std::optional<std::string>>>(std::move(out));
     };
-    ledger.mark = [this](const std::string& key, const std::string& version) {
+    ledger.record = [this](const std::string& key, const std::string& version,
+                           std::uint64_t ordinal, bool done) {
       std::lock_guard lock(mutex_);
-      versions_[key] = version;
+      entries_[key] = Entry{version, ordinal, done};
+      return Status{};
+    };
+    ledger.confirm = [this](std::uint64_t through) {
+      std::lock_guard lock(mutex_);
+      std::vector<std::pair<std::uint64_t, std::pair<std::string, std::string>>> confirmed;
+      for (auto& [key, entry] : entries_) {
+        if (entry.done || entry.ordinal > through) continue;
+        entry.done = true;
+        confirmed.push_back({entry.ordinal, {key, entry.version}});
+      }
+      std::sort(confirmed.begin(), confirmed.end());
+      std::vector<std::pair<std::string, std::string>> out;
+      for (auto& c : confirmed) out.push_back(std::move(c.second));
+      return Result<std::vector<std::pair<std::string, std::string>>>(std::move(out));
+    };
+    ledger.discard = [this](std::uint64_t after) {
+      std::lock_guard lock(mutex_);
+      std::erase_if(entries_, [after](const auto& e) {
+        return !e.second.done && e.second.ordinal > after;
+      });
       return Status{};
     };
     return ledger;
   }
+  // Done objects: key -> version.
   std::map<std::string, std::string> snapshot() const {
     std::lock_guard lock(mutex_);
-    return versions_;
+    std::map<std::string, std::string> out;
+    for (const auto& [key, entry] : entries_) {
+      if (entry.done) out[key] = entry.version;
+    }
+    return out;
   }
 
  private:
   mutable std::mutex mutex_;
-  std::map<std::string, std::string> versions_;
+  std::map<std::string, Entry> entries_;
 };
 
 class FilesSourceTest : public ::testing::TestWithParam<std::string> {

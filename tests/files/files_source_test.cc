@@ -136,6 +136,25 @@ TEST_P(FilesSourceTest, CheckpointAtAnObjectsEndRecordsItOnRestart) {
   EXPECT_TRUE(location_->keys().empty()) << "deleted once known to be processed";
 }
 
+TEST_P(FilesSourceTest, ACheckpointInALaterFileCoversTheFilesBeforeItAfterACrash) {
+  location_->put("a.csv", csv_rows(1, 2));
+  location_->put("b.csv", csv_rows(3, 6));
+  location_->put("c.csv", csv_rows(7, 7));
+  ASSERT_TRUE(start("after_read: delete\n").ok());
+  auto records = read(7);
+  ASSERT_EQ(records.size(), 7u);
+  // The runtime saved b's second row as the checkpoint, and the daemon died before the source
+  // heard of it: a is done (though never confirmed), b resumes, c was never acknowledged.
+  ASSERT_TRUE(start("after_read: delete\n", records[3].position).ok());
+  EXPECT_EQ(location_->keys(), (std::vector<std::string>{"b.csv", "c.csv"}));
+  EXPECT_EQ(ledger_.snapshot(), (std::map<std::string, std::string>{
+                                    {"a.csv", records[0].headers.at("_etag")}}));
+  auto rest = read(3);
+  EXPECT_EQ(values(rest), (std::vector<std::string>{row_json(5), row_json(6), row_json(7)}));
+  ASSERT_TRUE(commit(rest.back()).ok());
+  EXPECT_TRUE(location_->keys().empty());
+}
+
 TEST_P(FilesSourceTest, DeleteOrMoveOnlyAfterEveryRecordIsCommitted) {
   location_->put("in/a.csv", csv_rows(1, 3));
   location_->put("in/b.csv", csv_rows(4, 4));
@@ -304,6 +323,18 @@ TEST_P(S3SourceErrorsTest, WrongSecretIsPermanentAndNeverShown) {
   EXPECT_FALSE(error->retryable()) << error->message();
   EXPECT_NE(error->message().find("SignatureDoesNotMatch"), std::string::npos) << error->message();
   EXPECT_EQ(error->message().find("not-the-secret-xyz"), std::string::npos) << error->message();
+}
+
+TEST_P(S3SourceErrorsTest, MissingCredentialsAreNamedWhenTheSourceStarts) {
+  for (const char* name : {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"}) unsetenv(name);
+  source_ = make_source_with("url: s3://bucket/in/\nsecret_access_key: hunter2-secret\n");
+  ASSERT_TRUE(source_);
+  Status s = runner_.run(source_->connect(std::nullopt));
+  ASSERT_FALSE(s.ok());
+  EXPECT_FALSE(s.error().retryable());
+  EXPECT_NE(s.error().message().find("s3://bucket/in/: S3 needs credentials"), std::string::npos)
+      << s.error().message();
+  EXPECT_EQ(s.error().message().find("hunter2"), std::string::npos) << s.error().message();
 }
 
 TEST_P(S3SourceErrorsTest, AStoreThatIsDownIsRetriedAndShownInHealth) {

@@ -60,15 +60,13 @@ ConnectorInfo info() {
       "Polls an S3-compatible bucket or a local directory for CSV, JSON lines or JSON files "
       "(optionally gzipped) and emits one record per row; every object is read once, by key and "
       "ETag, and a restart resumes mid-file after the last acknowledged row.";
-  info.example = R"(source:
-  type: files
-  url: s3://acme-drops/incoming/
-  endpoint: http://minio:9000
-  glob: 'customers_*.csv'
-  min_age: 1m
-  after_read: move
-  move_to: processed/
-)";
+  info.example =
+      "type: files\n"
+      "url: s3://acme-drops/incoming/\n"
+      "region: eu-west-1\n"
+      "min_age: 1m\n"
+      "after_read: move\n"
+      "move_to: processed/\n";
   auto& spec = info.spec;
   spec.string("url")
       .required()
