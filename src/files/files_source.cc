@@ -98,6 +98,7 @@ class FilesSource final : public Source {
   awaitable<Result<Batch>> read_batch(std::size_t max_records) override {
     if (fatal_) co_return *fatal_;
     Batch out;
+    out.reserve(max_records);
     for (;;) {
       if (queue_.empty() && SteadyClock::now() >= next_list_) {
         Status listed = co_await list_new_objects();
@@ -118,7 +119,7 @@ class FilesSource final : public Source {
       std::shared_ptr<ObjectJob> job = jobs_.front();
       note_problem(job->retrying);
       if (job->take(max_records - out.size(), out) > 0) job_emitting_ = true;
-      if (job->done && job->records.empty()) {
+      if (job->done && job->waiting() == 0) {
         jobs_.pop_front();
         const bool emitted_any = job_emitting_;
         job_emitting_ = false;

@@ -278,22 +278,27 @@ class JobReader {
 }  // namespace
 
 std::size_t ObjectJob::take(std::size_t max, Batch& out) {
-  std::size_t taken = 0;
-  while (out.size() < max && !records.empty() && (done || records.size() > 1)) {
-    Record& record = records.front();
+  std::size_t count = 0;
+  while (out.size() < max && waiting() > 0 && (done || waiting() > 1)) {
+    Record& record = records[taken];
     buffered_bytes -= std::min(buffered_bytes, record.value.text().size() + 256);
-    if (done && records.size() == 1 && !abandoned && !fatal) {
+    if (done && waiting() == 1 && !abandoned && !fatal) {
       auto end = FilePosition::decode(record.position);
       end->end = true;
       record.position = end->encode();
       end_taken = true;
     }
     out.push_back(std::move(record));
-    records.pop_front();
     ++taken;
+    ++count;
+  }
+  // Drop the moved-from front once it is most of the vector, keeping the capacity.
+  if (taken > 0 && taken * 2 >= records.size()) {
+    records.erase(records.begin(), records.begin() + static_cast<std::ptrdiff_t>(taken));
+    taken = 0;
   }
   space.try_send(boost::system::error_code{});
-  return taken;
+  return count;
 }
 
 awaitable<void> run_object_job(ReadSettings settings, std::shared_ptr<ObjectJob> job) {

@@ -7,7 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
+#include <vector>
 #include <memory>
 #include <optional>
 #include <string>
@@ -47,7 +47,11 @@ struct ObjectJob {
   std::uint64_t skip_through_line = 0;  // rows up to this line were delivered before a restart
 
   // ---- filled by the job, taken by the source ----
-  std::deque<Record> records;
+  // Records not yet taken: records[taken..]. A vector, not a deque: a deque block holds a
+  // single Record, so every record would cost an allocation of its own.
+  std::vector<Record> records;
+  std::size_t taken = 0;
+  std::size_t waiting() const { return records.size() - taken; }
   std::size_t buffered_bytes = 0;  // value bytes of `records`
   bool done = false;               // no more records will come
   bool end_taken = false;          // the record ending the object has been taken
