@@ -27,6 +27,7 @@ bench:
 	./bench/webhook.sh
 	./bench/rest.sh
 	./bench/cdc.sh
+	./bench/files.sh
 
 docs: build
 	./build/release/src/cli/weft spec --markdown docs/connectors

@@ -92,6 +92,7 @@ fi
 PARTS=${PARTS:-csv s3}
 CSV_CLIENTS=${CSV_CLIENTS:-cat wc weft generate}
 S3_CLIENTS=${S3_CLIENTS:-python curl weft}
+LATENCIES=${LATENCIES:-${LATENCY_MS:-0 10}}
 CSV_FILES=${CSV_FILES:-8}
 CSV_MB=${CSV_MB:-400}
 OBJECTS=${OBJECTS:-2000}
@@ -174,12 +175,14 @@ nap() { read -r -t "$1" -u "$NEVER_FD" _ || true; }
 
 # Results by "<part>/<client>": the fastest round, with its CPU, RSS, first-row time and the
 # server's CPU (s3).
-declare -A SECS CPU_CLIENT CPU_SERVER RSS_KB FIRST FAULTS
+# s3 keys are "s3-<latency ms>/<client>".
+declare -A SECS CPU_CLIENT CPU_SERVER CPU_PROXY RSS_KB FIRST FAULTS PY_INNER
 keep() {  # $1: part/client; $2: seconds; $3: client CPU ticks; $4: RSS kB; $5: first row s;
-          # $6: server CPU ticks
+          # $6: server CPU ticks; $7: the delay proxy's CPU ticks
   local best=${SECS[$1]:-}
   if [ -z "$best" ] || awk -v a="$2" -v b="$best" 'BEGIN {exit !(a < b)}'; then
     SECS[$1]=$2 CPU_CLIENT[$1]=$3 RSS_KB[$1]=$4 FIRST[$1]=${5:-} CPU_SERVER[$1]=${6:-}
+    CPU_PROXY[$1]=${7:-}
   fi
 }
 fault() { FAULTS[$1]+=" $2;"; }
@@ -348,71 +351,111 @@ setup_s3() {
   put=$(env "${CREDENTIALS[@]}" "$PYTHON" bench/files/s3_client.py put "$ENDPOINT" bench "$OBJ_DIR")
   [ "$put" = "objects=$OBJECTS bytes=$S3_BYTES" ] ||
     { echo "files.sh: the upload to s3rver said '$put', expected $OBJECTS objects" >&2; exit 1; }
-  # The URL list of the curl loop: the same keys in the same (listing) order.
-  (cd "$OBJ_DIR" && printf '%s\n' *.csv) | awk -v e="$ENDPOINT" \
-    '{printf "url = \"%s/bench/%s\"\noutput = \"/dev/null\"\n", e, $1}' >"$WORK/curl.cfg"
+  local ms
+  for ms in $LATENCIES; do
+    if [ "$ms" = 0 ]; then
+      S3_URL[$ms]=$ENDPOINT
+    else
+      start_proxy "$ms"
+    fi
+    # The URL list of the curl loop: the same keys in the same (listing) order.
+    (cd "$OBJ_DIR" && printf '%s\n' *.csv) | awk -v e="${S3_URL[$ms]}" \
+      '{printf "url = \"%s/bench/%s\"\noutput = \"/dev/null\"\n", e, $1}' >"$WORK/curl-$ms.cfg"
+  done
 }
 
-measure_s3_python() {
-  local start end server_before out=$WORK/s3-python.out status=0
+# The latency rounds: bench/files/delay_proxy.py in front of s3rver, one per latency, started
+# once; every client of that latency talks to it. Latency 0 is s3rver itself, no proxy.
+declare -A S3_URL PROXY_PID
+start_proxy() {  # $1: latency, ms
+  local port="" log=$WORK/proxy-$1
+  "$PYTHON" bench/files/delay_proxy.py --upstream "127.0.0.1:$S3_PORT" --latency-ms "$1" \
+    >"$log.port" 2>"$log.log" &
+  PROXY_PID[$1]=$!
+  PIDS+=("$!")
+  for _ in $(seq 1 200); do
+    port=$(head -n1 "$log.port")
+    [ -n "$port" ] && break
+    alive "${PROXY_PID[$1]}" || break
+    nap 0.05
+  done
+  if [ -z "$port" ]; then
+    echo "files.sh: delay_proxy.py did not start; its log:" >&2
+    tail -n 20 "$log.log" >&2
+    exit 1
+  fi
+  S3_URL[$1]=http://127.0.0.1:$port
+}
+# CPU ticks of the proxy of latency $1 (0 without one), in CPU.
+proxy_ticks() { CPU=0; [ -z "${PROXY_PID[$1]:-}" ] || cpu_ticks "${PROXY_PID[$1]}"; }
+
+measure_s3_python() {  # $1: latency, ms
+  local start end server_before proxy_before out=$WORK/s3-python.out status=0 key=s3-$1/python
   cpu_ticks "$S3_PID"; server_before=$CPU
+  proxy_ticks "$1"; proxy_before=$CPU
   start=$EPOCHREALTIME
   env "${CREDENTIALS[@]}" /usr/bin/time -f "$TIME_FORMAT" -o "$WORK/s3-python.time" \
-    "$PYTHON" bench/files/s3_client.py get "$ENDPOINT" bench >"$out" 2>&1 || status=$?
+    "$PYTHON" bench/files/s3_client.py get "${S3_URL[$1]}" bench >"$out" 2>&1 || status=$?
   end=$EPOCHREALTIME
+  proxy_ticks "$1"; local proxy_used=$((CPU - proxy_before))
   cpu_ticks "$S3_PID"
-  if [ "$status" -ne 0 ]; then fault s3/python "**exited with status $status: $(tail -n1 "$out")**"; return; fi
+  if [ "$status" -ne 0 ]; then fault "$key" "**exited with status $status: $(tail -n1 "$out")**"; return; fi
   [[ $(<"$out") == "objects=$OBJECTS bytes=$S3_BYTES "* ]] ||
-    fault s3/python "**it said '$(<"$out")', expected objects=$OBJECTS bytes=$S3_BYTES**"
+    fault "$key" "**it said '$(<"$out")', expected objects=$OBJECTS bytes=$S3_BYTES**"
   local took
   took=$(elapsed "$start" "$end")
   time_ticks "$WORK/s3-python.time"
-  keep s3/python "$took" "$TICKS" "$MAXRSS" "" $((CPU - server_before))
+  keep "$key" "$took" "$TICKS" "$MAXRSS" "" $((CPU - server_before)) "$proxy_used"
   # Its own clock, in the round kept.
-  [ "${SECS[s3/python]}" = "$took" ] && PY_INNER=$(sed -n \
+  [ "${SECS[$key]}" = "$took" ] && PY_INNER[$1]=$(sed -n \
     's/.*list_seconds=\([0-9.]*\) get_seconds=\([0-9.]*\).*/listing \1 s, GETs \2 s/p' "$out")
   return 0
 }
 
-measure_s3_curl() {
-  local start end server_before out=$WORK/s3-curl.out status=0
+measure_s3_curl() {  # $1: latency, ms
+  local start end server_before proxy_before out=$WORK/s3-curl.out status=0 key=s3-$1/curl
   cpu_ticks "$S3_PID"; server_before=$CPU
+  proxy_ticks "$1"; proxy_before=$CPU
   start=$EPOCHREALTIME
   # x-amz-content-sha256 is what S3 requires; curl signs the value given.
   /usr/bin/time -f "$TIME_FORMAT" -o "$WORK/s3-curl.time" curl -s --noproxy '*' \
     --aws-sigv4 aws:amz:us-east-1:s3 --user S3RVER:S3RVER \
-    -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' -K "$WORK/curl.cfg" \
+    -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' -K "$WORK/curl-$1.cfg" \
     -w '%{http_code} %{num_connects} %{size_download}\n' >"$out" || status=$?
   end=$EPOCHREALTIME
+  proxy_ticks "$1"; local proxy_used=$((CPU - proxy_before))
   cpu_ticks "$S3_PID"
-  if [ "$status" -ne 0 ]; then fault s3/curl "**exited with status $status**"; return; fi
+  if [ "$status" -ne 0 ]; then fault "$key" "**exited with status $status**"; return; fi
   local n ok connects bytes
   read -r n ok connects bytes < <(awk '{n++; if ($1 == 200) ok++; c += $2; b += $3}
     END {printf "%d %d %d %d\n", n, ok, c, b}' "$out")
   if [ "$n" != "$OBJECTS" ] || [ "$ok" != "$OBJECTS" ] || [ "$bytes" != "$S3_BYTES" ]; then
-    fault s3/curl "**$n transfers, $ok of them 200, $bytes bytes, for $OBJECTS objects**"
+    fault "$key" "**$n transfers, $ok of them 200, $bytes bytes, for $OBJECTS objects**"
   fi
-  [ "$connects" = 1 ] || fault s3/curl "$connects connections"
+  [ "$connects" = 1 ] || fault "$key" "$connects connections"
   time_ticks "$WORK/s3-curl.time"
-  keep s3/curl "$(elapsed "$start" "$end")" "$TICKS" "$MAXRSS" "" $((CPU - server_before))
+  keep "$key" "$(elapsed "$start" "$end")" "$TICKS" "$MAXRSS" "" $((CPU - server_before)) \
+    "$proxy_used"
 }
 
-measure_s3_weft() {
-  local server_before
+measure_s3_weft() {  # $1: latency, ms
+  local server_before proxy_before key=s3-$1/weft
   cpu_ticks "$S3_PID"; server_before=$CPU
+  proxy_ticks "$1"; proxy_before=$CPU
   run_weft "$WORK/weft-s3" "  type: files
   url: s3://bench/
-  endpoint: $ENDPOINT
+  endpoint: ${S3_URL[$1]}
   concurrency: $CONCURRENCY
   poll_interval: $POLL_INTERVAL
   after_read: keep" "{\"id\":\"$S3_LAST_ID\"," \
     "${CREDENTIALS[*]} HTTP_PROXY= http_proxy= HTTPS_PROXY= https_proxy= NO_PROXY=127.0.0.1" ||
     return 0
+  proxy_ticks "$1"; local proxy_used=$((CPU - proxy_before))
   cpu_ticks "$S3_PID"
   [ "$W_LINES" -eq "$S3_ROWS" ] ||
-    fault s3/weft "**the sink file held $W_LINES lines, expected $S3_ROWS**"
-  [ -z "$W_WARNINGS" ] || fault s3/weft "warnings in its log: $W_WARNINGS"
-  keep s3/weft "$W_SECS" "$W_TICKS" "$W_RSS" "$W_FIRST" $((CPU - server_before))
+    fault "$key" "**the sink file held $W_LINES lines, expected $S3_ROWS**"
+  [ -z "$W_WARNINGS" ] || fault "$key" "warnings in its log: $W_WARNINGS"
+  keep "$key" "$W_SECS" "$W_TICKS" "$W_RSS" "$W_FIRST" $((CPU - server_before)) "$proxy_used"
   rm -rf "$WORK/weft-s3"
 }
 
@@ -432,13 +475,15 @@ for _ in $(seq 1 "$ROUNDS"); do
     done
   fi
   if part s3; then
-    for client in $S3_CLIENTS; do
-      case $client in
-        python) measure_s3_python ;;
-        curl) measure_s3_curl ;;
-        weft) [ -n "$WEFT_ERROR" ] || measure_s3_weft ;;
-        *) echo "files.sh: unknown S3 client '$client'" >&2; exit 1 ;;
-      esac
+    for ms in $LATENCIES; do
+      for client in $S3_CLIENTS; do
+        case $client in
+          python) measure_s3_python "$ms" ;;
+          curl) measure_s3_curl "$ms" ;;
+          weft) [ -n "$WEFT_ERROR" ] || measure_s3_weft "$ms" ;;
+          *) echo "files.sh: unknown S3 client '$client'" >&2; exit 1 ;;
+        esac
+      done
     done
   fi
 done
@@ -504,33 +549,72 @@ if part csv; then
   done
 fi
 if part s3; then
-  echo
-  echo "**Objects from s3rver:** $OBJECTS objects of about $((S3_BYTES / OBJECTS)) bytes" \
-    "($S3_ROWS rows) in one bucket of s3rver ($("$NODE" --version), single-threaded) on" \
-    "127.0.0.1; weft's \`files\` source with concurrency $CONCURRENCY."
-  echo
-  printf '| client | what it does | seconds | objects/s | first row s | CPU s client | CPU s s3rver | peak RSS MB | weft / it | target |\n'
-  printf '|---|---|---|---|---|---|---|---|---|---|\n'
-  s3_row() {  # $1: client; $2: label; $3: work; $4: target
-    local key=s3/$1 r=""
+  s3_row() {  # $1: latency; $2: client; $3: label; $4: work; $5: target
+    local key=s3-$1/$2 r=""
     has "$key" || return 0
-    [ "$1" != weft ] && has s3/weft && r="**$(ratio s3/weft "$key")**"
-    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$2" "$3" \
+    [ "$2" != weft ] && has "s3-$1/weft" && r="**$(ratio "s3-$1/weft" "$key")**"
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$3" "$4" \
       "$(secs "${SECS[$key]}")" "$(per_s "$OBJECTS" "${SECS[$key]}")" \
       "${FIRST[$key]:+$(secs "${FIRST[$key]}")}" "$(ticks_to_s "${CPU_CLIENT[$key]}")" \
-      "$(ticks_to_s "${CPU_SERVER[$key]}")" "$(mb "${RSS_KB[$key]}")" "$r" "$4"
+      "$(ticks_to_s "${CPU_SERVER[$key]}")" "$(mb "${RSS_KB[$key]}")" "$r" "$5"
   }
-  # shellcheck disable=SC2016  # backquotes are Markdown here
-  {
-    s3_row python 'Python http.client loop' 'list, then GET one after another on one connection, bodies dropped' 'weft >= 2x'
-    s3_row curl 'curl `--aws-sigv4`' 'GET one after another on one connection (URLs known: no listing), to /dev/null' ''
-    s3_row weft 'weft `files` -> `file`' "list, up to $CONCURRENCY GETs at once, parse CSV, JSON line per row, checkpoints" ''
-  }
-  echo
-  has s3/python && echo "- python, inside the process: ${PY_INNER:-?} (the rest is the interpreter's start-up)."
-  for client in $S3_CLIENTS; do
-    [ -n "${FAULTS[s3/$client]:-}" ] && echo "- $client:${FAULTS[s3/$client]%;}"
+  for ms in $LATENCIES; do
+    echo
+    if [ "$ms" = 0 ]; then
+      echo "**Objects from s3rver, no added latency:** $OBJECTS objects of about" \
+        "$((S3_BYTES / OBJECTS)) bytes ($S3_ROWS rows) in one bucket of s3rver" \
+        "($("$NODE" --version), single-threaded) on 127.0.0.1, straight to it; weft's" \
+        "\`files\` source with concurrency $CONCURRENCY."
+    else
+      echo "**Objects from s3rver, $ms ms added to every request:** the same objects, every" \
+        "client through bench/files/delay_proxy.py, which holds each response $ms ms before" \
+        "passing it on (a stand-in for the round trip to a remote store); weft's \`files\`" \
+        "source with concurrency $CONCURRENCY."
+    fi
+    echo
+    printf '| client | what it does | seconds | objects/s | first row s | CPU s client | CPU s s3rver | peak RSS MB | weft / it | target |\n'
+    printf '|---|---|---|---|---|---|---|---|---|---|\n'
+    # shellcheck disable=SC2016  # backquotes are Markdown here
+    {
+      s3_row "$ms" python 'Python http.client loop' 'list, then GET one after another on one connection, bodies dropped' 'weft >= 2x'
+      s3_row "$ms" curl 'curl `--aws-sigv4`' 'GET one after another on one connection (URLs known: no listing), to /dev/null' ''
+      s3_row "$ms" weft 'weft `files` -> `file`' "list, up to $CONCURRENCY GETs at once, parse CSV, JSON line per row, checkpoints" ''
+    }
+    echo
+    has "s3-$ms/python" && has "s3-$ms/weft" &&
+      echo "- weft / python at $ms ms: **$(ratio "s3-$ms/weft" "s3-$ms/python")** (target: at least 2)."
+    has "s3-$ms/python" &&
+      echo "- python, inside the process: ${PY_INNER[$ms]:-?} (the rest is the interpreter's start-up)."
+    if [ "$ms" != 0 ]; then
+      line=
+      for client in $S3_CLIENTS; do
+        has "s3-$ms/$client" &&
+          line+="${line:+, }$client $(ticks_to_s "${CPU_PROXY[s3-$ms/$client]:-0}")"
+      done
+      [ -z "$line" ] || echo "- CPU s of the delay proxy (Python, on the same cores, not in the" \
+        "columns above): $line."
+    fi
+    for client in $S3_CLIENTS; do
+      [ -n "${FAULTS[s3-$ms/$client]:-}" ] && echo "- $client:${FAULTS[s3-$ms/$client]%;}"
+    done
   done
+  set -- $LATENCIES
+  if [ $# -gt 1 ]; then
+    echo
+    echo "**Objects/s by added latency:**"
+    echo
+    printf '| added latency ms | python objects/s | curl objects/s | weft objects/s | weft / python |\n'
+    printf '|---|---|---|---|---|\n'
+    for ms in $LATENCIES; do
+      cells=()
+      for client in python curl weft; do
+        if has "s3-$ms/$client"; then cells+=("$(per_s "$OBJECTS" "${SECS[s3-$ms/$client]}")")
+        else cells+=(""); fi
+      done
+      r=""; has "s3-$ms/python" && has "s3-$ms/weft" && r="**$(ratio "s3-$ms/weft" "s3-$ms/python")**"
+      printf '| %s | %s | %s | %s | %s |\n' "$ms" "${cells[@]}" "$r"
+    done
+  fi
 fi
 if [ -n "$WEFT_ERROR" ]; then
   echo "- weft: **not measured: $WEFT_ERROR**"

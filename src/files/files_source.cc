@@ -21,6 +21,7 @@
 #include <prometheus/registry.h>
 #include <spdlog/spdlog.h>
 
+#include "common/exception_text.h"
 #include "files/files_position.h"
 #include "files/local_directory.h"
 #include "files/object_job.h"
@@ -267,16 +268,24 @@ class FilesSource final : public Source {
         resume_.reset();
       }
       ReadSettings settings{config_, store_, ctx_.logger};
+      // The handler keeps the job, and with it the cancellation signal, alive until the
+      // coroutine has let go of its slot. A job that throws stops the pipeline: its records
+      // would otherwise never come.
       asio::co_spawn(executor_, run_object_job(std::move(settings), job),
-                     asio::bind_cancellation_slot(job->cancel->slot(),
-                                                  [cancel = job->cancel](std::exception_ptr) {}));
+                     asio::bind_cancellation_slot(job->cancel.slot(), [job](std::exception_ptr e) {
+                       if (!e) return;
+                       job->fatal = Error::permanent("reading " + job->object.key +
+                                                     " failed: " + describe_exception(e));
+                       job->done = true;
+                       job->ready.try_send(boost::system::error_code{});
+                     }));
       jobs_.push_back(std::move(job));
     }
     if (metrics_) metrics_->queued.Set(static_cast<double>(queue_.size()));
   }
 
   void stop_jobs() {
-    for (auto& job : jobs_) job->cancel->emit(asio::cancellation_type::terminal);
+    for (auto& job : jobs_) job->cancel.emit(asio::cancellation_type::terminal);
     jobs_.clear();
     queue_.clear();
   }

@@ -63,10 +63,9 @@ struct ObjectJob {
 
   Signal ready;  // the job added records or finished
   Signal space;  // the source took records
-  // Stops the job's coroutine. Shared with the coroutine's completion handler, which clears
-  // the slot after the job itself may be gone.
-  std::shared_ptr<boost::asio::cancellation_signal> cancel =
-      std::make_shared<boost::asio::cancellation_signal>();
+  // Stops the job's coroutine. Whoever spawns the coroutine keeps the job alive in its
+  // completion handler: the coroutine clears its slot only after it has finished.
+  boost::asio::cancellation_signal cancel;
 
   // Takes up to `max` records into `out`. The last one stays until the job is done, so that
   // the record ending a completely read object can be marked as its end (FilePosition::end).
