@@ -56,17 +56,37 @@
 #      room. Python's own cost per GET (signing, http.client: its "CPU s client") is small
 #      next to s3rver's but not nil, which flatters weft a little; the curl row, with its C
 #      client, shows how much (it skips the listing, which flatters curl).
+#      Latency rounds: the issue's target is about overlapping request latency, which loopback
+#      does not have (a GET to s3rver here is about its CPU time, a millisecond or two; one to
+#      a real remote store is tens of ms of waiting). So the s3 part runs once per entry of
+#      LATENCIES (default "0 10"): at 0 the clients talk to s3rver directly, as above; at N > 0
+#      every client (python, curl and weft alike, in the same run) talks to
+#      bench/files/delay_proxy.py (Python standard library, a thread per client connection and
+#      one upstream connection each, keep-alive both ways, requests forwarded unchanged with
+#      their Host header so SigV4 still verifies), which reads each whole response from s3rver
+#      and sends it on N ms later. One delay per request, standing for the network round trip
+#      to a remote store. It is a model, not a network: no bandwidth limit, no jitter, no
+#      connection set-up delay (so a client that opens more connections pays nothing for them),
+#      no TLS; and the proxy's Python CPU (reported under each table) runs on the same cores
+#      as the clients and s3rver. With N well above s3rver's CPU per GET, a sequential loop
+#      waits on the delay and parallel fetch overlaps it, which is what real S3 rewards; how
+#      much it gains is capped by CONCURRENCY and by s3rver's CPU (at most about
+#      (N + s3rver ms a GET) / s3rver ms a GET).
 #
 # Best of ROUNDS rounds per client, clients interleaved so that drift on a noisy machine hits
 # all alike. Prints Markdown; docs/benchmarks.md records a run. Not part of CI, and no timing
 # is asserted anywhere.
 #   QUICK=1 ./bench/files.sh          a smoke run: 40 MB of CSV in 4 files, 200 objects, 1 round
+#                                     (at each latency)
 #   PARTS="csv s3"                    leave a part out
 #   CSV_CLIENTS="cat wc weft generate"   leave clients out (the ratios need weft; generate
 #                                     sizes its records from weft's output when weft runs first)
 #   S3_CLIENTS="python curl weft"
 #   CSV_FILES=8 CSV_MB=400            CSV files and their total size (MB)
 #   OBJECTS=2000 OBJECT_BYTES=4096    S3 objects and the size of each
+#   LATENCIES="0 10"                  the s3 part once per added latency (ms per request,
+#                                     through bench/files/delay_proxy.py; 0: s3rver directly);
+#                                     LATENCY_MS=10 runs that one only
 #   CONCURRENCY=8                     the files source's `concurrency` in the s3 part
 #   CSV_CONCURRENCY=                  its `concurrency` in the csv part (unset: the default, 4)
 #   POLL_INTERVAL=1s                  the files source's `poll_interval` (the first listing is
@@ -598,8 +618,8 @@ if part s3; then
       [ -n "${FAULTS[s3-$ms/$client]:-}" ] && echo "- $client:${FAULTS[s3-$ms/$client]%;}"
     done
   done
-  set -- $LATENCIES
-  if [ $# -gt 1 ]; then
+  read -r -a latencies <<<"$LATENCIES"
+  if [ "${#latencies[@]}" -gt 1 ]; then
     echo
     echo "**Objects/s by added latency:**"
     echo
