@@ -40,7 +40,6 @@ TXN_ROWS=${TXN_ROWS:-1000}
 CLIENTS=${CLIENTS:-recvlogical weft}
 FSYNC=${FSYNC:-on}
 WORKERS=${WORKERS:-2}
-CLK_TCK=$(getconf CLK_TCK)
 if [ $((ROWS % TXN_ROWS)) -ne 0 ]; then
   echo "cdc.sh: ROWS ($ROWS) must be a multiple of TXN_ROWS ($TXN_ROWS)" >&2
   exit 1

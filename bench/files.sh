@@ -128,7 +128,6 @@ WORK_PARENT=${WORK_PARENT:-/dev/shm}
 # Debian's interpreter, as the other benchmarks (only the standard library is used).
 PYTHON=${PYTHON:-/usr/bin/python3}
 NODE=${NODE:-$(command -v node || command -v nodejs || true)}
-CLK_TCK=$(getconf CLK_TCK)
 part() { [[ " $PARTS " == *" $1 "* ]]; }
 
 # ---- what the benchmark needs, installed only if missing ----
@@ -144,11 +143,6 @@ fi
 WORK=$(mktemp -d "$WORK_PARENT/weft-bench-files.XXXXXX")
 PIDS=()
 S3_STDIN_FD=
-forget_pid() {
-  local pid kept=()
-  for pid in "${PIDS[@]}"; do [ "$pid" != "$1" ] && kept+=("$pid"); done
-  PIDS=("${kept[@]+"${kept[@]}"}")
-}
 # shellcheck disable=SC2317  # called by the trap
 cleanup() {
   local pid
@@ -179,19 +173,6 @@ cpu_ticks() {  # $1: pid; sets CPU (utime + stime, clock ticks), from /proc with
   read -r -a stat <"/proc/$1/stat"
   CPU=$(( stat[13] + stat[14] ))
 }
-ticks_to_s() { awk -v t="$1" -v hz="$CLK_TCK" 'BEGIN {printf "%.2f", t / hz}'; }
-# GNU time's output: elapsed, user, system, max RSS (kB).
-TIME_FORMAT='%e %U %S %M'
-time_ticks() {  # $1: file written by /usr/bin/time; sets TICKS and MAXRSS
-  local u s m
-  read -r _ u s m <"$1"
-  TICKS=$(awk -v u="$u" -v s="$s" -v hz="$CLK_TCK" 'BEGIN {printf "%d", (u + s) * hz + 0.5}')
-  MAXRSS=$m
-}
-# sleep(1) is a process of its own; this waits without forking: a read, with a timeout, from a
-# pipe nobody writes to.
-exec {NEVER_FD}<> <(:)
-nap() { read -r -t "$1" -u "$NEVER_FD" _ || true; }
 
 # Results by "<part>/<client>": the fastest round, with its CPU, RSS, first-row time and the
 # server's CPU (s3).

@@ -41,3 +41,27 @@ log:
 ${3:-}
 YAML
 }
+
+# CPU time from /proc and GNU time, in clock ticks.
+CLK_TCK=$(getconf CLK_TCK)
+ticks_to_s() { awk -v t="$1" -v hz="$CLK_TCK" 'BEGIN {printf "%.2f", t / hz}'; }
+# GNU time's output: elapsed, user, system, max RSS (kB).
+TIME_FORMAT='%e %U %S %M'
+time_ticks() {  # $1: file written by /usr/bin/time; sets TICKS and MAXRSS
+  local u s m
+  read -r _ u s m <"$1"
+  TICKS=$(awk -v u="$u" -v s="$s" -v hz="$CLK_TCK" 'BEGIN {printf "%d", (u + s) * hz + 0.5}')
+  MAXRSS=$m
+}
+
+# sleep(1) is a process of its own; this waits without forking: a read, with a timeout, from a
+# pipe nobody writes to.
+exec {NEVER_FD}<> <(:)
+nap() { read -r -t "$1" -u "$NEVER_FD" _ || true; }
+
+# The script's background processes (PIDS, which cleanup stops) without $1, once it has ended.
+forget_pid() {
+  local pid kept=()
+  for pid in "${PIDS[@]}"; do [ "$pid" != "$1" ] && kept+=("$pid"); done
+  PIDS=("${kept[@]+"${kept[@]}"}")
+}

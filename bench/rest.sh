@@ -62,18 +62,12 @@ BUILD_DIR=${BUILD_DIR:-build/release-tests}
 # (pyenv, a virtualenv) would not see it.
 PYTHON=${PYTHON:-/usr/bin/python3}
 PAGES=$(( (RECORDS + PAGE_SIZE - 1) / PAGE_SIZE ))
-CLK_TCK=$(getconf CLK_TCK)
 
 # ---- what the benchmark needs, installed only if missing ----
 ./scripts/install-packages.sh python3-requests g++ curl time procps
 
 WORK=$(mktemp -d)
 PIDS=()
-forget_pid() {
-  local pid kept=()
-  for pid in "${PIDS[@]}"; do [ "$pid" != "$1" ] && kept+=("$pid"); done
-  PIDS=("${kept[@]+"${kept[@]}"}")
-}
 cleanup() {
   local pid
   for pid in "${PIDS[@]+"${PIDS[@]}"}"; do stop_pid "$pid"; done
@@ -139,7 +133,6 @@ cpu_seconds() {  # $1: pid; sets CPU
   # Fields 14 and 15 (utime, stime), in clock ticks; the name in field 2 has no spaces here.
   CPU=$(( stat[13] + stat[14] ))
 }
-ticks_to_s() { awk -v t="$1" -v hz="$CLK_TCK" 'BEGIN {printf "%.2f", t / hz}'; }
 
 # Every record exactly once: RECORDS lines, each "number" 1..RECORDS, none twice.
 check_records() {  # $1: file; prints "ok" or what is wrong
@@ -167,14 +160,6 @@ keep() {  # $1: client; $2: seconds; $3: client CPU ticks; $4: fake CPU ticks; $
   fi
 }
 
-# GNU time's output: elapsed, user, system, max RSS (kB).
-TIME_FORMAT='%e %U %S %M'
-time_ticks() {  # $1: file written by /usr/bin/time; sets TICKS and MAXRSS
-  local u s m
-  read -r _ u s m <"$1"
-  TICKS=$(awk -v u="$u" -v s="$s" -v hz="$CLK_TCK" 'BEGIN {printf "%d", (u + s) * hz + 0.5}')
-  MAXRSS=$m
-}
 
 measure_raw() {
   local dir=$1 start end fake_before out=$1/raw.out
@@ -256,10 +241,6 @@ pipeline_state() {  # $1: admin port; sets STATE (empty if it did not answer)
     STATE=running
   fi
 }
-# sleep(1) is a process of its own; this waits without forking: a read, with a timeout, from a
-# pipe nobody writes to.
-exec {NEVER_FD}<> <(:)
-nap() { read -r -t "$1" -u "$NEVER_FD" _ || true; }
 
 measure_weft() {
   local dir=$1 start end fake_before pid admin="" sink
