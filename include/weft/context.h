@@ -41,15 +41,21 @@ struct CrosswalkAccess {
 // version (an S3 ETag), so none is read twice. Objects are numbered (`ordinal`) in the order
 // they are read; one whose last record has left is pending until a checkpoint covers its
 // number. All are thread-safe; unset without a store.
+// One object in the ledger: `key` at `version`, object number `ordinal`, done or pending.
+struct ObjectEntry {
+  std::string key;
+  std::string version;
+  std::uint64_t ordinal = 0;
+  bool done = false;
+};
+
 struct ObjectLedger {
   // For each key, the version recorded as done, or nullopt.
   std::function<Result<std::vector<std::optional<std::string>>>(
       const std::vector<std::string>& keys)>
       versions;
-  // Durably records `key` at `version` as object number `ordinal`, done or pending.
-  std::function<Status(const std::string& key, const std::string& version, std::uint64_t ordinal,
-                       bool done)>
-      record;
+  // Durably records the entries (replacing what their keys had), in one transaction.
+  std::function<Status(const std::vector<ObjectEntry>& entries)> record;
   // Marks the pending objects numbered up to `through` done; returns them (key, version).
   std::function<Result<std::vector<std::pair<std::string, std::string>>>(std::uint64_t through)>
       confirm;

@@ -97,6 +97,33 @@ class FilesSource final : public Source {
   }
 
   awaitable<Result<Batch>> read_batch(std::size_t max_records) override {
+    Result<Batch> read = co_await read_records(max_records);
+    // The objects this read finished go into the ledger before their records leave: no
+    // checkpoint can cover a record whose object's entry is not durable yet.
+    write_ledger_entries();
+    co_return std::move(read);
+  }
+
+  awaitable<Status> commit(const Position& position) override {
+    auto committed = FilePosition::decode(position);
+    if (!committed) co_return Status{};
+    co_return co_await confirm_through(committed->end ? committed->ordinal
+                                                      : committed->ordinal - 1);
+  }
+
+  awaitable<void> close() override {
+    stop_jobs();
+    co_return;
+  }
+
+  Health health() const override {
+    std::lock_guard lock(problem_mutex_);
+    if (problem_.empty()) return {};
+    return Health{false, problem_};
+  }
+
+ private:
+  awaitable<Result<Batch>> read_records(std::size_t max_records) {
     if (fatal_) co_return *fatal_;
     Batch out;
     out.reserve(max_records);
@@ -148,25 +175,6 @@ class FilesSource final : public Source {
     }
   }
 
-  awaitable<Status> commit(const Position& position) override {
-    auto committed = FilePosition::decode(position);
-    if (!committed) co_return Status{};
-    co_return co_await confirm_through(committed->end ? committed->ordinal
-                                                      : committed->ordinal - 1);
-  }
-
-  awaitable<void> close() override {
-    stop_jobs();
-    co_return;
-  }
-
-  Health health() const override {
-    std::lock_guard lock(problem_mutex_);
-    if (problem_.empty()) return {};
-    return Health{false, problem_};
-  }
-
- private:
   Status open_store() {
     if (store_) return Status{};
     if (!config_->is_s3) {
@@ -297,20 +305,28 @@ class FilesSource final : public Source {
     co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
   }
 
-  // Records a finished object in the ledger: done, or pending until a checkpoint covers it.
-  // Without a ledger, or when it fails, the object is remembered for this run only.
+  // Notes a finished object for the ledger: done, or pending until a checkpoint covers it.
+  // Written by write_ledger_entries before the read returns.
   void record_in_ledger(const ObjectJob& job, bool done) {
-    const ObjectInfo& object = job.object;
-    Status recorded = ctx_.objects.record
-                          ? ctx_.objects.record(object.key, object.etag, job.ordinal, done)
-                          : Status{};
-    if (!ctx_.objects.record || !recorded) remembered_[object.key] = object.etag;
-    if (!recorded) {
-      ctx_.logger->error("could not record {} as processed (it may be read again after a "
-                         "restart): {}",
-                         store_->describe(object.key), recorded.error().message());
+    ledger_entries_.push_back(ObjectEntry{job.object.key, job.object.etag, job.ordinal, done});
+  }
+
+  // Writes the noted entries in one transaction. Without a ledger, or when it fails, the
+  // objects are remembered for this run only (a restart may read them again).
+  void write_ledger_entries() {
+    if (ledger_entries_.empty()) return;
+    Status written = ctx_.objects.record ? ctx_.objects.record(ledger_entries_) : Status{};
+    if (!written) {
+      ctx_.logger->error("could not record {} object(s) as processed, starting with {} (they may "
+                         "be read again after a restart): {}",
+                         ledger_entries_.size(), store_->describe(ledger_entries_.front().key),
+                         written.error().message());
     }
-    if (done || !ctx_.objects.record || !recorded) release(object.key, object.etag);
+    for (const ObjectEntry& entry : ledger_entries_) {
+      if (!ctx_.objects.record || !written) remembered_[entry.key] = entry.version;
+      if (entry.done || !ctx_.objects.record || !written) release(entry.key, entry.version);
+    }
+    ledger_entries_.clear();
   }
 
   // The object is no longer queued, read or in flight.
@@ -380,6 +396,7 @@ class FilesSource final : public Source {
   bool job_emitting_ = false;                        // the front job's records have started
   std::uint64_t next_ordinal_ = 1;                   // the number the next object read gets
   std::uint64_t confirmed_through_ = 0;              // objects up to this one are done
+  std::vector<ObjectEntry> ledger_entries_;          // finished during this read, not yet written
   std::map<std::string, std::string> in_progress_;   // key -> ETag: queued, read or in flight
   std::map<std::string, std::string> remembered_;    // key -> ETag processed, not in the ledger
   std::optional<FilePosition> resume_;               // the checkpoint inside an object

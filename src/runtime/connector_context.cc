@@ -33,9 +33,8 @@ ConnectorContext make_connector_context(const std::string& pipeline, const std::
     ctx.objects.versions = [state, pipeline](const std::vector<std::string>& keys) {
       return state->processed_versions(pipeline, keys);
     };
-    ctx.objects.record = [state, pipeline](const std::string& key, const std::string& version,
-                                           std::uint64_t ordinal, bool done) {
-      return state->record_processed(pipeline, key, version, ordinal, done, Clock::now());
+    ctx.objects.record = [state, pipeline](const std::vector<ObjectEntry>& entries) {
+      return state->record_processed(pipeline, entries, Clock::now());
     };
     ctx.objects.confirm = [state, pipeline](std::uint64_t through) {
       return state->confirm_processed(pipeline, through);

@@ -80,20 +80,26 @@ Result<std::vector<std::optional<std::string>>> SqliteStateStore::processed_vers
   return versions;
 }
 
-Status SqliteStateStore::record_processed(const std::string& pipeline, const std::string& key,
-                                          const std::string& version, std::uint64_t ordinal,
-                                          bool done, Clock::time_point now) {
+Status SqliteStateStore::record_processed(const std::string& pipeline,
+                                          const std::vector<ObjectEntry>& entries,
+                                          Clock::time_point now) {
+  if (entries.empty()) return Status::ok_status();
+  const std::string operation = for_pipeline("record processed objects", pipeline);
   std::lock_guard lock(mutex_);
-  StatementUse use(processed_.record.get());
-  int rc = bind_text(use.get(), 1, pipeline);
-  if (rc == SQLITE_OK) rc = bind_text(use.get(), 2, key);
-  if (rc == SQLITE_OK) rc = bind_text(use.get(), 3, version);
-  if (rc == SQLITE_OK) rc = sqlite3_bind_int64(use.get(), 4, as_int64(ordinal));
-  if (rc == SQLITE_OK) rc = sqlite3_bind_int(use.get(), 5, done ? 1 : 0);
-  if (rc == SQLITE_OK) rc = sqlite3_bind_int64(use.get(), 6, to_unix_ms(now));
-  if (rc == SQLITE_OK) rc = sqlite3_step(use.get());  // autocommit: durable when DONE
-  if (rc != SQLITE_DONE) return failure(rc, for_pipeline("record processed object", pipeline));
-  return Status::ok_status();
+  // One transaction, one fsync, however many objects a batch finished.
+  if (int rc = begin_write(); rc != SQLITE_DONE) return failure(rc, operation);
+  for (const ObjectEntry& entry : entries) {
+    StatementUse use(processed_.record.get());
+    int rc = bind_text(use.get(), 1, pipeline);
+    if (rc == SQLITE_OK) rc = bind_text(use.get(), 2, entry.key);
+    if (rc == SQLITE_OK) rc = bind_text(use.get(), 3, entry.version);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_int64(use.get(), 4, as_int64(entry.ordinal));
+    if (rc == SQLITE_OK) rc = sqlite3_bind_int(use.get(), 5, entry.done ? 1 : 0);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_int64(use.get(), 6, to_unix_ms(now));
+    if (rc == SQLITE_OK) rc = sqlite3_step(use.get());
+    if (rc != SQLITE_DONE) return abort_transaction(rc, operation);
+  }
+  return commit(operation);
 }
 
 Result<std::vector<std::pair<std::string, std::string>>> SqliteStateStore::confirm_processed(

@@ -154,8 +154,7 @@ class SqliteStateStore final : public StateStore {
 
   Result<std::vector<std::optional<std::string>>> processed_versions(
       const std::string& pipeline, const std::vector<std::string>& keys) override;
-  Status record_processed(const std::string& pipeline, const std::string& key,
-                          const std::string& version, std::uint64_t ordinal, bool done,
+  Status record_processed(const std::string& pipeline, const std::vector<ObjectEntry>& entries,
                           Clock::time_point now) override;
   Result<std::vector<std::pair<std::string, std::string>>> confirm_processed(
       const std::string& pipeline, std::uint64_t through) override;

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "weft/context.h"
 #include "weft/record.h"
 #include "weft/status.h"
 
@@ -208,10 +209,10 @@ class StateStore {
   // objects do not count).
   virtual Result<std::vector<std::optional<std::string>>> processed_versions(
       const std::string& pipeline, const std::vector<std::string>& keys) = 0;
-  // Durably records `key` at `version` as the pipeline's object number `ordinal`: done, or
-  // pending until confirm_processed covers its ordinal. Replaces what the key had.
-  virtual Status record_processed(const std::string& pipeline, const std::string& key,
-                                  const std::string& version, std::uint64_t ordinal, bool done,
+  // Durably records the pipeline's objects in one transaction: each done, or pending until
+  // confirm_processed covers its ordinal. Replaces what their keys had.
+  virtual Status record_processed(const std::string& pipeline,
+                                  const std::vector<ObjectEntry>& entries,
                                   Clock::time_point now) = 0;
   // Marks the pipeline's pending objects numbered up to `through` done, in one transaction;
   // returns them (key, version) in ordinal order.

@@ -97,8 +97,8 @@ class FailingStateStore : public StateStore {
       const std::string&, const std::vector<std::string>&) override {
     return fail();
   }
-  Status record_processed(const std::string&, const std::string&, const std::string&,
-                          std::uint64_t, bool, Clock::time_point) override {
+  Status record_processed(const std::string&, const std::vector<ObjectEntry>&,
+                          Clock::time_point) override {
     return fail();
   }
   Result<std::vector<std::pair<std::string, std::string>>> confirm_processed(

@@ -20,10 +20,11 @@ class FilesCommandTest : public ::testing::Test {
     auto store = open_sqlite_state_store(state_path_);
     ASSERT_TRUE(store.ok()) << store.error().message();
     for (const char* key : {"in/a.csv", "in/b.csv", "archive/c.csv"}) {
-      ASSERT_TRUE((*store)->record_processed("drops", key, "etag", 1, true, Clock::now()).ok());
+      ASSERT_TRUE(
+          (*store)->record_processed("drops", {{key, "etag", 1, true}}, Clock::now()).ok());
     }
     ASSERT_TRUE(
-        (*store)->record_processed("other", "in/a.csv", "etag", 1, true, Clock::now()).ok());
+        (*store)->record_processed("other", {{"in/a.csv", "etag", 1, true}}, Clock::now()).ok());
   }
 
   Versions versions(const std::string& pipeline) {

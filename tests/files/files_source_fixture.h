@@ -48,10 +48,9 @@ class MemoryLedger {
       }
       return Result<std::vector<std::optional<std::string>>>(std::move(out));
     };
-    ledger.record = [this](const std::string& key, const std::string& version,
-                           std::uint64_t ordinal, bool done) {
+    ledger.record = [this](const std::vector<ObjectEntry>& entries) {
       std::lock_guard lock(mutex_);
-      entries_[key] = Entry{version, ordinal, done};
+      for (const auto& e : entries) entries_[e.key] = Entry{e.version, e.ordinal, e.done};
       return Status{};
     };
     ledger.confirm = [this](std::uint64_t through) {

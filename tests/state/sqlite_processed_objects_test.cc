@@ -35,7 +35,7 @@ class ProcessedObjectsStoreTest : public ::testing::Test {
   }
   void mark(const std::string& pipeline, const std::string& key, const std::string& version,
             std::uint64_t ordinal = 1, bool done = true) {
-    Status s = store_->record_processed(pipeline, key, version, ordinal, done, Clock::now());
+    Status s = store_->record_processed(pipeline, {{key, version, ordinal, done}}, Clock::now());
     ASSERT_TRUE(s.ok()) << s.error().message();
   }
 
