@@ -141,8 +141,7 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
   }
 
   ConnectorContext context(const std::string& type) {
-    return make_connector_context(config.name, type, *log, metrics->registry(), shared,
-                                  &state);
+    return make_connector_context(config.name, type, *log, metrics->registry(), shared, &state);
   }
 
   // ---- start-up -------------------------------------------------------------------------
