@@ -178,6 +178,7 @@ class JobReader {
 
   // Hands the rows on (or only checks them); false when the job was cancelled meanwhile.
   awaitable<bool> take_rows(std::vector<Row>& rows, RowTarget& target) {
+    slice_time_ = Clock::now();  // one clock read per slice, not per row
     for (Row& row : rows) {
       if (!target.emit) {
         if (!row.error.empty() && target.bad_rows++ == 0) target.first_bad = std::move(row);
@@ -213,7 +214,7 @@ class JobReader {
     r.headers.emplace("_etag", job_->object.etag);
     r.headers.emplace("_load_timestamp", load_timestamp_);
     r.event_time = job_->object.last_modified;
-    r.ingest_time = Clock::now();
+    r.ingest_time = slice_time_;
     r.position =
         FilePosition{job_->ordinal, job_->object.key, job_->object.etag, line, false}.encode();
     return r;
@@ -273,6 +274,7 @@ class JobReader {
   std::shared_ptr<ObjectJob> job_;
   const std::string load_timestamp_;
   std::string sample_;  // the start of the file, for an unreadable file's dead letter
+  Clock::time_point slice_time_ = Clock::now();  // ingest time of the rows being taken
 };
 
 }  // namespace
