@@ -13,6 +13,9 @@ find_package(prometheus-cpp REQUIRED CONFIG)
 find_package(PostgreSQL REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(RDKAFKA REQUIRED IMPORTED_TARGET rdkafka)
+if(WEFT_JEMALLOC)
+  pkg_check_modules(JEMALLOC REQUIRED IMPORTED_TARGET jemalloc)
+endif()
 
 # Asio's coroutine support and a smaller set of Boost defaults.
 add_library(weft_boost INTERFACE)

@@ -2,13 +2,13 @@
 
 #include <chrono>
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "weft/headers.h"
 #include "weft/payload.h"
 
 namespace weft {
@@ -32,7 +32,7 @@ struct Record {
   Payload value;
   Operation op = Operation::kNone;
   std::optional<Payload> before;            // before-image, for updates and deletes from CDC
-  std::map<std::string, std::string> headers;  // source metadata: _filename, _row, _lsn, ...
+  Headers headers;                          // source metadata: _filename, _row, _lsn, ...
   std::string id;                           // idempotency id; empty when the source has none
   Clock::time_point event_time{};
   Clock::time_point ingest_time{};

@@ -156,7 +156,7 @@ std::optional<Record> read_record(const std::string& line, bool envelope, std::s
   }
   if (doc.contains("headers") && doc["headers"].is_object()) {
     for (const auto& item : doc["headers"].items()) {
-      if (item.value().is_string()) record.headers[item.key()] = item.value();
+      if (item.value().is_string()) record.headers.set(item.key(), item.value());
     }
   }
   return record;

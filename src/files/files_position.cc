@@ -1,6 +1,7 @@
 #include "files/files_position.h"
 
 #include <charconv>
+#include <limits>
 
 namespace weft::files {
 namespace {
@@ -18,13 +19,25 @@ std::optional<std::uint64_t> number_until(const std::string& text, std::size_t& 
 
 }  // namespace
 
-std::string FilePosition::encode() const {
-  std::string out = std::to_string(ordinal);
-  out += ':';
-  out += std::to_string(line);
-  out += end ? ":e:" : ":m:";
-  out += std::to_string(etag.size());
-  out += ':';
+std::string FilePosition::encode() const { return format(ordinal, line, end, etag, key); }
+
+std::string FilePosition::format(std::uint64_t ordinal, std::uint64_t line, bool end,
+                                 std::string_view etag, std::string_view key) {
+  // One allocation: this runs for every record the source emits.
+  char numbers[3 * std::numeric_limits<std::uint64_t>::digits10 + 8];
+  char* at = numbers;
+  const auto put = [&at, &numbers](std::uint64_t n) {
+    at = std::to_chars(at, numbers + sizeof numbers, n).ptr;
+    *at++ = ':';
+  };
+  put(ordinal);
+  put(line);
+  *at++ = end ? 'e' : 'm';
+  *at++ = ':';
+  put(etag.size());
+  std::string out;
+  out.reserve(static_cast<std::size_t>(at - numbers) + etag.size() + key.size());
+  out.append(numbers, at);
   out += etag;
   out += key;
   return out;

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace weft::files {
 
@@ -19,6 +20,9 @@ struct FilePosition {
   bool end = false;        // the object's last record
 
   std::string encode() const;
+  // encode() without a FilePosition to hold copies of the key and ETag.
+  static std::string format(std::uint64_t ordinal, std::uint64_t line, bool end,
+                            std::string_view etag, std::string_view key);
   // nullopt when `text` is not one (a checkpoint of another source type).
   static std::optional<FilePosition> decode(const std::string& text);
 };

@@ -269,7 +269,9 @@ class FilesSource final : public Source {
 
   void start_jobs() {
     while (!queue_.empty() && jobs_.size() < config_->concurrency) {
-      auto job = std::make_shared<ObjectJob>(executor_, std::move(queue_.front()), next_ordinal_++);
+      std::string location = store_->describe(queue_.front().key);
+      auto job = std::make_shared<ObjectJob>(executor_, std::move(queue_.front()), next_ordinal_++,
+                                             std::move(location));
       queue_.pop_front();
       if (resume_ && resume_->key == job->object.key) {
         if (resume_->etag == job->object.etag) job->skip_through_line = resume_->line;

@@ -115,7 +115,8 @@ boost::asio::awaitable<Result<ObjectPage>> LocalDirectory::list(
 
 boost::asio::awaitable<Result<std::string>> LocalDirectory::read(const ObjectInfo& object,
                                                                  std::uint64_t offset,
-                                                                 std::uint64_t length) {
+                                                                 std::uint64_t length,
+                                                                 std::string buffer) {
   const std::string path = describe(object.key);
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) co_return io_error("cannot open", path, errno);
@@ -129,7 +130,8 @@ boost::asio::awaitable<Result<std::string>> LocalDirectory::read(const ObjectInf
     ::close(fd);
     co_return Error::permanent(path + " changed while it was read (size or modification time)");
   }
-  std::string out(length, '\0');
+  std::string out = std::move(buffer);
+  out.resize(length);  // within the capacity of the range handed back: no fresh pages
   std::size_t filled = 0;
   while (filled < length) {
     const ssize_t n = ::pread(fd, out.data() + filled, length - filled,
@@ -145,7 +147,7 @@ boost::asio::awaitable<Result<std::string>> LocalDirectory::read(const ObjectInf
   }
   ::close(fd);
   out.resize(filled);
-  co_return out;
+  co_return std::move(out);  // a coroutine does not move it implicitly
 }
 
 boost::asio::awaitable<Result<std::string>> LocalDirectory::version(const std::string& key) {

@@ -40,6 +40,10 @@ std::string utc_timestamp(Clock::time_point time) {
   return buffer;
 }
 
+// What a waiting row counts for against kBufferedRowBytes: its text, and about what its record
+// will add (headers, position).
+std::size_t buffered_size(const Row& row) { return row.json.size() + row.raw.size() + 256; }
+
 // How a pass over the object ended.
 enum class PassEnd {
   kComplete,    // read to the end
@@ -64,8 +68,7 @@ class JobReader {
   JobReader(const ReadSettings& settings, std::shared_ptr<ObjectJob> job)
       : settings_(settings),
         config_(*settings.config),
-        job_(std::move(job)),
-        load_timestamp_(utc_timestamp(Clock::now())) {}
+        job_(std::move(job)) {}
 
   awaitable<void> run() {
     auto options = decoder_options();
@@ -109,15 +112,18 @@ class JobReader {
     return options;
   }
 
-  // One read of the object from its start.
+  // One read of the object from its start. The rows go into job->rows, or, for a pass that
+  // only checks them, into a vector of its own.
   awaitable<PassResult> pass(const DecoderOptions& options, RowTarget& target) {
     auto decoder = make_row_decoder(options);
     std::optional<Gunzip> gunzip;
-    std::vector<Row> rows;
+    std::vector<Row> checked;
+    std::vector<Row>& rows = target.emit ? job_->rows : checked;
     std::string plain;
+    std::string spare;  // the previous range's memory, for the store to reuse
     std::uint64_t offset = 0;
     for (;;) {
-      auto range = co_await read_range(offset);
+      auto range = co_await read_range(offset, std::move(spare));
       if (!range) co_return PassResult{PassEnd::kStopped, range.error()};
       const bool last = range->size() < config_.read_size;
       if (offset == 0) {
@@ -134,16 +140,19 @@ class JobReader {
           if (Status s = gunzip->feed(slice, plain); !s) co_return unreadable(s.error());
           slice = plain;
         }
+        const std::size_t first = rows.size();
         if (Status s = decoder->feed(slice, rows); !s) co_return unreadable(s.error());
-        if (!co_await take_rows(rows, target)) co_return PassResult{PassEnd::kStopped, {}};
+        if (!co_await accept_rows(rows, first, target)) co_return PassResult{PassEnd::kStopped, {}};
       }
       if (last) break;
+      spare = std::move(*range);
     }
     if (gunzip) {
       if (Status s = gunzip->finish(); !s) co_return unreadable(s.error());
     }
+    const std::size_t first = rows.size();
     if (Status s = decoder->finish(rows); !s) co_return unreadable(s.error());
-    if (!co_await take_rows(rows, target)) co_return PassResult{PassEnd::kStopped, {}};
+    if (!co_await accept_rows(rows, first, target)) co_return PassResult{PassEnd::kStopped, {}};
     co_return PassResult{};
   }
 
@@ -153,14 +162,15 @@ class JobReader {
 
   // Bytes from `offset`, retrying what may pass (a timeout, a 503) with backoff. An error is
   // permanent (the object is gone or was replaced) or cancellation.
-  awaitable<Result<std::string>> read_range(std::uint64_t offset) {
+  awaitable<Result<std::string>> read_range(std::uint64_t offset, std::string buffer) {
     // The listing's size is the version's size: nothing lies beyond it (and some servers answer
     // a range of an empty object badly).
     if (offset >= job_->object.size) co_return std::string();
     Backoff backoff(std::chrono::milliseconds(200), std::chrono::seconds(30));
     asio::steady_timer timer(co_await asio::this_coro::executor);
     for (;;) {
-      auto range = co_await settings_.store->read(job_->object, offset, config_.read_size);
+      auto range =
+          co_await settings_.store->read(job_->object, offset, config_.read_size, std::move(buffer));
       if (range.ok() || !range.error().retryable()) {
         job_->retrying.clear();
         co_return range;
@@ -168,7 +178,7 @@ class JobReader {
       const auto delay = backoff.next(range.error().retry_after());
       job_->retrying = range.error().message();
       settings_.log->warn("reading {} failed, retrying in {} ms: {}",
-                          settings_.store->describe(job_->object.key), delay.count(),
+                          job_->location, delay.count(),
                           range.error().message());
       timer.expires_after(delay);
       auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
@@ -176,27 +186,37 @@ class JobReader {
     }
   }
 
-  // Hands the rows on (or only checks them); false when the job was cancelled meanwhile.
-  awaitable<bool> take_rows(std::vector<Row>& rows, RowTarget& target) {
-    slice_time_ = Clock::now();  // one clock read per slice, not per row
-    for (Row& row : rows) {
-      if (!target.emit) {
+  // Looks at the rows the decoder just added, rows[first..]: counts bad ones in a checking
+  // pass, drops rows delivered before a restart, stops at a bad row under on_error: abort.
+  // Then lets the source know, and waits while the job holds too much. False when the job
+  // was cancelled meanwhile or must stop.
+  awaitable<bool> accept_rows(std::vector<Row>& rows, std::size_t first, RowTarget& target) {
+    if (!target.emit) {
+      for (Row& row : rows) {
         if (!row.error.empty() && target.bad_rows++ == 0) target.first_bad = std::move(row);
-        continue;
       }
-      if (row.line <= job_->skip_through_line) continue;  // delivered before a restart
-      if (!row.error.empty() && config_.on_error == OnError::kAbort) {
-        job_->fatal = Error::permanent(where(row.line) + ": " + row.error +
+      rows.clear();
+      co_return true;
+    }
+    const auto fresh = rows.begin() + static_cast<std::ptrdiff_t>(first);
+    if (job_->skip_through_line > 0) {
+      const std::uint64_t skip = job_->skip_through_line;
+      rows.erase(std::remove_if(fresh, rows.end(), [skip](const Row& r) { return r.line <= skip; }),
+                 rows.end());
+    }
+    if (config_.on_error == OnError::kAbort) {
+      const auto bad = std::find_if(fresh, rows.end(), [](const Row& r) { return !r.error.empty(); });
+      if (bad != rows.end()) {
+        job_->fatal = Error::permanent(where(bad->line) + ": " + bad->error +
                                        " (on_error: abort stops the pipeline; fix or remove the "
                                        "file, then restart)");
-        rows.clear();
-        co_return false;
+        rows.erase(bad, rows.end());
       }
-      push(make_record(row));
     }
-    rows.clear();
+    for (auto row = fresh; row != rows.end(); ++row) job_->buffered_bytes += buffered_size(*row);
     job_->ready.try_send(boost::system::error_code{});
-    while (job_->buffered_bytes >= kBufferedRecordBytes) {
+    if (job_->fatal) co_return false;
+    while (job_->buffered_bytes >= kBufferedRowBytes) {
       auto [ec] = co_await job_->space.async_receive(asio::as_tuple(asio::use_awaitable));
       if (ec) co_return false;
     }
@@ -204,60 +224,34 @@ class JobReader {
   }
 
   std::string where(std::uint64_t line) const {
-    return settings_.store->describe(job_->object.key) + " line " + std::to_string(line);
-  }
-
-  Record base_record(std::uint64_t line) const {
-    Record r;
-    r.headers.emplace("_filename", job_->object.key);
-    r.headers.emplace("_row", std::to_string(line));
-    r.headers.emplace("_etag", job_->object.etag);
-    r.headers.emplace("_load_timestamp", load_timestamp_);
-    r.event_time = job_->object.last_modified;
-    r.ingest_time = slice_time_;
-    r.position =
-        FilePosition{job_->ordinal, job_->object.key, job_->object.etag, line, false}.encode();
-    return r;
-  }
-
-  Record make_record(Row& row) const {
-    Record r = base_record(row.line);
-    if (row.error.empty()) {
-      r.value = Payload::from_text(std::move(row.json));
-    } else {
-      r.rejected = where(row.line) + ": " + row.error;
-      r.value = Payload::from_text(std::move(row.raw));
-    }
-    return r;
-  }
-
-  void push(Record record) {
-    job_->buffered_bytes += record.value.text().size() + 256;  // + headers and position
-    job_->records.push_back(std::move(record));
+    return job_->location + " line " + std::to_string(line);
   }
 
   // The whole file as one dead letter (line 0); its value is the start of the file.
   void emit_unreadable(const Error& error, std::string sample) {
-    Record r = base_record(0);
-    r.rejected = settings_.store->describe(job_->object.key) + ": unreadable: " + error.message();
-    r.value = Payload::from_text(std::move(sample));
-    push(std::move(r));
+    emit_whole_file("unreadable: " + error.message(), std::move(sample));
   }
 
   void emit_skipped(RowTarget& check) {
-    Record r = base_record(0);
-    r.rejected = settings_.store->describe(job_->object.key) + ": skipped (on_error: skip_file), " +
-                 std::to_string(check.bad_rows) + " bad row(s); the first: " +
-                 where(check.first_bad->line) + ": " + check.first_bad->error;
-    r.value = Payload::from_text(std::move(check.first_bad->raw));
-    push(std::move(r));
+    emit_whole_file("skipped (on_error: skip_file), " + std::to_string(check.bad_rows) +
+                        " bad row(s); the first: " + where(check.first_bad->line) + ": " +
+                        check.first_bad->error,
+                    std::move(check.first_bad->raw));
+  }
+
+  void emit_whole_file(std::string why, std::string raw) {
+    Row row;
+    row.error = std::move(why);
+    row.raw = std::move(raw);
+    job_->buffered_bytes += buffered_size(row);
+    job_->rows.push_back(std::move(row));
   }
 
   void stop(const PassResult& result) {
     // A store error that will not pass (the object was deleted or replaced while it was read)
     // ends the job with what it read; a replaced object is listed again under its new ETag.
     if (result.error && result.error->kind() != ErrorKind::kCancelled && !job_->fatal) {
-      settings_.log->warn("stopped reading {}: {}", settings_.store->describe(job_->object.key),
+      settings_.log->warn("stopped reading {}: {}", job_->location,
                           result.error->message());
       job_->abandoned = true;
     }
@@ -272,31 +266,50 @@ class JobReader {
   const ReadSettings& settings_;
   const FilesConfig& config_;
   std::shared_ptr<ObjectJob> job_;
-  const std::string load_timestamp_;
   std::string sample_;  // the start of the file, for an unreadable file's dead letter
-  Clock::time_point slice_time_ = Clock::now();  // ingest time of the rows being taken
 };
 
 }  // namespace
 
+ObjectJob::ObjectJob(const boost::asio::any_io_executor& executor, ObjectInfo listed,
+                     std::uint64_t number, std::string where)
+    : object(std::move(listed)),
+      ordinal(number),
+      location(std::move(where)),
+      headers(Headers::share({{"_filename", object.key},
+                              {"_etag", object.etag},
+                              {"_load_timestamp", utc_timestamp(Clock::now())}})),
+      ready(executor, 1),
+      space(executor, 1) {}
+
 std::size_t ObjectJob::take(std::size_t max, Batch& out) {
+  const Clock::time_point now = Clock::now();  // the records' ingest time
   std::size_t count = 0;
   while (out.size() < max && waiting() > 0 && (done || waiting() > 1)) {
-    Record& record = records[taken];
-    buffered_bytes -= std::min(buffered_bytes, record.value.text().size() + 256);
-    if (done && waiting() == 1 && !abandoned && !fatal) {
-      auto end = FilePosition::decode(record.position);
-      end->end = true;
-      record.position = end->encode();
-      end_taken = true;
+    Row& row = rows[taken];
+    buffered_bytes -= std::min(buffered_bytes, buffered_size(row));
+    const bool ends = done && waiting() == 1 && !abandoned && !fatal;
+    end_taken = end_taken || ends;
+    Record& r = out.emplace_back();
+    r.headers = Headers(headers);
+    r.headers.set("_row", std::to_string(row.line));
+    r.event_time = object.last_modified;
+    r.ingest_time = now;
+    r.position = FilePosition::format(ordinal, row.line, ends, object.etag, object.key);
+    if (row.error.empty()) {
+      r.value = Payload::from_text(std::move(row.json));
+    } else {
+      r.rejected = location;
+      if (row.line > 0) r.rejected += " line " + std::to_string(row.line);
+      r.rejected += ": " + row.error;
+      r.value = Payload::from_text(std::move(row.raw));
     }
-    out.push_back(std::move(record));
     ++taken;
     ++count;
   }
-  // Drop the moved-from front once it is most of the vector, keeping the capacity.
-  if (taken > 0 && taken * 2 >= records.size()) {
-    records.erase(records.begin(), records.begin() + static_cast<std::ptrdiff_t>(taken));
+  // Drop the taken front once it is most of the vector, keeping the capacity.
+  if (taken > 0 && taken * 2 >= rows.size()) {
+    rows.erase(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(taken));
     taken = 0;
   }
   space.try_send(boost::system::error_code{});

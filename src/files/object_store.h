@@ -43,10 +43,13 @@ class ObjectStore {
 
   // Up to `length` bytes of the object from byte `offset` (fewer only at its end), read only if
   // it still has version `etag`: a replaced object is a permanent error saying so. Reading an
-  // object in ranges keeps memory bounded however large it is.
+  // object in ranges keeps memory bounded however large it is. `buffer` is the previous range,
+  // handed back for a store that fills memory itself to reuse (its content is overwritten):
+  // a fresh multi-megabyte buffer per range costs page faults on every read.
   virtual boost::asio::awaitable<Result<std::string>> read(const ObjectInfo& object,
                                                            std::uint64_t offset,
-                                                           std::uint64_t length) = 0;
+                                                           std::uint64_t length,
+                                                           std::string buffer) = 0;
 
   // The object's current version tag, or "" when there is no such object.
   virtual boost::asio::awaitable<Result<std::string>> version(const std::string& key) = 0;

@@ -36,7 +36,9 @@ boost::asio::awaitable<Result<ObjectPage>> S3Bucket::list(const std::string& pre
 
 boost::asio::awaitable<Result<std::string>> S3Bucket::read(const ObjectInfo& object,
                                                            std::uint64_t offset,
-                                                           std::uint64_t length) {
+                                                           std::uint64_t length,
+                                                           std::string /*buffer: the HTTP client
+                                                                         allocates the body*/) {
   std::optional<std::string> if_match = object.etag;
   auto range = co_await client_->get_range(object.key, offset, length, std::move(if_match));
   if (!range) co_return range.error();

@@ -24,7 +24,7 @@ class S3Bucket final : public ObjectStore {
                                                   const std::string& start_after,
                                                   std::optional<std::string> continuation) override;
   boost::asio::awaitable<Result<std::string>> read(const ObjectInfo& object, std::uint64_t offset,
-                                                   std::uint64_t length) override;
+                                                   std::uint64_t length, std::string buffer) override;
   boost::asio::awaitable<Result<std::string>> version(const std::string& key) override;
   boost::asio::awaitable<Status> remove(const std::string& key) override;
   boost::asio::awaitable<Status> move(const std::string& key, const std::string& new_key) override;

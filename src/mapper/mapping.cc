@@ -310,7 +310,7 @@ MapResult Mapper::apply(const Record& source) const {
   }
   for (const auto& route : spec.routes) {
     if (!route.when || route.when->test(source, out)) {
-      record.headers[kRouteHeader] = route.to;
+      record.headers.set(kRouteHeader, route.to);
       break;
     }
   }

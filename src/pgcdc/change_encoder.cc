@@ -150,13 +150,14 @@ Record base_record(const TableShape* shape, const ChangeOrigin& origin, Clock::t
   record.ingest_time = now;
   record.event_time = origin.snapshot ? now : from_pg_time(origin.commit_time);
   if (shape != nullptr) {
-    record.headers["_table"] = shape->qualified;
-    if (!shape->unknown_types.empty()) record.headers["_pg_types"] = shape->unknown_types;
+    record.headers.set("_table", shape->qualified);
+    if (!shape->unknown_types.empty()) record.headers.set("_pg_types", shape->unknown_types);
   }
   if (!origin.snapshot) {
-    record.headers["_lsn"] =
-        origin.lsn_text.empty() ? format_lsn(origin.commit_lsn) : origin.lsn_text;
-    record.headers["_xid"] = origin.xid_text.empty() ? std::to_string(origin.xid) : origin.xid_text;
+    record.headers.set("_lsn",
+                       origin.lsn_text.empty() ? format_lsn(origin.commit_lsn) : origin.lsn_text);
+    record.headers.set("_xid",
+                       origin.xid_text.empty() ? std::to_string(origin.xid) : origin.xid_text);
   }
   return record;
 }
@@ -287,7 +288,7 @@ Record ChangeEncoder::encode(ChangeOp op, const TableShape& shape, const Tuple* 
     }
     out += '}';
   }
-  if (!unchanged.empty()) record.headers["_unchanged_toast"] = join(unchanged);
+  if (!unchanged.empty()) record.headers.set("_unchanged_toast", join(unchanged));
   last_size_ = out.size();
   record.value = Payload::from_text(std::move(out));
   if (before != nullptr) record.before = Payload::from_text(std::move(before_text));

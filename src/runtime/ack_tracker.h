@@ -5,6 +5,8 @@
 #include <deque>
 #include <mutex>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "weft/record.h"
@@ -39,17 +41,26 @@ class AckTracker {
   std::size_t in_flight() const;
 
  private:
-  struct Entry {
-    Position position;
-    bool acked = false;
+  // One tracked batch. Its records' positions are kept back to back in one string rather than
+  // as a string each: tracking costs a few allocations per batch, not one per record.
+  struct Tracked {
+    Sequence first = 0;
+    std::string positions;
+    std::vector<std::size_t> ends;  // ends[i]: where record i's position ends in `positions`
+    std::vector<bool> acked;
+    std::size_t acked_prefix = 0;   // records [0, acked_prefix) are acknowledged
+    std::string_view position(std::size_t i) const {
+      const std::size_t begin = i == 0 ? 0 : ends[i - 1];
+      return std::string_view(positions).substr(begin, ends[i] - begin);
+    }
   };
   void advance_locked();
 
   mutable std::mutex mutex_;
-  std::deque<Entry> entries_;  // entries_[0] has sequence base_
-  Sequence base_ = 0;
+  std::deque<Tracked> tracked_;  // oldest first; sequences are consecutive
+  Sequence next_ = 0;            // the sequence of the next record tracked
   std::size_t unacked_ = 0;
-  std::optional<Position> watermark_;  // position of the last record popped off the front
+  std::optional<Position> watermark_;  // position of the last record of the acknowledged prefix
   bool watermark_taken_ = true;
 };
 

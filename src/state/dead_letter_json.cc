@@ -191,7 +191,7 @@ Result<Payload> payload_from_json(const json& object, const std::string& field) 
 
 constexpr std::string_view kHeadersShape = "must be an object, or an array of [name, value] pairs";
 
-json headers_to_json(const std::map<std::string, std::string>& headers) {
+json headers_to_json(const Headers& headers) {
   const bool names_are_text = std::all_of(headers.begin(), headers.end(), [](const auto& header) {
     return is_valid_utf8(header.first);
   });
@@ -208,15 +208,15 @@ json headers_to_json(const std::map<std::string, std::string>& headers) {
   return out;
 }
 
-Result<std::map<std::string, std::string>> headers_from_json(const json& object) {
+Result<Headers> headers_from_json(const json& object) {
   const json* headers = member(object, "headers");
   if (headers == nullptr) return missing("headers");
-  std::map<std::string, std::string> out;
+  Headers out;
   if (headers->is_object()) {
     for (auto it = headers->begin(); it != headers->end(); ++it) {
       auto value = bytes_from_json(it.value(), "headers." + it.key());
       if (!value) return value.error();
-      out[it.key()] = std::move(*value);
+      out.set(it.key(), std::move(*value));
     }
     return out;
   }
@@ -227,7 +227,7 @@ Result<std::map<std::string, std::string>> headers_from_json(const json& object)
     if (!name) return name.error();
     auto value = bytes_from_json(pair[1], "headers");
     if (!value) return value.error();
-    out[std::move(*name)] = std::move(*value);
+    out.set(std::move(*name), std::move(*value));
   }
   return out;
 }

@@ -87,7 +87,10 @@ Result<Record> request_record(const webhook::WebhookConfig& config,
       record.value = Payload::from_json(nlohmann::json(request.body));
       break;
   }
-  for (const auto& [name, value] : request.headers) record.headers.emplace(to_lower(name), value);
+  for (const auto& [name, value] : request.headers) {
+    std::string lower = to_lower(name);
+    if (!record.headers.contains(lower)) record.headers.set(std::move(lower), value);  // the first
+  }
   return record;
 }
 

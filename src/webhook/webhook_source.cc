@@ -147,7 +147,7 @@ class WebhookSource final : public Source {
                                : nlohmann::json::parse(event.headers, nullptr, false);
       if (headers.is_object()) {
         for (const auto& [name, value] : headers.items()) {
-          if (value.is_string()) record.headers.emplace(name, value.get<std::string>());
+          if (value.is_string()) record.headers.set(name, value.get<std::string>());
         }
       }
       record.id = event.event_id;

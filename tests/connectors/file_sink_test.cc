@@ -33,7 +33,7 @@ class FileSinkTest : public ::testing::Test {
       r.key = std::to_string(i);
       r.position = r.key;
       r.op = Operation::kUpdate;
-      r.headers["_row"] = r.key;
+      r.headers.set("_row", r.key);
       r.value = Payload::from_text("{\"n\":" + r.key + "}");
       b.push_back(std::move(r));
     }

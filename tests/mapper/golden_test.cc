@@ -47,7 +47,7 @@ Record to_record(const std::string& line, bool envelope) {
   record.op = parse_operation(doc.value("op", "")).value_or(Operation::kNone);
   const nlohmann::json headers = doc.value("headers", nlohmann::json::object());
   for (const auto& item : headers.items()) {
-    record.headers[item.key()] = item.value().get<std::string>();
+    record.headers.set(item.key(), item.value().get<std::string>());
   }
   return record;
 }

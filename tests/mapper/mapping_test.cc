@@ -114,7 +114,7 @@ TEST_F(MappingTest, KeepsRecordMetadataAndMapsTheBeforeImage) {
   in.key = "42";
   in.op = Operation::kUpdate;
   in.position = "0/1";
-  in.headers["table"] = "customers";
+  in.headers.set("table", "customers");
   MapResult r = m->apply(in);
   ASSERT_EQ(r.verdict, MapVerdict::kMapped);
   EXPECT_EQ(r.record.key, "42");
@@ -153,7 +153,7 @@ route:
   ASSERT_NE(m, nullptr);
   auto route_of = [&](const char* country) {
     MapResult r = m->apply(record({{"addr", {{"country", country}}}}));
-    return r.record.headers[kRouteHeader];
+    return r.record.headers.contains(kRouteHeader) ? r.record.headers.at(kRouteHeader) : "";
   };
   EXPECT_EQ(route_of("de"), "eu") << "routes read the mapped record";
   EXPECT_EQ(route_of("us"), "us");

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 namespace weft {
 namespace {
 
@@ -85,6 +87,45 @@ TEST(AckTracker, SequencesContinueAcrossBatches) {
   Sequence a = t.track(batch_of({"1", "2"}));
   Sequence b = t.track(batch_of({"3"}));
   EXPECT_EQ(b, a + 2);
+}
+
+TEST(AckTracker, ARangeMaySpanBatches) {
+  AckTracker t;
+  Sequence first = t.track(batch_of({"1", "2"}));
+  t.track(batch_of({"3", "4", "5"}));
+  t.ack_range(first + 1, 3);  // 2, 3 and 4
+  EXPECT_EQ(t.take_committable(), std::nullopt);
+  t.ack(first);
+  EXPECT_EQ(t.take_committable(), "4");
+  EXPECT_EQ(t.in_flight(), 1u);
+}
+
+TEST(AckTracker, AcksOfCommittedRecordsAndEmptyBatchesChangeNothing) {
+  AckTracker t;
+  Sequence first = t.track(batch_of({"1", "2"}));
+  t.ack_range(first, 2);
+  EXPECT_EQ(t.take_committable(), "2");
+  Sequence empty = t.track(Batch{});
+  Sequence next = t.track(batch_of({"3"}));
+  EXPECT_EQ(empty, next) << "an empty batch takes no sequence";
+  t.ack_range(first, 2);  // reported again after the commit
+  EXPECT_EQ(t.take_committable(), std::nullopt);
+  EXPECT_EQ(t.in_flight(), 1u);
+  t.ack_range(first, 3);  // the stale part is skipped, the new record counts
+  EXPECT_EQ(t.take_committable(), "3");
+  EXPECT_EQ(t.in_flight(), 0u);
+}
+
+TEST(AckTracker, PositionsOfDifferentLengthsComeBackWhole) {
+  AckTracker t;
+  const std::string long_position(300, 'p');
+  Sequence first = t.track(batch_of({"", long_position.c_str(), "x"}));
+  t.ack(first);
+  EXPECT_EQ(t.take_committable(), "");
+  t.ack(first + 1);
+  EXPECT_EQ(t.take_committable(), long_position);
+  t.ack(first + 2);
+  EXPECT_EQ(t.take_committable(), "x");
 }
 
 }  // namespace
