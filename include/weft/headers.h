@@ -4,6 +4,7 @@
 #include <initializer_list>
 #include <iterator>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -62,7 +63,7 @@ class Headers {
 
    private:
     friend class Headers;
-    using Cursor = List::const_iterator;
+    using Cursor = const Entry*;
     const_iterator(Cursor own, Cursor own_end, Cursor shared, Cursor shared_end)
         : own_(own), own_end_(own_end), shared_(shared), shared_end_(shared_end) {}
     // On a tie the own entry is the one seen; the shared one is skipped with it.
@@ -80,7 +81,7 @@ class Headers {
   // The value of `name`; throws std::out_of_range when there is none.
   const std::string& at(std::string_view name) const;
   bool contains(std::string_view name) const { return find(name) != end(); }
-  bool empty() const { return own_.empty() && (!shared_ || shared_->empty()); }
+  bool empty() const { return own_begin() == own_end() && (!shared_ || shared_->empty()); }
   std::size_t size() const;
 
   // Equal when they hold the same names and values, however they are stored.
@@ -88,9 +89,17 @@ class Headers {
 
  private:
   const List& shared_list() const;
+  const Entry* own_begin() const { return own_one_ ? &*own_one_ : own_more_.data(); }
+  const Entry* own_end() const {
+    return own_one_ ? &*own_one_ + 1 : own_more_.data() + own_more_.size();
+  }
 
   std::shared_ptr<const List> shared_;
-  List own_;  // sorted by name
+  // The own entries, sorted by name. A single one is kept inline, so a source that adds one
+  // header per record (a file's _row) allocates nothing for it; a second moves both into
+  // own_more_. At most one of the two holds entries.
+  std::optional<Entry> own_one_;
+  List own_more_;
 };
 
 // An object {name: value, ...}.

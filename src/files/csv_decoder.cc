@@ -150,6 +150,7 @@ class CsvDecoder final : public RowDecoder {
     if (!row_open_) {
       row_open_ = true;
       row_line_ = line_;
+      row_valid_utf8_ = chunk_valid_utf8_;
     }
   }
   void end_field() {
@@ -196,6 +197,11 @@ class CsvDecoder final : public RowDecoder {
   bool row_open_ = false;
   bool field_quoted_ = false;
   bool oversized_ = false;
+  // UTF-8 is checked a chunk at a time (one call over 256 KiB, not one per row): a row that
+  // lies in valid chunks only is valid. Only rows touching an invalid chunk (or a character
+  // split between two chunks) are checked on their own.
+  bool chunk_valid_utf8_ = false;
+  bool row_valid_utf8_ = false;
   std::uint64_t row_line_ = 0;
   // The unquoted values of the row's fields, one after another. feed() reserves the chunk's
   // size up front: a chunk adds at most one byte to it per byte it holds.
@@ -218,6 +224,8 @@ Status CsvDecoder::feed(std::string_view bytes, std::vector<Row>& rows) {
     return std::string_view(row_begin, static_cast<std::size_t>(stop - row_begin));
   };
   fields_.reserve_more(bytes.size());
+  chunk_valid_utf8_ = simdjson::validate_utf8(bytes.data(), bytes.size());
+  row_valid_utf8_ = row_valid_utf8_ && chunk_valid_utf8_;  // a row carried over from before
   while (p < end) {
     if (after_cr_) {
       after_cr_ = false;
@@ -430,7 +438,8 @@ void CsvDecoder::emit(std::string_view tail, std::vector<Row>& rows, const char*
     return bad("row has " + std::to_string(fields) + (fields == 1 ? " field" : " fields") +
                ", expected " + std::to_string(columns));
   }
-  const bool valid_utf8 = simdjson::validate_utf8(fields_.data(), fields_.size());
+  const bool valid_utf8 =
+      row_valid_utf8_ || simdjson::validate_utf8(fields_.data(), fields_.size());
   json_.clear();
   json_.reserve_more(keys_bytes_ + kMaxEscapeRatio * fields_.size() + 6 * columns + 1);
   char* w = json_.end();

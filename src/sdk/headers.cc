@@ -16,8 +16,9 @@ struct ByName {
   }
 };
 
-Headers::List::const_iterator lower_bound(const Headers::List& list, std::string_view name) {
-  return std::lower_bound(list.begin(), list.end(), name, ByName{});
+const Headers::Entry* lower_bound(const Headers::Entry* begin, const Headers::Entry* end,
+                                  std::string_view name) {
+  return std::lower_bound(begin, end, name, ByName{});
 }
 
 }  // namespace
@@ -43,11 +44,20 @@ Headers::Headers(std::initializer_list<Entry> entries) {
 }
 
 void Headers::set(std::string name, std::string value) {
-  auto at = std::lower_bound(own_.begin(), own_.end(), name, ByName{});
-  if (at != own_.end() && at->first == name) {
+  if (own_more_.empty()) {
+    if (!own_one_ || own_one_->first == name) {
+      own_one_.emplace(std::move(name), std::move(value));
+      return;
+    }
+    own_more_.reserve(4);
+    own_more_.push_back(std::move(*own_one_));
+    own_one_.reset();
+  }
+  auto at = std::lower_bound(own_more_.begin(), own_more_.end(), name, ByName{});
+  if (at != own_more_.end() && at->first == name) {
     at->second = std::move(value);
   } else {
-    own_.emplace(at, std::move(name), std::move(value));
+    own_more_.emplace(at, std::move(name), std::move(value));
   }
 }
 
@@ -55,12 +65,13 @@ const Headers::List& Headers::shared_list() const { return shared_ ? *shared_ : 
 
 Headers::const_iterator Headers::begin() const {
   const List& shared = shared_list();
-  return const_iterator(own_.begin(), own_.end(), shared.begin(), shared.end());
+  return const_iterator(own_begin(), own_end(), shared.data(), shared.data() + shared.size());
 }
 
 Headers::const_iterator Headers::end() const {
   const List& shared = shared_list();
-  return const_iterator(own_.end(), own_.end(), shared.end(), shared.end());
+  const Entry* shared_end = shared.data() + shared.size();
+  return const_iterator(own_end(), own_end(), shared_end, shared_end);
 }
 
 Headers::const_iterator& Headers::const_iterator::operator++() {
@@ -75,14 +86,15 @@ Headers::const_iterator& Headers::const_iterator::operator++() {
 
 Headers::const_iterator Headers::find(std::string_view name) const {
   const List& shared = shared_list();
-  const auto own = lower_bound(own_, name);
-  const auto in_shared = lower_bound(shared, name);
-  const bool found = (own != own_.end() && own->first == name) ||
-                     (in_shared != shared.end() && in_shared->first == name);
+  const Entry* shared_end = shared.data() + shared.size();
+  const Entry* own = lower_bound(own_begin(), own_end(), name);
+  const Entry* in_shared = lower_bound(shared.data(), shared_end, name);
+  const bool found = (own != own_end() && own->first == name) ||
+                     (in_shared != shared_end && in_shared->first == name);
   if (!found) return end();
   // Both cursors at `name`'s place in their list: the iterator shows the own entry if there
   // is one, and goes on from there in name order.
-  return const_iterator(own, own_.end(), in_shared, shared.end());
+  return const_iterator(own, own_end(), in_shared, shared_end);
 }
 
 const std::string& Headers::at(std::string_view name) const {

@@ -23,6 +23,8 @@ TEST(Headers, OwnEntriesReadLikeAMap) {
   Headers h;
   EXPECT_TRUE(h.empty());
   h.set("b", "2");
+  EXPECT_EQ(h.at("b"), "2");
+  EXPECT_EQ(h.size(), 1u);
   h.set("a", "1");
   h.set("b", "two");
   EXPECT_EQ(h.size(), 2u);
@@ -80,6 +82,15 @@ TEST(Headers, EqualityComparesContentNotStorage) {
   own.set("b", "other");
   EXPECT_NE(shared, own);
   EXPECT_EQ(Headers(), Headers(Headers::share({})));
+}
+
+TEST(Headers, ManyOwnEntriesStaySortedAndUnique) {
+  Headers h;
+  for (const char* name : {"m", "c", "x", "a", "m", "q", "c"}) h.set(name, std::string(name) + "!");
+  std::string names;
+  for (const auto& [name, value] : h) names += name;
+  EXPECT_EQ(names, "acmqx");
+  EXPECT_EQ(h.at("m"), "m!");
 }
 
 TEST(Headers, CopiesAreIndependent) {
