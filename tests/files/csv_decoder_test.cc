@@ -152,6 +152,21 @@ TEST(CsvDecoder, InvalidUtf8BecomesReplacementCharacters) {
                                  r + r + r + "\"}"}));
 }
 
+TEST(CsvDecoder, Utf8IsRightWhereverTheInputIsCut) {
+  // Past the first kSniffBytes, where the decoder sees the feeds as they come: UTF-8 is checked
+  // per feed, so a character cut in two by a feed boundary, and a bad byte in one row, must
+  // still come out as when the file is decoded whole (decode() tries every cut).
+  std::string input = "v\n";
+  while (input.size() < kSniffBytes + 16) input += "plain\n";
+  input += "caf\xC3\xA9 \xE2\x82\xAC\nbad \xE9\nok \xC3\xA9\n";
+  const Decoded out = decode(csv(), input);
+  ASSERT_GE(out.rows.size(), 3u);
+  const auto last = jsons(out);
+  EXPECT_EQ(last[last.size() - 3], "{\"v\":\"caf\xC3\xA9 \xE2\x82\xAC\"}");
+  EXPECT_EQ(last[last.size() - 2], "{\"v\":\"bad \xEF\xBF\xBD\"}");
+  EXPECT_EQ(last[last.size() - 1], "{\"v\":\"ok \xC3\xA9\"}");
+}
+
 TEST(CsvDecoder, QuoteInsideAnUnquotedFieldIsLiteral) {
   EXPECT_EQ(jsons(decode(csv(), "a,b\n5\" disk,x\"y\n\"ab\"cd,e\n")),
             (Strings{R"({"a":"5\" disk","b":"x\"y"})", R"({"a":"abcd","b":"e"})"}));
