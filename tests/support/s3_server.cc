@@ -1,9 +1,5 @@
 #include "support/s3_server.h"
 
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -23,8 +19,6 @@
 #include <optional>
 #include <sstream>
 #include <stdexcept>
-#include <system_error>
-#include <thread>
 
 #include "net/http_client.h"
 #include "s3/addressing.h"
@@ -229,59 +223,8 @@ void S3Server::start() {
   // legacy provider.
   std::vector<std::string> args = {
       node, "--openssl-legacy-provider", script, "--directory", data, "--port", "0"};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-
-  int in[2];
-  int out[2];
-  if (::pipe2(in, O_CLOEXEC) != 0) throw std::system_error(errno, std::system_category(), "pipe");
-  if (::pipe2(out, O_CLOEXEC) != 0) {
-    const int err = errno;
-    ::close(in[0]);
-    ::close(in[1]);
-    throw std::system_error(err, std::system_category(), "pipe");
-  }
-  const pid_t pid = ::fork();
-  if (pid < 0) {
-    const int err = errno;
-    for (int fd : {in[0], in[1], out[0], out[1]}) ::close(fd);
-    throw std::system_error(err, std::system_category(), "fork");
-  }
-  if (pid == 0) {
-    // Only async-signal-safe calls: the test binary may have threads.
-    const int err = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    if (err < 0) ::_exit(126);
-    ::dup2(in[0], 0);
-    ::dup2(out[1], 1);
-    ::dup2(err, 2);
-    ::close_range(3, ~0U, 0);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  ::close(in[0]);
-  ::close(out[1]);
-  pid_ = pid;
-  stdin_fd_ = in[1];
-
-  std::string line;
-  const auto deadline = std::chrono::steady_clock::now() + kStartTimeout;
-  bool eof = false;
-  while (line.find('\n') == std::string::npos && !eof) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) break;
-    pollfd p{out[0], POLLIN, 0};
-    const int ready = ::poll(&p, 1, static_cast<int>(left.count()));
-    if (ready < 0 && errno == EINTR) continue;
-    if (ready <= 0) break;
-    char buf[256];
-    const ssize_t n = ::read(out[0], buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) eof = true;
-    if (n > 0) line.append(buf, static_cast<std::size_t>(n));
-  }
-  ::close(out[0]);  // run.js prints nothing after the port
+  process_.start(args, log);
+  const std::string line = process_.read_line(kStartTimeout).value_or("");
   int port = 0;
   try {
     port = std::stoi(line);
@@ -297,28 +240,7 @@ void S3Server::start() {
   port_ = port;
 }
 
-void S3Server::stop() {
-  if (stdin_fd_ >= 0) {
-    ::close(stdin_fd_);  // EOF: run.js closes the server and exits
-    stdin_fd_ = -1;
-  }
-  if (pid_ <= 0) return;
-  ::kill(pid_, SIGTERM);
-  int status = 0;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  for (;;) {
-    const pid_t r = ::waitpid(pid_, &status, WNOHANG);
-    if (r == pid_ || (r < 0 && errno != EINTR)) break;
-    if (std::chrono::steady_clock::now() > deadline) {
-      ::kill(pid_, SIGKILL);
-      while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-      }
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  pid_ = -1;
-}
+void S3Server::stop() { process_.stop(); }  // stdin's EOF: run.js closes the server and exits
 
 std::string S3Server::endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
 

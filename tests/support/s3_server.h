@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "s3/s3_client.h"
+#include "support/child_process.h"
 
 namespace weft::test {
 
@@ -53,7 +54,7 @@ class S3Server {
   void start();
   // SIGTERM and wait; no-op when not running.
   void stop();
-  bool running() const { return pid_ > 0; }
+  bool running() const { return process_.running(); }
 
   int port() const { return port_; }
   // "http://127.0.0.1:<port>".
@@ -83,8 +84,7 @@ class S3Server {
 
  private:
   std::unique_ptr<TempDir> dir_;
-  int pid_ = -1;
-  int stdin_fd_ = -1;  // write end of node's stdin: closing it stops the server
+  ChildProcess process_;  // node running run.js
   int port_ = 0;
 };
 

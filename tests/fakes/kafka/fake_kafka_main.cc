@@ -1,0 +1,115 @@
+// weft-fake-kafka: librdkafka's mock cluster (rdkafka_mock.h) as a process of its own, so the
+// weft daemon, or any Kafka client, connects to it over loopback as to a real broker.
+//
+//   weft-fake-kafka [--brokers N]
+//
+// Prints its bootstrap servers on one line ("127.0.0.1:PORT,..."), then reads commands from
+// stdin, one per line, and answers each with "ok" or "error <why>":
+//   topic NAME PARTITIONS          create a topic (the mock also creates one on first use,
+//                                  with 4 partitions)
+//   down BROKER / up BROKER        the broker stops / starts accepting connections again
+//                                  (brokers are numbered from 1; -1 means all)
+//   rtt BROKER MS                  delay the broker's responses
+//   errors API_KEY ERROR...        the next requests of that API (0 Produce, 1 Fetch, 3 Metadata,
+//                                  8 OffsetCommit, ...) fail with these librdkafka error codes,
+//                                  one request each, in order (-195: the broker disconnects)
+// It exits when stdin closes, so a test that dies, even by kill -9, takes its broker with it.
+//
+// The mock keeps at most 5 MiB or 100,000 message sets per partition, dropping older ones
+// like retention: tests that count what arrived stay under that.
+
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+std::string answer(rd_kafka_resp_err_t err) {
+  return err == RD_KAFKA_RESP_ERR_NO_ERROR ? "ok" : std::string("error ") + rd_kafka_err2str(err);
+}
+
+std::string run(rd_kafka_mock_cluster_t* cluster, const std::string& line) {
+  std::istringstream in(line);
+  std::string verb;
+  in >> verb;
+  if (verb == "topic") {
+    std::string name;
+    int partitions = 0;
+    if (!(in >> name >> partitions) || partitions <= 0) return "error usage: topic NAME PARTITIONS";
+    return answer(rd_kafka_mock_topic_create(cluster, name.c_str(), partitions, 1));
+  }
+  if (verb == "down" || verb == "up") {
+    int broker = 0;
+    if (!(in >> broker)) return "error usage: " + verb + " BROKER";
+    return answer(verb == "down" ? rd_kafka_mock_broker_set_down(cluster, broker)
+                                 : rd_kafka_mock_broker_set_up(cluster, broker));
+  }
+  if (verb == "rtt") {
+    int broker = 0;
+    int ms = 0;
+    if (!(in >> broker >> ms) || ms < 0) return "error usage: rtt BROKER MS";
+    return answer(rd_kafka_mock_broker_set_rtt(cluster, broker, ms));
+  }
+  if (verb == "errors") {
+    int api_key = -1;
+    std::vector<rd_kafka_resp_err_t> errors;
+    int code = 0;
+    if (!(in >> api_key) || api_key < 0) return "error usage: errors API_KEY ERROR...";
+    while (in >> code) errors.push_back(static_cast<rd_kafka_resp_err_t>(code));
+    if (errors.empty()) return "error usage: errors API_KEY ERROR...";
+    rd_kafka_mock_push_request_errors_array(cluster, static_cast<int16_t>(api_key), errors.size(),
+                                            errors.data());
+    return "ok";
+  }
+  return "error unknown command '" + verb + "' (topic, down, up, rtt, errors)";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int brokers = 1;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--brokers") == 0 && i + 1 < argc) {
+      brokers = std::atoi(argv[++i]);
+    } else {
+      std::fprintf(stderr, "usage: weft-fake-kafka [--brokers N]\n");
+      return 2;
+    }
+  }
+  if (brokers <= 0) {
+    std::fprintf(stderr, "weft-fake-kafka: --brokers must be at least 1\n");
+    return 2;
+  }
+  char error[512];
+  // The handle only hosts the cluster (librdkafka's bookkeeping); it sends nothing itself.
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  rd_kafka_conf_set(conf, "client.id", "weft-fake-kafka", error, sizeof error);
+  rd_kafka_t* handle = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof error);
+  if (handle == nullptr) {
+    std::fprintf(stderr, "weft-fake-kafka: %s\n", error);
+    return 1;
+  }
+  rd_kafka_mock_cluster_t* cluster = rd_kafka_mock_cluster_new(handle, brokers);
+  if (cluster == nullptr) {
+    std::fprintf(stderr, "weft-fake-kafka: could not create the mock cluster\n");
+    rd_kafka_destroy(handle);
+    return 1;
+  }
+  std::printf("%s\n", rd_kafka_mock_cluster_bootstraps(cluster));
+  std::fflush(stdout);
+  std::string line;
+  while (std::getline(std::cin, line)) {
+    if (line.empty()) continue;
+    std::printf("%s\n", run(cluster, line).c_str());
+    std::fflush(stdout);
+  }
+  rd_kafka_mock_cluster_destroy(cluster);
+  rd_kafka_destroy(handle);
+  return 0;
+}

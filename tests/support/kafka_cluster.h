@@ -1,0 +1,50 @@
+#pragma once
+
+// A Kafka cluster for integration tests: weft-fake-kafka (tests/fakes/kafka), librdkafka's mock
+// cluster in a process of its own, listening on loopback. The code under test (the weft binary
+// or a librdkafka client in the test) connects to bootstrap() as to any broker.
+//
+//   weft::test::KafkaCluster kafka;             // one broker, started now
+//   kafka.create_topic("orders", 3);
+//   kafka.set_broker_down(1);                   // ... and set_broker_up(1)
+//   kafka.push_request_errors(0 /* Produce */, {RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS});
+//
+// The cluster keeps at most 5 MiB or 100,000 message sets per partition, dropping older data
+// like retention: a test that counts what arrived stays under that or consumes as it goes.
+// Throws std::runtime_error (with the launcher's stderr) when it cannot start, and when a
+// command fails. Not thread-safe.
+
+#include <string>
+#include <vector>
+
+#include "support/child_process.h"
+#include "support/temp_dir.h"
+
+namespace weft::test {
+
+class KafkaCluster {
+ public:
+  explicit KafkaCluster(int brokers = 1);
+  // Stops the cluster: its stdin closes and it exits.
+  ~KafkaCluster() = default;
+
+  // "127.0.0.1:PORT[,...]": bootstrap.servers for clients.
+  const std::string& bootstrap() const { return bootstrap_; }
+
+  void create_topic(const std::string& topic, int partitions);
+  // Broker ids start at 1; -1 means every broker.
+  void set_broker_down(int broker);
+  void set_broker_up(int broker);
+  void set_rtt(int broker, int milliseconds);
+  // The next requests with `api_key` fail with `errors` (librdkafka codes), one each, in order.
+  void push_request_errors(int api_key, const std::vector<int>& errors);
+
+ private:
+  void command(const std::string& line);
+
+  TempDir dir_;
+  ChildProcess process_;
+  std::string bootstrap_;
+};
+
+}  // namespace weft::test
