@@ -65,6 +65,8 @@ class CoroutineThread {
     boost::asio::co_spawn(io_, std::move(op), boost::asio::use_future).get();
   }
 
+  boost::asio::any_io_executor executor() { return io_.get_executor(); }
+
  private:
   boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_ =

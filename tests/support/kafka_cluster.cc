@@ -1,7 +1,11 @@
 #include "support/kafka_cluster.h"
 
+#include <librdkafka/rdkafka.h>
+
+#include <atomic>
 #include <chrono>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <stdexcept>
 
@@ -61,6 +65,63 @@ void KafkaCluster::command(const std::string& line) {
   const auto reply = process_.read_line(kCommandTimeout);
   if (!reply) throw std::runtime_error("weft-fake-kafka did not answer '" + line + "'");
   if (*reply != "ok") throw std::runtime_error("weft-fake-kafka: '" + line + "': " + *reply);
+}
+
+std::vector<KafkaCluster::Message> KafkaCluster::consume(const std::string& topic,
+                                                        std::size_t count,
+                                                        std::chrono::seconds timeout) const {
+  static std::atomic<int> groups{0};
+  char error[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  const std::string group = "weft-test-" + topic + "-" + std::to_string(++groups);
+  for (const auto& [name, value] :
+       std::vector<std::pair<std::string, std::string>>{{"bootstrap.servers", bootstrap_},
+                                                        {"group.id", group},
+                                                        {"auto.offset.reset", "earliest"}}) {
+    if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), error, sizeof error) !=
+        RD_KAFKA_CONF_OK) {
+      rd_kafka_conf_destroy(conf);
+      throw std::runtime_error(std::string("test consumer: ") + error);
+    }
+  }
+  std::unique_ptr<rd_kafka_t, void (*)(rd_kafka_t*)> consumer(
+      rd_kafka_new(RD_KAFKA_CONSUMER, conf, error, sizeof error), rd_kafka_destroy);
+  if (!consumer) throw std::runtime_error(std::string("test consumer: ") + error);
+  rd_kafka_poll_set_consumer(consumer.get());
+  rd_kafka_topic_partition_list_t* topics = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(topics, topic.c_str(), RD_KAFKA_PARTITION_UA);
+  rd_kafka_subscribe(consumer.get(), topics);
+  rd_kafka_topic_partition_list_destroy(topics);
+
+  std::vector<Message> out;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (out.size() < count && std::chrono::steady_clock::now() < deadline) {
+    rd_kafka_message_t* m = rd_kafka_consumer_poll(consumer.get(), 200);
+    if (m == nullptr) continue;
+    if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      Message message;
+      message.partition = m->partition;
+      if (m->key != nullptr) message.key.emplace(static_cast<const char*>(m->key), m->key_len);
+      if (m->payload != nullptr) {
+        message.value.emplace(static_cast<const char*>(m->payload), m->len);
+      }
+      rd_kafka_headers_t* headers = nullptr;
+      if (rd_kafka_message_headers(m, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        const char* name = nullptr;
+        const void* value = nullptr;
+        std::size_t size = 0;
+        for (std::size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) ==
+                                RD_KAFKA_RESP_ERR_NO_ERROR;
+             ++i) {
+          message.headers.emplace_back(name, std::string(static_cast<const char*>(value), size));
+        }
+      }
+      out.push_back(std::move(message));
+    }
+    rd_kafka_message_destroy(m);
+  }
+  rd_kafka_consumer_close(consumer.get());
+  return out;
 }
 
 }  // namespace weft::test

@@ -14,7 +14,10 @@
 // Throws std::runtime_error (with the launcher's stderr) when it cannot start, and when a
 // command fails. Not thread-safe.
 
+#include <chrono>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "support/child_process.h"
@@ -38,6 +41,17 @@ class KafkaCluster {
   void set_rtt(int broker, int milliseconds);
   // The next requests with `api_key` fail with `errors` (librdkafka codes), one each, in order.
   void push_request_errors(int api_key, const std::vector<int>& errors);
+
+  struct Message {
+    std::optional<std::string> key;    // none: no key
+    std::optional<std::string> value;  // none: a null value (tombstone)
+    std::vector<std::pair<std::string, std::string>> headers;
+    int partition = -1;
+  };
+  // Reads `topic` from the start with a consumer of its own (a fresh group) until `count`
+  // messages arrived or `timeout` passed; returns what arrived, in each partition's order.
+  std::vector<Message> consume(const std::string& topic, std::size_t count,
+                               std::chrono::seconds timeout = std::chrono::seconds(30)) const;
 
  private:
   void command(const std::string& line);

@@ -16,8 +16,6 @@
 namespace weft::test {
 namespace {
 
-using SteadyClock = std::chrono::steady_clock;
-
 struct Delivery {
   std::string payload;
   rd_kafka_resp_err_t error;
@@ -76,36 +74,6 @@ class Producer {
   Handle handle_;
 };
 
-// Every message of `topic` from the start, until `count` arrived or 30 s passed.
-std::vector<std::pair<std::string, std::string>> consume(const KafkaCluster& kafka,
-                                                         const std::string& topic,
-                                                         std::size_t count) {
-  rd_kafka_conf_t* conf = config({{"bootstrap.servers", kafka.bootstrap()},
-                                  {"group.id", "fake-kafka-test-" + topic},
-                                  {"auto.offset.reset", "earliest"}});
-  char error[512];
-  Handle consumer(rd_kafka_new(RD_KAFKA_CONSUMER, conf, error, sizeof error));
-  EXPECT_NE(consumer, nullptr) << error;
-  rd_kafka_poll_set_consumer(consumer.get());
-  rd_kafka_topic_partition_list_t* topics = rd_kafka_topic_partition_list_new(1);
-  rd_kafka_topic_partition_list_add(topics, topic.c_str(), RD_KAFKA_PARTITION_UA);
-  EXPECT_EQ(rd_kafka_subscribe(consumer.get(), topics), RD_KAFKA_RESP_ERR_NO_ERROR);
-  rd_kafka_topic_partition_list_destroy(topics);
-  std::vector<std::pair<std::string, std::string>> out;
-  const auto deadline = SteadyClock::now() + std::chrono::seconds(30);
-  while (out.size() < count && SteadyClock::now() < deadline) {
-    rd_kafka_message_t* message = rd_kafka_consumer_poll(consumer.get(), 200);
-    if (message == nullptr) continue;
-    if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-      out.emplace_back(std::string(static_cast<const char*>(message->key), message->key_len),
-                       std::string(static_cast<const char*>(message->payload), message->len));
-    }
-    rd_kafka_message_destroy(message);
-  }
-  rd_kafka_consumer_close(consumer.get());
-  return out;
-}
-
 TEST(FakeKafka, AnotherProcessProducesAndConsumesThroughIt) {
   KafkaCluster kafka;
   kafka.create_topic("orders", 3);
@@ -119,11 +87,12 @@ TEST(FakeKafka, AnotherProcessProducesAndConsumesThroughIt) {
     EXPECT_EQ(report.error, RD_KAFKA_RESP_ERR_NO_ERROR) << rd_kafka_err2str(report.error);
   }
 
-  const auto consumed = consume(kafka, "orders", 300);
+  const auto consumed = kafka.consume("orders", 300);
   ASSERT_EQ(consumed.size(), 300u);
   std::map<std::string, int> last_of_key;  // a key's messages keep their order
-  for (const auto& [key, payload] : consumed) {
-    const int n = std::stoi(payload);
+  for (const auto& message : consumed) {
+    const std::string key = message.key.value_or("");
+    const int n = std::stoi(message.value.value_or("-1"));
     EXPECT_EQ(key, "customer-" + std::to_string(n % 7));
     if (auto it = last_of_key.find(key); it != last_of_key.end()) {
       EXPECT_GT(n, it->second);
@@ -176,7 +145,9 @@ TEST(FakeKafka, InjectedProduceErrorsReachTheClient) {
       << rd_kafka_err2str(producer.reports[0].error);
   EXPECT_EQ(producer.reports[1].error, RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED)
       << rd_kafka_err2str(producer.reports[1].error);
-  EXPECT_EQ(consume(kafka, "payments", 1).front().second, "retried");
+  const auto consumed = kafka.consume("payments", 1);
+  ASSERT_EQ(consumed.size(), 1u);
+  EXPECT_EQ(consumed.front().value, "retried");
 }
 
 TEST(FakeKafka, ABadCommandIsAnErrorThatSaysWhy) {

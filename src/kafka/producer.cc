@@ -1,0 +1,222 @@
+#include "kafka/producer.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include <atomic>
+#include <mutex>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/concurrent_channel.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace weft::kafka {
+namespace {
+
+namespace asio = boost::asio;
+using asio::awaitable;
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+// How long a send waits before trying again when librdkafka's local queue is full.
+constexpr auto kQueueFullPause = std::chrono::milliseconds(5);
+
+// One send()'s messages waiting for their reports. Reports run on whichever thread serves the
+// queue; the sender waits on `done`.
+struct Waiting {
+  explicit Waiting(const asio::any_io_executor& executor, std::size_t count, std::vector<std::string> topics)
+      : results(count), topics(std::move(topics)), outstanding(count), done(executor, 1) {}
+  std::vector<Status> results;    // written once per index, by its report
+  std::vector<std::string> topics;
+  std::atomic<std::size_t> outstanding;
+  asio::experimental::concurrent_channel<void(boost::system::error_code)> done;
+};
+
+// A message's opaque: which send it belongs to, and its index there.
+struct Ticket {
+  std::shared_ptr<Waiting> waiting;
+  std::size_t index;
+};
+
+void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void*) {
+  std::unique_ptr<Ticket> ticket(static_cast<Ticket*>(message->_private));
+  if (!ticket) return;
+  Waiting& w = *ticket->waiting;
+  if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    w.results[ticket->index] = classify_delivery_error(message->err, w.topics[ticket->index]);
+  }
+  if (w.outstanding.fetch_sub(1) == 1) w.done.try_send(boost::system::error_code{});
+}
+
+bool is_permanent(rd_kafka_resp_err_t err) {
+  switch (err) {
+    case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
+    case RD_KAFKA_RESP_ERR_INVALID_MSG:
+    case RD_KAFKA_RESP_ERR_INVALID_RECORD:
+    case RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE:
+    case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION:
+    case RD_KAFKA_RESP_ERR__INVALID_ARG:
+      return true;
+    default:
+      return false;  // timeouts, transport, purges, leader changes: the broker may be back
+  }
+}
+
+}  // namespace
+
+Error classify_delivery_error(int librdkafka_error, const std::string& topic) {
+  const auto err = static_cast<rd_kafka_resp_err_t>(librdkafka_error);
+  std::string message = "kafka topic " + topic + ": " + rd_kafka_err2str(err) + " (" +
+                        rd_kafka_err2name(err) + ")";
+  return is_permanent(err) ? Error::permanent(std::move(message))
+                           : Error::retryable(std::move(message));
+}
+
+struct Producer::Impl {
+  Impl(const asio::any_io_executor& executor, rd_kafka_t* handle, int wake_read)
+      : executor(executor), handle(handle), wake(executor, wake_read) {}
+  ~Impl() {
+    if (handle != nullptr) rd_kafka_destroy(handle);
+    if (wake_write >= 0) ::close(wake_write);
+  }
+
+  // Serves the main queue whenever librdkafka signals it, until close().
+  awaitable<void> serve() {
+    for (;;) {
+      drain_queue();
+      auto [ec] = co_await wake.async_wait(asio::posix::descriptor_base::wait_read, kNoThrow);
+      if (ec || closed) co_return;
+      char bytes[64];
+      while (::read(wake.native_handle(), bytes, sizeof bytes) > 0) {
+      }
+    }
+  }
+
+  void drain_queue() {
+    std::lock_guard lock(serving);
+    while (rd_kafka_poll(handle, 0) > 0) {
+    }
+  }
+
+  asio::any_io_executor executor;
+  rd_kafka_t* handle = nullptr;
+  asio::posix::stream_descriptor wake;  // read end of the pipe librdkafka writes to
+  int wake_write = -1;
+  std::mutex serving;  // one thread serves the queue at a time
+  std::atomic<bool> closed = false;
+};
+
+Result<std::shared_ptr<Producer>> Producer::create(
+    const asio::any_io_executor& executor, const std::map<std::string, std::string>& properties) {
+  char error[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  for (const auto& [name, value] : properties) {
+    if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), error, sizeof error) !=
+        RD_KAFKA_CONF_OK) {
+      rd_kafka_conf_destroy(conf);
+      return Error::invalid_config(std::string("kafka: ") + error);
+    }
+  }
+  rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+  rd_kafka_t* handle = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof error);
+  if (handle == nullptr) {
+    rd_kafka_conf_destroy(conf);
+    return Error::invalid_config(std::string("kafka: ") + error);
+  }
+  int fds[2];
+  if (::pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0) {
+    rd_kafka_destroy(handle);
+    return Error::retryable("kafka: cannot create the delivery report pipe");
+  }
+  auto impl = std::make_shared<Impl>(executor, handle, fds[0]);
+  impl->wake_write = fds[1];
+  rd_kafka_queue_t* main_queue = rd_kafka_queue_get_main(handle);
+  rd_kafka_queue_io_event_enable(main_queue, fds[1], "1", 1);
+  rd_kafka_queue_destroy(main_queue);
+  asio::co_spawn(executor, [impl]() -> awaitable<void> { co_await impl->serve(); },
+                 asio::detached);
+  return std::shared_ptr<Producer>(new Producer(std::move(impl)));
+}
+
+Producer::~Producer() { close(std::chrono::milliseconds(0)); }
+
+awaitable<std::vector<Status>> Producer::send(std::vector<OutgoingMessage> messages) {
+  Impl& impl = *impl_;
+  std::vector<std::string> topics;
+  topics.reserve(messages.size());
+  for (const auto& m : messages) topics.push_back(m.topic);
+  auto waiting = std::make_shared<Waiting>(co_await asio::this_coro::executor, messages.size(),
+                                           std::move(topics));
+  if (messages.empty()) co_return std::move(waiting->results);
+  asio::steady_timer pause(co_await asio::this_coro::executor);
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    OutgoingMessage& m = messages[i];
+    rd_kafka_headers_t* headers = nullptr;
+    if (!m.headers.empty()) {
+      headers = rd_kafka_headers_new(m.headers.size());
+      for (const auto& [name, value] : m.headers) {
+        rd_kafka_header_add(headers, name.data(), static_cast<ssize_t>(name.size()),
+                            value.data(), static_cast<ssize_t>(value.size()));
+      }
+    }
+    auto ticket = std::make_unique<Ticket>(Ticket{waiting, i});
+    // librdkafka's macros paste their arguments unparenthesised: plain variables only.
+    char* key = m.key ? m.key->data() : nullptr;
+    const std::size_t key_size = m.key ? m.key->size() : 0;
+    char* value = m.value ? m.value->data() : nullptr;
+    const std::size_t value_size = m.value ? m.value->size() : 0;
+    for (;;) {
+      rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+      if (impl.closed) {
+        err = RD_KAFKA_RESP_ERR__DESTROY;
+      } else {
+        err = rd_kafka_producev(
+            impl.handle, RD_KAFKA_V_TOPIC(m.topic.c_str()),
+            RD_KAFKA_V_KEY(key, key_size), RD_KAFKA_V_VALUE(value, value_size),
+            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(headers),
+            RD_KAFKA_V_OPAQUE(ticket.get()), RD_KAFKA_V_END);
+      }
+      if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        ticket.release();  // the report deletes it; librdkafka owns the headers now
+        break;
+      }
+      if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {  // make room: serve reports, then try again
+        impl.drain_queue();
+        pause.expires_after(kQueueFullPause);
+        co_await pause.async_wait(kNoThrow);
+        continue;
+      }
+      if (headers != nullptr) rd_kafka_headers_destroy(headers);
+      waiting->results[i] = classify_delivery_error(err, m.topic);
+      if (waiting->outstanding.fetch_sub(1) == 1) {
+        waiting->done.try_send(boost::system::error_code{});
+      }
+      break;
+    }
+  }
+  co_await waiting->done.async_receive(kNoThrow);
+  co_return std::move(waiting->results);
+}
+
+void Producer::close(std::chrono::milliseconds timeout) {
+  Impl& impl = *impl_;
+  if (impl.closed.exchange(true)) return;
+  {
+    std::lock_guard lock(impl.serving);
+    if (rd_kafka_flush(impl.handle, static_cast<int>(timeout.count())) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      rd_kafka_purge(impl.handle, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+      rd_kafka_flush(impl.handle, 1000);  // serves the purged messages' reports
+    }
+  }
+  asio::post(impl.executor, [impl = impl_] { impl->wake.cancel(); });
+}
+
+}  // namespace weft::kafka

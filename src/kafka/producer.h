@@ -1,0 +1,64 @@
+#pragma once
+
+// A librdkafka producer whose delivery reports are served on an Asio executor, without polling
+// on a timer: librdkafka writes a byte to a pipe when its main queue receives an event on being
+// empty, the executor waits on the pipe, and serves the queue (rd_kafka_poll) until it is empty
+// again, which runs the delivery report callback (protocols.md §5).
+//
+// A message counts as delivered only on a success report. The reports of messages that could
+// not be confirmed (timed out, possibly persisted, purged at close) are retryable errors: the
+// runtime sends them again, preferring a duplicate to a loss.
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include "weft/status.h"
+
+namespace weft::kafka {
+
+struct OutgoingMessage {
+  std::string topic;
+  std::optional<std::string> key;  // none: no key (the partitioner spreads such messages)
+  std::optional<std::string> value;  // none: a null value (a tombstone)
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+class Producer {
+ public:
+  // `properties` are librdkafka settings (bootstrap.servers, enable.idempotence, ...). An
+  // invalid_config Error carries librdkafka's own message, which names the property.
+  static Result<std::shared_ptr<Producer>> create(const boost::asio::any_io_executor& executor,
+                                                  const std::map<std::string, std::string>& properties);
+  ~Producer();
+  Producer(const Producer&) = delete;
+  Producer& operator=(const Producer&) = delete;
+
+  // Hands the messages to librdkafka in order and completes when every one has its delivery
+  // report: result i is message i's (ok, or why it was not delivered). When librdkafka's local
+  // queue is full it waits for reports to make room.
+  boost::asio::awaitable<std::vector<Status>> send(std::vector<OutgoingMessage> messages);
+
+  // Waits up to `timeout` for the reports still due, then purges what is left (those reports
+  // say so) and stops serving. The producer cannot send afterwards.
+  void close(std::chrono::milliseconds timeout);
+
+  struct Impl;
+
+ private:
+  explicit Producer(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+  std::shared_ptr<Impl> impl_;
+};
+
+// What a delivery report's error means for the record: retryable (the broker may not have it,
+// or may have it twice after a resend) or permanent (the broker refused this message).
+Error classify_delivery_error(int librdkafka_error, const std::string& topic);
+
+}  // namespace weft::kafka

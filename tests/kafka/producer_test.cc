@@ -1,0 +1,162 @@
+// The producer against weft-fake-kafka: what its delivery reports say is what arrived.
+
+#include "kafka/producer.h"
+
+#include <librdkafka/rdkafka.h>
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "connectors/run_coroutine.h"
+#include "support/kafka_cluster.h"
+
+namespace weft::kafka {
+namespace {
+
+using test::KafkaCluster;
+
+class ProducerTest : public ::testing::Test {
+ protected:
+  std::shared_ptr<Producer> make(std::map<std::string, std::string> properties = {}) {
+    properties["bootstrap.servers"] = kafka_.bootstrap();
+    auto producer = Producer::create(thread_.executor(), properties);
+    EXPECT_TRUE(producer.ok()) << (producer.ok() ? "" : producer.error().message());
+    return producer.ok() ? *producer : nullptr;
+  }
+
+  std::vector<Status> send(Producer& producer, std::vector<OutgoingMessage> messages) {
+    return thread_.run(producer.send(std::move(messages)));
+  }
+
+  static OutgoingMessage message(const std::string& topic, std::string key, std::string value) {
+    OutgoingMessage m;
+    m.topic = topic;
+    m.key = std::move(key);
+    m.value = std::move(value);
+    return m;
+  }
+
+  KafkaCluster kafka_;
+  testing::CoroutineThread thread_;
+};
+
+TEST_F(ProducerTest, EveryMessageArrivesWithItsKeyHeadersAndNullValue) {
+  kafka_.create_topic("customers", 2);
+  auto producer = make({{"enable.idempotence", "true"}});
+  std::vector<OutgoingMessage> batch;
+  for (int i = 0; i < 500; ++i) {
+    batch.push_back(message("customers", "c" + std::to_string(i % 10), std::to_string(i)));
+  }
+  batch[7].headers = {{"_table", "public.customers"}, {"_lsn", "0/16B3748"}};
+  batch[9].value.reset();  // a tombstone
+  const auto results = send(*producer, std::move(batch));
+  ASSERT_EQ(results.size(), 500u);
+  for (const Status& s : results) EXPECT_TRUE(s.ok()) << s.error().message();
+
+  const auto arrived = kafka_.consume("customers", 500);
+  ASSERT_EQ(arrived.size(), 500u);
+  int tombstones = 0;
+  bool saw_headers = false;
+  for (const auto& m : arrived) {
+    if (!m.value) {
+      ++tombstones;
+      EXPECT_EQ(m.key, "c9");
+    }
+    if (!m.headers.empty()) {
+      saw_headers = true;
+      EXPECT_EQ(m.headers, (std::vector<std::pair<std::string, std::string>>{
+                               {"_table", "public.customers"}, {"_lsn", "0/16B3748"}}));
+      EXPECT_EQ(m.value, "7");
+    }
+  }
+  EXPECT_EQ(tombstones, 1);
+  EXPECT_TRUE(saw_headers);
+}
+
+TEST_F(ProducerTest, AFullLocalQueueWaitsInsteadOfFailing) {
+  auto producer = make({{"queue.buffering.max.messages", "10"}});
+  std::vector<OutgoingMessage> batch;
+  for (int i = 0; i < 300; ++i) batch.push_back(message("small", "k", std::to_string(i)));
+  const auto results = send(*producer, std::move(batch));
+  for (const Status& s : results) ASSERT_TRUE(s.ok()) << s.error().message();
+  const auto arrived = kafka_.consume("small", 300);
+  ASSERT_EQ(arrived.size(), 300u);
+  for (std::size_t i = 0; i < arrived.size(); ++i) {
+    EXPECT_EQ(arrived[i].value, std::to_string(i)) << "one key, one partition: in order";
+  }
+}
+
+TEST_F(ProducerTest, MessagesNotConfirmedWhileTheBrokerIsDownAreRetryable) {
+  kafka_.create_topic("events", 1);
+  auto producer = make({{"message.timeout.ms", "1000"},
+                        {"reconnect.backoff.ms", "20"},
+                        {"reconnect.backoff.max.ms", "100"}});
+  kafka_.set_broker_down(1);
+  const auto down = send(*producer, {message("events", "k", "a"), message("events", "k", "b")});
+  ASSERT_EQ(down.size(), 2u);
+  for (const Status& s : down) {
+    ASSERT_FALSE(s.ok());
+    EXPECT_TRUE(s.error().retryable()) << s.error().message();
+    EXPECT_NE(s.error().message().find("kafka topic events"), std::string::npos)
+        << s.error().message();
+  }
+  kafka_.set_broker_up(1);
+  // As the runtime does with a retryable error: send again. Reconnecting may take a moment.
+  std::vector<Status> up;
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    up = send(*producer, {message("events", "k", "a")});
+    if (up[0].ok()) break;
+  }
+  EXPECT_TRUE(up[0].ok()) << up[0].error().message();
+}
+
+TEST_F(ProducerTest, ARefusedMessageIsAPermanentErrorAndTheProducerGoesOn) {
+  kafka_.create_topic("payments", 1);
+  auto producer = make();
+  ASSERT_TRUE(send(*producer, {message("payments", "k", "warm-up")})[0].ok());
+  kafka_.push_request_errors(0, {RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED});
+  const auto refused = send(*producer, {message("payments", "k", "refused")});
+  ASSERT_FALSE(refused[0].ok());
+  EXPECT_FALSE(refused[0].error().retryable()) << refused[0].error().message();
+  EXPECT_NE(refused[0].error().message().find("TOPIC_AUTHORIZATION_FAILED"), std::string::npos)
+      << refused[0].error().message();
+  // librdkafka remembers a topic's authorization failure until its next metadata refresh;
+  // other topics are unaffected.
+  const auto after = send(*producer, {message("receipts", "k", "after")});
+  ASSERT_TRUE(after[0].ok()) << after[0].error().message();
+  // Asks for two, so it reads until the timeout: the consumer must have time to see a second.
+  const auto payments = kafka_.consume("payments", 2, std::chrono::seconds(10));
+  ASSERT_EQ(payments.size(), 1u) << "the refused message is not there";
+  EXPECT_EQ(payments[0].value, "warm-up");
+  EXPECT_EQ(kafka_.consume("receipts", 1).size(), 1u);
+}
+
+TEST_F(ProducerTest, AnUnknownPropertyIsAConfigurationErrorNamingIt) {
+  auto producer = Producer::create(thread_.executor(), {{"bootstrap.servers", kafka_.bootstrap()},
+                                                        {"no.such.setting", "1"}});
+  ASSERT_FALSE(producer.ok());
+  EXPECT_EQ(producer.error().kind(), ErrorKind::kInvalidConfig);
+  EXPECT_NE(producer.error().message().find("no.such.setting"), std::string::npos)
+      << producer.error().message();
+}
+
+TEST_F(ProducerTest, ClosingPurgesWhatTheBrokerNeverConfirmedAsRetryable) {
+  kafka_.create_topic("late", 1);
+  auto producer = make({{"message.timeout.ms", "60000"}});
+  kafka_.set_broker_down(1);
+  std::vector<Status> results;
+  std::thread sender([&] { results = send(*producer, {message("late", "k", "x")}); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the message is queued
+  producer->close(std::chrono::milliseconds(100));
+  sender.join();
+  ASSERT_EQ(results.size(), 1u);
+  ASSERT_FALSE(results[0].ok());
+  EXPECT_TRUE(results[0].error().retryable()) << results[0].error().message();
+}
+
+}  // namespace
+}  // namespace weft::kafka
