@@ -1,6 +1,7 @@
 // The one list of connectors built into weft. Adding a connector means adding one line here;
 // there is no static self-registration, so what a binary contains is visible in one place.
 #include "connectors/sinks/file/config.h"
+#include "connectors/sinks/kafka/config.h"
 #include "connectors/sources/files/config.h"
 #include "connectors/sources/postgres_cdc/config.h"
 #include "connectors/sources/generate/config.h"
@@ -23,6 +24,7 @@ Registry& registry_instance() {
     r.add(pgcdc::info());
     r.add(files::info());
     r.add(file::info());
+    r.add(kafka::sink_info());
     return r;
   }();
   return registry;

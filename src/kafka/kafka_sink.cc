@@ -1,0 +1,141 @@
+#include "kafka/kafka_sink.h"
+
+#include <boost/asio/this_coro.hpp>
+#include <spdlog/spdlog.h>
+
+#include "kafka/producer.h"
+
+namespace weft::kafka {
+namespace {
+
+namespace asio = boost::asio;
+
+// How long close() waits for the broker to confirm what is in flight before purging it (what
+// is purged was not acknowledged, so it is read again after a restart).
+constexpr auto kCloseTimeout = std::chrono::seconds(10);
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ",") + item;
+  return out;
+}
+
+class KafkaSink final : public Sink {
+ public:
+  KafkaSink(KafkaSinkConfig config, const ConnectorContext& ctx)
+      : config_(std::move(config)), log_(ctx.logger) {}
+  ~KafkaSink() override {
+    if (producer_) producer_->close(std::chrono::milliseconds(0));
+  }
+
+  asio::awaitable<Status> connect() override {
+    if (producer_) co_return Status{};
+    auto producer = Producer::create(co_await asio::this_coro::executor, config_.properties());
+    if (!producer) co_return producer.error();
+    producer_ = std::move(*producer);
+    co_return Status{};
+  }
+
+  asio::awaitable<WriteResult> write_batch(const Batch& batch) override {
+    if (!producer_) {
+      Status connected = co_await connect();
+      if (!connected) co_return WriteResult::failed(connected.error());
+    }
+    WriteResult result;
+    std::vector<OutgoingMessage> messages;
+    std::vector<std::size_t> sent;  // messages[i] is batch[sent[i]]
+    messages.reserve(batch.size());
+    sent.reserve(batch.size());
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      auto message = to_message(batch[i]);
+      if (!message) {
+        result.failures.push_back({i, message.error()});
+        continue;
+      }
+      messages.push_back(std::move(*message));
+      sent.push_back(i);
+    }
+    const std::vector<Status> reports = co_await producer_->send(std::move(messages));
+    std::size_t retryable = 0;
+    for (std::size_t m = 0; m < reports.size(); ++m) {
+      if (reports[m].ok()) continue;
+      if (reports[m].error().retryable()) ++retryable;
+      result.failures.push_back({sent[m], reports[m].error()});
+    }
+    // Nothing got through and the broker is the reason: an outage, for the breaker to count.
+    if (!reports.empty() && retryable == reports.size()) {
+      co_return WriteResult::failed(Error::retryable(
+          "no message of the batch was confirmed by " + join(config_.brokers) + "; the first: " +
+          reports.front().error().message()));
+    }
+    co_return result;
+  }
+
+  // Every record reported delivered had its broker acknowledgement (acks=all) already.
+  asio::awaitable<Status> flush() override { co_return Status{}; }
+
+  asio::awaitable<void> close() override {
+    if (producer_) producer_->close(kCloseTimeout);
+    producer_.reset();
+    co_return;
+  }
+
+ private:
+  Result<OutgoingMessage> to_message(const Record& record) const {
+    OutgoingMessage m;
+    auto topic = config_.topic->render(record);
+    if (!topic) return Error::permanent("topic: " + topic.error().message());
+    m.topic = std::move(*topic);
+    if (config_.key) {
+      auto key = config_.key->render(record);
+      if (!key) return Error::permanent("key: " + key.error().message());
+      m.key = std::move(*key);
+    } else if (!record.key.empty()) {
+      m.key = record.key;
+    }
+    if (!(config_.tombstones && record.op == Operation::kDelete)) m.value = record.value.text();
+    const bool all = config_.headers.size() == 1 && config_.headers.front() == "*";
+    if (all) {
+      for (const auto& [name, value] : record.headers) m.headers.emplace_back(name, value);
+    } else {
+      for (const std::string& name : config_.headers) {
+        if (auto it = record.headers.find(name); it != record.headers.end()) {
+          m.headers.emplace_back(name, it->second);
+        }
+      }
+    }
+    return m;
+  }
+
+  KafkaSinkConfig config_;
+  std::shared_ptr<spdlog::logger> log_;
+  std::shared_ptr<Producer> producer_;
+};
+
+}  // namespace
+
+std::map<std::string, std::string> KafkaSinkConfig::properties() const {
+  std::map<std::string, std::string> p;
+  p["bootstrap.servers"] = join(brokers);
+  p["enable.idempotence"] = "true";  // implies acks=all and ordered retries
+  p["compression.type"] = compression;
+  p["linger.ms"] = std::to_string(linger.count());
+  p["client.id"] = "weft";
+  if (!sasl_mechanism.empty()) {
+    p["security.protocol"] = tls ? "sasl_ssl" : "sasl_plaintext";
+    p["sasl.mechanism"] = sasl_mechanism;
+    p["sasl.username"] = sasl_username;
+    p["sasl.password"] = sasl_password;
+  } else if (tls) {
+    p["security.protocol"] = "ssl";
+  }
+  for (const auto& [name, value] : librdkafka) p[name] = value;
+  p["enable.idempotence"] = "true";
+  return p;
+}
+
+std::unique_ptr<Sink> make_kafka_sink(KafkaSinkConfig config, const ConnectorContext& ctx) {
+  return std::make_unique<KafkaSink>(std::move(config), ctx);
+}
+
+}  // namespace weft::kafka

@@ -1,0 +1,127 @@
+// The kafka sink against weft-fake-kafka: records in, messages out, exactly as configured.
+
+#include "kafka/kafka_sink.h"
+
+#include <librdkafka/rdkafka.h>
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "connectors/run_coroutine.h"
+#include "runtime/logging.h"
+#include "support/kafka_cluster.h"
+
+namespace weft::kafka {
+namespace {
+
+using test::KafkaCluster;
+
+RecordTemplate parse(const std::string& text) {
+  auto parsed = RecordTemplate::parse(text);
+  EXPECT_TRUE(parsed.ok());
+  return std::move(*parsed);
+}
+
+Record record(const std::string& key, Operation op, const std::string& value,
+              const std::string& table) {
+  Record r;
+  r.key = key;
+  r.op = op;
+  r.value = Payload::from_text(value);
+  r.headers.set("table", table);
+  r.headers.set("_lsn", "0/1");
+  return r;
+}
+
+class KafkaSinkTest : public ::testing::Test {
+ protected:
+  KafkaSinkConfig config(const std::string& topic) {
+    KafkaSinkConfig c;
+    c.brokers = {kafka_.bootstrap()};
+    c.topic = parse(topic);
+    c.librdkafka = {{"message.timeout.ms", "1500"}};
+    return c;
+  }
+
+  std::unique_ptr<Sink> make(KafkaSinkConfig c) {
+    ConnectorContext ctx;
+    ctx.pipeline = "demo";
+    ctx.connector = "kafka";
+    ctx.logger = make_logger("demo/kafka");
+    auto sink = make_kafka_sink(std::move(c), ctx);
+    EXPECT_TRUE(thread_.run(sink->connect()).ok());
+    return sink;
+  }
+
+  WriteResult write(Sink& sink, const Batch& batch) { return thread_.run(sink.write_batch(batch)); }
+
+  KafkaCluster kafka_;
+  testing::CoroutineThread thread_;
+};
+
+TEST_F(KafkaSinkTest, TopicKeyHeadersAndTombstonesComeFromTheRecord) {
+  KafkaSinkConfig c = config("db.{table}");
+  c.headers = {"_lsn"};
+  c.tombstones = true;
+  auto sink = make(std::move(c));
+  Batch batch;
+  batch.push_back(record("1", Operation::kCreate, R"({"id":1})", "customers"));
+  batch.push_back(record("2", Operation::kCreate, R"({"id":2})", "orders"));
+  batch.push_back(record("1", Operation::kDelete, R"({"id":1})", "customers"));
+  const WriteResult result = write(*sink, batch);
+  ASSERT_TRUE(result.status.ok()) << result.status.error().message();
+  EXPECT_TRUE(result.failures.empty());
+  thread_.run(sink->close());
+
+  const auto customers = kafka_.consume("db.customers", 2);
+  ASSERT_EQ(customers.size(), 2u);
+  EXPECT_EQ(customers[0].key, "1");
+  EXPECT_EQ(customers[0].value, R"({"id":1})");
+  EXPECT_EQ(customers[0].headers,
+            (std::vector<std::pair<std::string, std::string>>{{"_lsn", "0/1"}}))
+      << "only the headers asked for";
+  EXPECT_EQ(customers[1].key, "1");
+  EXPECT_EQ(customers[1].value, std::nullopt) << "a delete is a tombstone";
+  const auto orders = kafka_.consume("db.orders", 1);
+  ASSERT_EQ(orders.size(), 1u);
+  EXPECT_EQ(orders[0].value, R"({"id":2})");
+}
+
+TEST_F(KafkaSinkTest, AKeyTemplateAndARecordTheTemplateCannotRenderFailsAlone) {
+  KafkaSinkConfig c = config("events");
+  c.key = parse("$.customer");
+  auto sink = make(std::move(c));
+  Batch batch;
+  batch.push_back(record("a", Operation::kCreate, R"({"customer":"c-7"})", "t"));
+  batch.push_back(record("b", Operation::kCreate, R"({"other":1})", "t"));
+  const WriteResult result = write(*sink, batch);
+  ASSERT_TRUE(result.status.ok()) << result.status.error().message();
+  ASSERT_EQ(result.failures.size(), 1u);
+  EXPECT_EQ(result.failures[0].index, 1u);
+  EXPECT_FALSE(result.failures[0].error.retryable());
+  EXPECT_NE(result.failures[0].error.message().find("key:"), std::string::npos)
+      << result.failures[0].error.message();
+  const auto events = kafka_.consume("events", 1);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].key, "c-7");
+}
+
+TEST_F(KafkaSinkTest, ABrokerOutageFailsTheWholeBatchRetryably) {
+  kafka_.create_topic("out", 1);
+  auto sink = make(config("out"));
+  kafka_.set_broker_down(1);
+  Batch batch;
+  batch.push_back(record("1", Operation::kCreate, "{}", "t"));
+  batch.push_back(record("2", Operation::kCreate, "{}", "t"));
+  const WriteResult result = write(*sink, batch);
+  ASSERT_FALSE(result.status.ok());
+  EXPECT_TRUE(result.status.error().retryable()) << "the breaker counts it";
+  EXPECT_NE(result.status.error().message().find("no message of the batch was confirmed"),
+            std::string::npos)
+      << result.status.error().message();
+}
+
+}  // namespace
+}  // namespace weft::kafka
