@@ -5,7 +5,6 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <sqlite3.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -18,6 +17,7 @@
 #include <string>
 
 #include "e2e/e2e_helpers.h"
+#include "e2e/saved_checkpoint.h"
 #include "e2e/weft_process.h"
 #include "files/files_position.h"
 #include "support/s3_server.h"
@@ -64,23 +64,6 @@ std::size_t line_count(const fs::path& path) {
   std::ifstream in(path);
   return static_cast<std::size_t>(
       std::count(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>(), '\n'));
-}
-
-std::string saved_checkpoint(const std::string& db_path, const std::string& pipeline) {
-  sqlite3* db = nullptr;
-  std::string position;
-  if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-    sqlite3_stmt* stmt = nullptr;
-    sqlite3_prepare_v2(db, "SELECT position FROM checkpoints WHERE pipeline = ?1", -1, &stmt,
-                       nullptr);
-    sqlite3_bind_text(stmt, 1, pipeline.c_str(), -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(stmt) == SQLITE_ROW) {
-      position = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
-    }
-    sqlite3_finalize(stmt);
-  }
-  sqlite3_close(db);
-  return position;
 }
 
 // VmHWM of a running process, in bytes.
