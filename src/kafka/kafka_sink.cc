@@ -1,6 +1,10 @@
 #include "kafka/kafka_sink.h"
 
 #include <boost/asio/this_coro.hpp>
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
 #include <spdlog/spdlog.h>
 
 #include "kafka/producer.h"
@@ -20,10 +24,32 @@ std::string join(const std::vector<std::string>& items) {
   return out;
 }
 
+struct KafkaMetrics {
+  explicit KafkaMetrics(const ConnectorContext& ctx)
+      : pipeline(ctx.pipeline),
+        produce(prometheus::BuildHistogram()
+                    .Name("weft_kafka_produce_seconds")
+                    .Help("From handing a batch to the producer until the broker confirmed (or "
+                          "refused) its last message")
+                    .Register(*ctx.metrics)
+                    .Add({{"pipeline", ctx.pipeline}},
+                         prometheus::Histogram::BucketBoundaries{0.001, 0.005, 0.01, 0.05, 0.1,
+                                                                 0.5, 1, 5, 30})),
+        errors(prometheus::BuildCounter()
+                   .Name("weft_kafka_delivery_errors_total")
+                   .Help("Messages the broker did not confirm, by librdkafka error code")
+                   .Register(*ctx.metrics)) {}
+  std::string pipeline;
+  prometheus::Histogram& produce;
+  prometheus::Family<prometheus::Counter>& errors;
+};
+
 class KafkaSink final : public Sink {
  public:
   KafkaSink(KafkaSinkConfig config, const ConnectorContext& ctx)
-      : config_(std::move(config)), log_(ctx.logger) {}
+      : config_(std::move(config)),
+        log_(ctx.logger),
+        metrics_(ctx.metrics ? std::make_unique<KafkaMetrics>(ctx) : nullptr) {}
   ~KafkaSink() override {
     if (producer_) producer_->close(std::chrono::milliseconds(0));
   }
@@ -55,18 +81,28 @@ class KafkaSink final : public Sink {
       messages.push_back(std::move(*message));
       sent.push_back(i);
     }
-    const std::vector<Status> reports = co_await producer_->send(std::move(messages));
+    const auto started = std::chrono::steady_clock::now();
+    const std::vector<DeliveryReport> reports = co_await producer_->send(std::move(messages));
+    if (metrics_ && !reports.empty()) {
+      metrics_->produce.Observe(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    }
     std::size_t retryable = 0;
     for (std::size_t m = 0; m < reports.size(); ++m) {
-      if (reports[m].ok()) continue;
-      if (reports[m].error().retryable()) ++retryable;
-      result.failures.push_back({sent[m], reports[m].error()});
+      const Status& status = reports[m].status;
+      if (status.ok()) continue;
+      if (status.error().retryable()) ++retryable;
+      if (metrics_) {
+        metrics_->errors.Add({{"pipeline", metrics_->pipeline}, {"code", reports[m].code}})
+            .Increment();
+      }
+      result.failures.push_back({sent[m], status.error()});
     }
     // Nothing got through and the broker is the reason: an outage, for the breaker to count.
     if (!reports.empty() && retryable == reports.size()) {
       co_return WriteResult::failed(Error::retryable(
           "no message of the batch was confirmed by " + join(config_.brokers) + "; the first: " +
-          reports.front().error().message()));
+          reports.front().status.error().message()));
     }
     co_return result;
   }
@@ -109,6 +145,7 @@ class KafkaSink final : public Sink {
 
   KafkaSinkConfig config_;
   std::shared_ptr<spdlog::logger> log_;
+  std::unique_ptr<KafkaMetrics> metrics_;
   std::shared_ptr<Producer> producer_;
 };
 

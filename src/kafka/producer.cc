@@ -32,7 +32,7 @@ constexpr auto kQueueFullPause = std::chrono::milliseconds(5);
 struct Waiting {
   explicit Waiting(const asio::any_io_executor& executor, std::size_t count, std::vector<std::string> topics)
       : results(count), topics(std::move(topics)), outstanding(count), done(executor, 1) {}
-  std::vector<Status> results;    // written once per index, by its report
+  std::vector<DeliveryReport> results;  // written once per index, by its report
   std::vector<std::string> topics;
   std::atomic<std::size_t> outstanding;
   asio::experimental::concurrent_channel<void(boost::system::error_code)> done;
@@ -44,14 +44,8 @@ struct Ticket {
   std::size_t index;
 };
 
-void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void*) {
-  std::unique_ptr<Ticket> ticket(static_cast<Ticket*>(message->_private));
-  if (!ticket) return;
-  Waiting& w = *ticket->waiting;
-  if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    w.results[ticket->index] = classify_delivery_error(message->err, w.topics[ticket->index]);
-  }
-  if (w.outstanding.fetch_sub(1) == 1) w.done.try_send(boost::system::error_code{});
+DeliveryReport failed(rd_kafka_resp_err_t err, const std::string& topic) {
+  return DeliveryReport{Status(classify_delivery_error(err, topic)), rd_kafka_err2name(err)};
 }
 
 bool is_permanent(rd_kafka_resp_err_t err) {
@@ -68,6 +62,16 @@ bool is_permanent(rd_kafka_resp_err_t err) {
     default:
       return false;  // timeouts, transport, purges, leader changes: the broker may be back
   }
+}
+
+void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void*) {
+  std::unique_ptr<Ticket> ticket(static_cast<Ticket*>(message->_private));
+  if (!ticket) return;
+  Waiting& w = *ticket->waiting;
+  if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    w.results[ticket->index] = failed(message->err, w.topics[ticket->index]);
+  }
+  if (w.outstanding.fetch_sub(1) == 1) w.done.try_send(boost::system::error_code{});
 }
 
 }  // namespace
@@ -148,7 +152,7 @@ Result<std::shared_ptr<Producer>> Producer::create(
 
 Producer::~Producer() { close(std::chrono::milliseconds(0)); }
 
-awaitable<std::vector<Status>> Producer::send(std::vector<OutgoingMessage> messages) {
+awaitable<std::vector<DeliveryReport>> Producer::send(std::vector<OutgoingMessage> messages) {
   Impl& impl = *impl_;
   std::vector<std::string> topics;
   topics.reserve(messages.size());
@@ -195,7 +199,7 @@ awaitable<std::vector<Status>> Producer::send(std::vector<OutgoingMessage> messa
         continue;
       }
       if (headers != nullptr) rd_kafka_headers_destroy(headers);
-      waiting->results[i] = classify_delivery_error(err, m.topic);
+      waiting->results[i] = failed(err, m.topic);
       if (waiting->outstanding.fetch_sub(1) == 1) {
         waiting->done.try_send(boost::system::error_code{});
       }

@@ -31,6 +31,12 @@ struct OutgoingMessage {
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
+// What the delivery report said about one message.
+struct DeliveryReport {
+  Status status;     // ok, or why the message was not delivered
+  std::string code;  // librdkafka's error name ("MSG_TIMED_OUT"); empty on success
+};
+
 class Producer {
  public:
   // `properties` are librdkafka settings (bootstrap.servers, enable.idempotence, ...). An
@@ -42,9 +48,9 @@ class Producer {
   Producer& operator=(const Producer&) = delete;
 
   // Hands the messages to librdkafka in order and completes when every one has its delivery
-  // report: result i is message i's (ok, or why it was not delivered). When librdkafka's local
-  // queue is full it waits for reports to make room.
-  boost::asio::awaitable<std::vector<Status>> send(std::vector<OutgoingMessage> messages);
+  // report: report i is message i's. When librdkafka's local queue is full it waits for
+  // reports to make room.
+  boost::asio::awaitable<std::vector<DeliveryReport>> send(std::vector<OutgoingMessage> messages);
 
   // Waits up to `timeout` for the reports still due, then purges what is left (those reports
   // say so) and stops serving. The producer cannot send afterwards.

@@ -6,8 +6,11 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <string>
 #include <vector>
+
+#include <prometheus/registry.h>
 
 #include "connectors/run_coroutine.h"
 #include "runtime/logging.h"
@@ -50,6 +53,7 @@ class KafkaSinkTest : public ::testing::Test {
     ctx.pipeline = "demo";
     ctx.connector = "kafka";
     ctx.logger = make_logger("demo/kafka");
+    ctx.metrics = &metrics_;
     auto sink = make_kafka_sink(std::move(c), ctx);
     EXPECT_TRUE(thread_.run(sink->connect()).ok());
     return sink;
@@ -57,6 +61,25 @@ class KafkaSinkTest : public ::testing::Test {
 
   WriteResult write(Sink& sink, const Batch& batch) { return thread_.run(sink.write_batch(batch)); }
 
+  // The value of a metric sample, e.g. ("weft_kafka_delivery_errors_total", {{"code", "X"}}).
+  double sample(const std::string& name, const std::map<std::string, std::string>& labels) {
+    for (const auto& family : metrics_.Collect()) {
+      if (family.name != name) continue;
+      for (const auto& metric : family.metric) {
+        std::map<std::string, std::string> have;
+        for (const auto& label : metric.label) have[label.name] = label.value;
+        bool match = true;
+        for (const auto& [key, value] : labels) match = match && have[key] == value;
+        if (!match) continue;
+        return family.type == prometheus::MetricType::Histogram
+                   ? static_cast<double>(metric.histogram.sample_count)
+                   : metric.counter.value;
+      }
+    }
+    return 0;
+  }
+
+  prometheus::Registry metrics_;
   KafkaCluster kafka_;
   testing::CoroutineThread thread_;
 };
@@ -87,6 +110,7 @@ TEST_F(KafkaSinkTest, TopicKeyHeadersAndTombstonesComeFromTheRecord) {
   const auto orders = kafka_.consume("db.orders", 1);
   ASSERT_EQ(orders.size(), 1u);
   EXPECT_EQ(orders[0].value, R"({"id":2})");
+  EXPECT_EQ(sample("weft_kafka_produce_seconds", {{"pipeline", "demo"}}), 1) << "one batch";
 }
 
 TEST_F(KafkaSinkTest, AKeyTemplateAndARecordTheTemplateCannotRenderFailsAlone) {
@@ -121,6 +145,9 @@ TEST_F(KafkaSinkTest, ABrokerOutageFailsTheWholeBatchRetryably) {
   EXPECT_NE(result.status.error().message().find("no message of the batch was confirmed"),
             std::string::npos)
       << result.status.error().message();
+  EXPECT_EQ(sample("weft_kafka_delivery_errors_total",
+                   {{"pipeline", "demo"}, {"code", "_MSG_TIMED_OUT"}}),
+            2);
 }
 
 }  // namespace
