@@ -12,6 +12,7 @@
 #include "e2e/e2e_helpers.h"
 #include "e2e/saved_checkpoint.h"
 #include "e2e/weft_process.h"
+#include "support/http_client.h"
 #include "support/kafka_cluster.h"
 #include "support/temp_dir.h"
 
@@ -27,17 +28,37 @@ std::uint64_t checkpoint_number(const TempDir& dir) {
   return saved.empty() ? 0 : std::stoull(saved);  // generate's position: the record number
 }
 
-TEST(KafkaE2E, KillNineWhileProducingLosesNothingAndRepeatsOnlyWhatFollowsTheCheckpoint) {
-  KafkaCluster kafka;
-  kafka.create_topic("numbers", 2);
-  TempDir dir;
+// The daemon directory: config/weft.yaml and pipelines/numbers.yaml, generate -> kafka.
+void write_daemon(const TempDir& dir, const KafkaCluster& kafka, int rate, int count,
+                  const std::string& extra) {
   dir.write("config/weft.yaml",
             "state:\n  path: ../data/weft.db\nadmin:\n  listen: 127.0.0.1:0\n"
             "pipelines:\n  dir: ../pipelines\nshutdown:\n  deadline: 10s\n");
   dir.write("pipelines/numbers.yaml",
-            "name: numbers\nsource:\n  type: generate\n  rate: 5000\n  count: " +
-                std::to_string(kRecords) + "\nsink:\n  type: kafka\n  brokers: [" +
-                kafka.bootstrap() + "]\n  topic: numbers\ncheckpoint:\n  interval: 200ms\n");
+            "name: numbers\nsource:\n  type: generate\n  rate: " + std::to_string(rate) +
+                "\n  count: " + std::to_string(count) + "\nsink:\n  type: kafka\n  brokers: [" +
+                kafka.bootstrap() + "]\n  topic: numbers\n" + extra +
+                "checkpoint:\n  interval: 200ms\n");
+}
+
+// id -> how many times the topic holds it. Reads until the timeout: asks for more than can be
+// there.
+std::map<int, int> ids_in_topic(const KafkaCluster& kafka, int count) {
+  std::map<int, int> seen;
+  for (const auto& m : kafka.consume("numbers", 2 * static_cast<std::size_t>(count), 20s)) {
+    if (!m.value) continue;
+    const auto value = nlohmann::json::parse(*m.value);
+    ++seen[value.at("id").get<int>()];
+    EXPECT_EQ(m.key, std::to_string(value.at("id").get<int>())) << "the record's key";
+  }
+  return seen;
+}
+
+TEST(KafkaE2E, KillNineWhileProducingLosesNothingAndRepeatsOnlyWhatFollowsTheCheckpoint) {
+  KafkaCluster kafka;
+  kafka.create_topic("numbers", 2);
+  TempDir dir;
+  write_daemon(dir, kafka, 5000, kRecords, "");
   const std::vector<std::string> run = {"run", "--config", dir.file("config/weft.yaml")};
 
   std::uint64_t at_kill = 0;
@@ -58,21 +79,58 @@ TEST(KafkaE2E, KillNineWhileProducingLosesNothingAndRepeatsOnlyWhatFollowsTheChe
     weft.wait(20s);
   }
 
-  // Reads until the timeout: asking for more than can be there.
-  const auto messages = kafka.consume("numbers", 2 * kRecords, 20s);
-  std::map<int, int> seen;  // id -> times
-  for (const auto& m : messages) {
-    ASSERT_TRUE(m.value.has_value());
-    const auto value = nlohmann::json::parse(*m.value);
-    ++seen[value.at("id").get<int>()];
-    EXPECT_EQ(m.key, std::to_string(value.at("id").get<int>())) << "the record's key";
-  }
+  std::map<int, int> seen = ids_in_topic(kafka, kRecords);
   for (int id = 1; id <= kRecords; ++id) {
     ASSERT_GE(seen[id], 1) << "record " << id << " was lost (checkpoint at the kill: " << at_kill
                            << ")";
     if (static_cast<std::uint64_t>(id) <= at_kill) {
       EXPECT_EQ(seen[id], 1) << "record " << id << " was covered by the checkpoint, yet repeated";
     }
+  }
+}
+
+TEST(KafkaE2E, ABrokerOutageOpensTheBreakerPausesTheSourceAndLosesNothing) {
+  constexpr int kCount = 8000;
+  KafkaCluster kafka;
+  kafka.create_topic("numbers", 1);
+  TempDir dir;
+  write_daemon(dir, kafka, 2000, kCount,
+               "  librdkafka: {message.timeout.ms: \"1000\", reconnect.backoff.max.ms: \"200\"}\n"
+               "circuit_breaker:\n  failure_threshold: 2\n  open_for: 1s\n");
+  WeftProcess weft({"run", "--config", dir.file("config/weft.yaml")}, dir.file("run.log"));
+  const unsigned short admin = weft.admin_port(30s).value_or(0);
+  ASSERT_NE(admin, 0) << weft.output();
+  ASSERT_TRUE(eventually([&] { return checkpoint_number(dir) >= kCount / 4; }, 60s))
+      << weft.output();
+
+  kafka.set_broker_down(1);
+  HttpResponse ready;
+  ASSERT_TRUE(eventually(
+      [&] {
+        ready = http_get("127.0.0.1", admin, "/readyz");
+        return ready.status == 503 && ready.body.find("circuit breaker open") != std::string::npos;
+      },
+      60s))
+      << ready.body << "\n" << weft.output();
+  const std::uint64_t paused_at = checkpoint_number(dir);
+  kafka.set_broker_up(1);
+
+  ASSERT_TRUE(eventually([&] { return checkpoint_number(dir) == kCount; }, 120s))
+      << "stuck at " << checkpoint_number(dir) << " (paused at " << paused_at << ")\n"
+      << weft.output();
+  ASSERT_TRUE(eventually([&] { return http_get("127.0.0.1", admin, "/readyz").status == 200; }))
+      << http_get("127.0.0.1", admin, "/readyz").body;
+  const std::string metrics = http_get("127.0.0.1", admin, "/metrics").body;
+  EXPECT_EQ(sample(metrics, "weft_records_dead_lettered_total{pipeline=\"numbers\",stage=\"sink\"}")
+                .value_or(0),
+            0)
+      << "an outage dead-letters nothing";
+  weft.signal(SIGTERM);
+  weft.wait(20s);
+
+  std::map<int, int> seen = ids_in_topic(kafka, kCount);
+  for (int id = 1; id <= kCount; ++id) {
+    ASSERT_GE(seen[id], 1) << "record " << id << " was lost in the outage";
   }
 }
 
