@@ -30,10 +30,9 @@ constexpr auto kQueueFullPause = std::chrono::milliseconds(5);
 // One send()'s messages waiting for their reports. Reports run on whichever thread serves the
 // queue; the sender waits on `done`.
 struct Waiting {
-  explicit Waiting(const asio::any_io_executor& executor, std::size_t count, std::vector<std::string> topics)
-      : results(count), topics(std::move(topics)), outstanding(count), done(executor, 1) {}
+  Waiting(const asio::any_io_executor& executor, std::size_t count)
+      : results(count), outstanding(count), done(executor, 1) {}
   std::vector<DeliveryReport> results;  // written once per index, by its report
-  std::vector<std::string> topics;
   std::atomic<std::size_t> outstanding;
   asio::experimental::concurrent_channel<void(boost::system::error_code)> done;
 };
@@ -69,7 +68,7 @@ void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void*) {
   if (!ticket) return;
   Waiting& w = *ticket->waiting;
   if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    w.results[ticket->index] = failed(message->err, w.topics[ticket->index]);
+    w.results[ticket->index] = failed(message->err, rd_kafka_topic_name(message->rkt));
   }
   if (w.outstanding.fetch_sub(1) == 1) w.done.try_send(boost::system::error_code{});
 }
@@ -154,11 +153,7 @@ Producer::~Producer() { close(std::chrono::milliseconds(0)); }
 
 awaitable<std::vector<DeliveryReport>> Producer::send(std::vector<OutgoingMessage> messages) {
   Impl& impl = *impl_;
-  std::vector<std::string> topics;
-  topics.reserve(messages.size());
-  for (const auto& m : messages) topics.push_back(m.topic);
-  auto waiting = std::make_shared<Waiting>(co_await asio::this_coro::executor, messages.size(),
-                                           std::move(topics));
+  auto waiting = std::make_shared<Waiting>(co_await asio::this_coro::executor, messages.size());
   if (messages.empty()) co_return std::move(waiting->results);
   asio::steady_timer pause(co_await asio::this_coro::executor);
   for (std::size_t i = 0; i < messages.size(); ++i) {
@@ -215,7 +210,8 @@ void Producer::close(std::chrono::milliseconds timeout) {
   if (impl.closed.exchange(true)) return;
   {
     std::lock_guard lock(impl.serving);
-    if (rd_kafka_flush(impl.handle, static_cast<int>(timeout.count())) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    const int wait_ms = static_cast<int>(timeout.count());
+    if (rd_kafka_flush(impl.handle, wait_ms) != RD_KAFKA_RESP_ERR_NO_ERROR) {
       rd_kafka_purge(impl.handle, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
       rd_kafka_flush(impl.handle, 1000);  // serves the purged messages' reports
     }
