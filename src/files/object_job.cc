@@ -169,8 +169,8 @@ class JobReader {
     Backoff backoff(std::chrono::milliseconds(200), std::chrono::seconds(30));
     asio::steady_timer timer(co_await asio::this_coro::executor);
     for (;;) {
-      auto range =
-          co_await settings_.store->read(job_->object, offset, config_.read_size, std::move(buffer));
+      auto range = co_await settings_.store->read(job_->object, offset, config_.read_size,
+                                                  std::move(buffer));
       if (range.ok() || !range.error().retryable()) {
         job_->retrying.clear();
         co_return range;
@@ -205,7 +205,8 @@ class JobReader {
                  rows.end());
     }
     if (config_.on_error == OnError::kAbort) {
-      const auto bad = std::find_if(fresh, rows.end(), [](const Row& r) { return !r.error.empty(); });
+      const auto bad =
+          std::find_if(fresh, rows.end(), [](const Row& r) { return !r.error.empty(); });
       if (bad != rows.end()) {
         job_->fatal = Error::permanent(where(bad->line) + ": " + bad->error +
                                        " (on_error: abort stops the pipeline; fix or remove the "

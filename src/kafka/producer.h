@@ -41,8 +41,9 @@ class Producer {
  public:
   // `properties` are librdkafka settings (bootstrap.servers, enable.idempotence, ...). An
   // invalid_config Error carries librdkafka's own message, which names the property.
-  static Result<std::shared_ptr<Producer>> create(const boost::asio::any_io_executor& executor,
-                                                  const std::map<std::string, std::string>& properties);
+  static Result<std::shared_ptr<Producer>> create(
+      const boost::asio::any_io_executor& executor,
+      const std::map<std::string, std::string>& properties);
   ~Producer();
   Producer(const Producer&) = delete;
   Producer& operator=(const Producer&) = delete;
