@@ -198,15 +198,17 @@ class JobReader {
       rows.clear();
       co_return true;
     }
-    const auto fresh = rows.begin() + static_cast<std::ptrdiff_t>(first);
+    // rows[first..]; an erase invalidates iterators, so this is asked again after each.
+    const auto fresh = [&rows, first] { return rows.begin() + static_cast<std::ptrdiff_t>(first); };
     if (job_->skip_through_line > 0) {
       const std::uint64_t skip = job_->skip_through_line;
-      rows.erase(std::remove_if(fresh, rows.end(), [skip](const Row& r) { return r.line <= skip; }),
-                 rows.end());
+      rows.erase(
+          std::remove_if(fresh(), rows.end(), [skip](const Row& r) { return r.line <= skip; }),
+          rows.end());
     }
     if (config_.on_error == OnError::kAbort) {
       const auto bad =
-          std::find_if(fresh, rows.end(), [](const Row& r) { return !r.error.empty(); });
+          std::find_if(fresh(), rows.end(), [](const Row& r) { return !r.error.empty(); });
       if (bad != rows.end()) {
         job_->fatal = Error::permanent(where(bad->line) + ": " + bad->error +
                                        " (on_error: abort stops the pipeline; fix or remove the "
@@ -214,7 +216,7 @@ class JobReader {
         rows.erase(bad, rows.end());
       }
     }
-    for (auto row = fresh; row != rows.end(); ++row) job_->buffered_bytes += buffered_size(*row);
+    for (auto row = fresh(); row != rows.end(); ++row) job_->buffered_bytes += buffered_size(*row);
     job_->ready.try_send(boost::system::error_code{});
     if (job_->fatal) co_return false;
     while (job_->buffered_bytes >= kBufferedRowBytes) {
