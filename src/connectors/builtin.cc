@@ -5,6 +5,7 @@
 #include "connectors/sources/files/config.h"
 #include "connectors/sources/postgres_cdc/config.h"
 #include "connectors/sources/generate/config.h"
+#include "connectors/sources/kafka/config.h"
 #include "connectors/sources/rest/config.h"
 #include "connectors/sources/webhook/config.h"
 #include <utility>
@@ -24,6 +25,7 @@ Registry& registry_instance() {
     r.add(pgcdc::info());
     r.add(files::info());
     r.add(file::info());
+    r.add(kafka::source_info());
     r.add(kafka::sink_info());
     return r;
   }();

@@ -1,34 +1,14 @@
 #include "files/json_decoders.h"
 
-#include <simdjson.h>
-
 #include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstring>
 
+#include "common/json_validator.h"
+
 namespace weft::files {
 namespace {
-
-// Checks that a text is exactly one JSON value, with simdjson's DOM parser (it validates the
-// whole value; On-Demand only checks what is read). The text is copied into a buffer that has
-// the SIMDJSON_PADDING bytes simdjson may read past the end.
-class JsonValidator {
- public:
-  // Empty when `text` is one valid JSON value, else "invalid JSON: <simdjson's reason>".
-  std::string check(std::string_view text) {
-    buffer_.resize(text.size() + simdjson::SIMDJSON_PADDING);
-    std::memcpy(buffer_.data(), text.data(), text.size());
-    std::memset(buffer_.data() + text.size(), 0, simdjson::SIMDJSON_PADDING);
-    const auto error = parser_.parse(buffer_.data(), text.size(), false).error();
-    if (error == simdjson::SUCCESS) return {};
-    return std::string("invalid JSON: ") + simdjson::error_message(error);
-  }
-
- private:
-  simdjson::dom::parser parser_;
-  std::string buffer_;
-};
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 

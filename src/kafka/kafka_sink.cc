@@ -18,12 +18,6 @@ namespace asio = boost::asio;
 // is purged was not acknowledged, so it is read again after a restart).
 constexpr auto kCloseTimeout = std::chrono::seconds(10);
 
-std::string join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : ",") + item;
-  return out;
-}
-
 struct KafkaMetrics {
   explicit KafkaMetrics(const ConnectorContext& ctx)
       : pipeline(ctx.pipeline),
@@ -101,7 +95,7 @@ class KafkaSink final : public Sink {
     // Nothing got through and the broker is the reason: an outage, for the breaker to count.
     if (!reports.empty() && retryable == reports.size()) {
       co_return WriteResult::failed(Error::retryable(
-          "no message of the batch was confirmed by " + join(config_.brokers) + "; the first: " +
+          "no message of the batch was confirmed by " + config_.client.broker_list() + "; the first: " +
           reports.front().status.error().message()));
     }
     co_return result;
@@ -152,22 +146,13 @@ class KafkaSink final : public Sink {
 }  // namespace
 
 std::map<std::string, std::string> KafkaSinkConfig::properties() const {
-  std::map<std::string, std::string> p;
-  p["bootstrap.servers"] = join(brokers);
+  std::map<std::string, std::string> p = client.properties();
+  const auto unless_set = [&](const std::string& name, std::string value) {
+    if (!client.librdkafka.contains(name)) p[name] = std::move(value);
+  };
+  unless_set("compression.type", compression);
+  unless_set("linger.ms", std::to_string(linger.count()));
   p["enable.idempotence"] = "true";  // implies acks=all and ordered retries
-  p["compression.type"] = compression;
-  p["linger.ms"] = std::to_string(linger.count());
-  p["client.id"] = "weft";
-  if (!sasl_mechanism.empty()) {
-    p["security.protocol"] = tls ? "sasl_ssl" : "sasl_plaintext";
-    p["sasl.mechanism"] = sasl_mechanism;
-    p["sasl.username"] = sasl_username;
-    p["sasl.password"] = sasl_password;
-  } else if (tls) {
-    p["security.protocol"] = "ssl";
-  }
-  for (const auto& [name, value] : librdkafka) p[name] = value;
-  p["enable.idempotence"] = "true";
   return p;
 }
 

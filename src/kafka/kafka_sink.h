@@ -13,27 +13,23 @@
 #include <vector>
 
 #include "delivery/record_template.h"
+#include "kafka/client_config.h"
 #include "weft/context.h"
 #include "weft/sink.h"
 
 namespace weft::kafka {
 
 struct KafkaSinkConfig {
-  std::vector<std::string> brokers;
+  ClientConfig client;
   std::optional<RecordTemplate> topic;  // always set by from()
   std::optional<RecordTemplate> key;    // none: the record's key (no key when it is empty)
   std::vector<std::string> headers;     // record headers sent as Kafka headers; "*": all
   bool tombstones = false;
   std::string compression = "none";
   std::chrono::milliseconds linger{5};
-  std::string sasl_mechanism;  // empty: no SASL
-  std::string sasl_username;
-  std::string sasl_password;
-  bool tls = false;
-  std::map<std::string, std::string> librdkafka;  // passed through, after weft's own settings
 
-  // The librdkafka properties: weft's settings, then `librdkafka` (which may override them,
-  // except that idempotence stays on).
+  // The librdkafka properties: the client's, the sink's own, then `librdkafka` (which may
+  // override them, except that idempotence stays on).
   std::map<std::string, std::string> properties() const;
 };
 

@@ -42,9 +42,9 @@ class KafkaSinkTest : public ::testing::Test {
  protected:
   KafkaSinkConfig config(const std::string& topic) {
     KafkaSinkConfig c;
-    c.brokers = {kafka_.bootstrap()};
+    c.client.brokers = {kafka_.bootstrap()};
     c.topic = parse(topic);
-    c.librdkafka = {{"message.timeout.ms", "1500"}};
+    c.client.librdkafka = {{"message.timeout.ms", "1500"}};
     return c;
   }
 

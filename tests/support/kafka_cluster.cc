@@ -67,6 +67,53 @@ void KafkaCluster::command(const std::string& line) {
   if (*reply != "ok") throw std::runtime_error("weft-fake-kafka: '" + line + "': " + *reply);
 }
 
+void KafkaCluster::produce(const std::string& topic, const std::vector<Message>& messages) const {
+  char error[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  if (rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap_.c_str(), error, sizeof error) !=
+      RD_KAFKA_CONF_OK) {
+    rd_kafka_conf_destroy(conf);
+    throw std::runtime_error(std::string("test producer: ") + error);
+  }
+  std::atomic<int> failed{0};  // delivery reports with an error
+  rd_kafka_conf_set_opaque(conf, &failed);
+  rd_kafka_conf_set_dr_msg_cb(conf, [](rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
+    if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) ++*static_cast<std::atomic<int>*>(opaque);
+  });
+  std::unique_ptr<rd_kafka_t, void (*)(rd_kafka_t*)> producer(
+      rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof error), rd_kafka_destroy);
+  if (!producer) throw std::runtime_error(std::string("test producer: ") + error);
+  for (const Message& m : messages) {
+    rd_kafka_headers_t* headers = rd_kafka_headers_new(m.headers.size());
+    for (const auto& [name, value] : m.headers) {
+      rd_kafka_header_add(headers, name.data(), static_cast<ssize_t>(name.size()), value.data(),
+                          static_cast<ssize_t>(value.size()));
+    }
+    // librdkafka's macros paste their arguments unparenthesised: plain variables only.
+    const char* key = m.key ? m.key->data() : nullptr;
+    const std::size_t key_size = m.key ? m.key->size() : 0;
+    const char* value = m.value ? m.value->data() : nullptr;
+    const std::size_t value_size = m.value ? m.value->size() : 0;
+    const int partition = m.partition < 0 ? RD_KAFKA_PARTITION_UA : m.partition;
+    for (;;) {
+      const rd_kafka_resp_err_t err = rd_kafka_producev(
+          producer.get(), RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition),
+          RD_KAFKA_V_KEY(key, key_size), RD_KAFKA_V_VALUE(const_cast<char*>(value), value_size),
+          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_END);
+      if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
+      if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+        rd_kafka_headers_destroy(headers);
+        throw std::runtime_error(std::string("test producer: ") + rd_kafka_err2str(err));
+      }
+      rd_kafka_poll(producer.get(), 10);
+    }
+  }
+  if (rd_kafka_flush(producer.get(), 30000) != RD_KAFKA_RESP_ERR_NO_ERROR || failed != 0) {
+    throw std::runtime_error("test producer: " + std::to_string(failed.load()) +
+                             " message(s) to " + topic + " not confirmed");
+  }
+}
+
 std::vector<KafkaCluster::Message> KafkaCluster::consume(const std::string& topic,
                                                         std::size_t count,
                                                         std::chrono::seconds timeout) const {

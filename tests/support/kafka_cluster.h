@@ -48,6 +48,10 @@ class KafkaCluster {
     std::vector<std::pair<std::string, std::string>> headers;
     int partition = -1;
   };
+  // Produces the messages to `topic` (partition -1: chosen by key), in order, and waits for
+  // the broker to confirm them all.
+  void produce(const std::string& topic, const std::vector<Message>& messages) const;
+
   // Reads `topic` from the start with a consumer of its own (a fresh group) until `count`
   // messages arrived or `timeout` passed; returns what arrived, in each partition's order.
   std::vector<Message> consume(const std::string& topic, std::size_t count,
