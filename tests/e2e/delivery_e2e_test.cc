@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "e2e/e2e_helpers.h"
+#include "e2e/fault_sink_output.h"
 #include "e2e/weft_process.h"
 #include "state/state_store.h"
 #include "support/http_client.h"
@@ -20,33 +21,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-std::string slurp(const fs::path& file) {
-  std::ifstream in(file);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// Keys in the fault sink's output, with how often each arrived.
-std::map<std::string, int> delivered_keys(const fs::path& file) {
-  std::map<std::string, int> keys;
-  std::ifstream in(file);
-  for (std::string line; std::getline(in, line);) {
-    auto value = nlohmann::json::parse(line, nullptr, false);
-    if (value.is_discarded()) continue;  // a line cut by kill -9 was never acknowledged
-    ++keys[value["key"].get<std::string>()];
-  }
-  return keys;
-}
-
-// Lines of the sink's call log that report an outage.
-std::size_t failed_calls(const fs::path& calls) {
-  std::size_t n = 0;
-  std::istringstream in(slurp(calls));
-  for (std::string line; std::getline(in, line);) n += line.find(" down") != std::string::npos;
-  return n;
-}
 
 class DeliveryE2ETest : public ::testing::Test {
  protected:

@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <gtest/gtest.h>
+#include <librdkafka/rdkafka.h>
 #include <nlohmann/json.hpp>
 
 #include <map>
@@ -131,6 +132,53 @@ TEST(KafkaE2E, ABrokerOutageOpensTheBreakerPausesTheSourceAndLosesNothing) {
   std::map<int, int> seen = ids_in_topic(kafka, kCount);
   for (int id = 1; id <= kCount; ++id) {
     ASSERT_GE(seen[id], 1) << "record " << id << " was lost in the outage";
+  }
+}
+
+TEST(KafkaE2E, RefusedMessagesWaitInTheDeadLetterQueueAndAReplayDeliversThem) {
+  KafkaCluster kafka;
+  kafka.create_topic("numbers", 1);
+  TempDir dir;
+  // Endless (replays are delivered by a running pipeline). librdkafka remembers a topic's
+  // authorization failure until it refreshes its metadata.
+  write_daemon(dir, kafka, 1000, 0,
+               "  librdkafka: {topic.metadata.refresh.interval.ms: \"500\"}\n"
+               "dlq:\n  max_dlq_rate: 0\n");
+  WeftProcess weft({"run", "--config", dir.file("config/weft.yaml")}, dir.file("run.log"));
+  const unsigned short admin = weft.admin_port(30s).value_or(0);
+  ASSERT_NE(admin, 0) << weft.output();
+  ASSERT_TRUE(eventually([&] { return checkpoint_number(dir) >= 500; }, 60s)) << weft.output();
+  kafka.push_request_errors(0 /* Produce */, {RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED});
+  const auto pipeline = [&] {
+    auto r = http_get("127.0.0.1", admin, "/api/pipelines/numbers");
+    return r.status == 200 ? nlohmann::json::parse(r.body) : nlohmann::json::object();
+  };
+  const auto depth = [&] { return pipeline().value("dlq_depth", 0); };
+  ASSERT_TRUE(eventually([&] { return depth() > 0; }, 60s)) << pipeline().dump();
+  // Once librdkafka has fresh metadata, records go through again.
+  const std::uint64_t refused_by = checkpoint_number(dir);
+  ASSERT_TRUE(eventually([&] { return checkpoint_number(dir) >= refused_by + 1000; }, 60s))
+      << pipeline().dump();
+  const int refused = depth();
+  const std::string metrics = http_get("127.0.0.1", admin, "/metrics").body;
+  EXPECT_GE(sample(metrics, "weft_kafka_delivery_errors_total{code=\"TOPIC_AUTHORIZATION_FAILED\""
+                            ",pipeline=\"numbers\"}")
+                .value_or(0),
+            refused)
+      << metrics;
+
+  auto [code, output] = run_weft({"dlq", "replay", "--pipeline", "numbers", "--config",
+                                  dir.file("config/weft.yaml")},
+                                 dir.file("replay.log"));
+  ASSERT_EQ(code, 0) << output;
+  ASSERT_TRUE(eventually([&] { return depth() == 0; }, 60s)) << pipeline().dump();
+  weft.signal(SIGTERM);
+  ASSERT_EQ(weft.wait(20s), 0) << weft.output();
+
+  const int last = static_cast<int>(checkpoint_number(dir));
+  std::map<int, int> seen = ids_in_topic(kafka, last);
+  for (int id = 1; id <= last; ++id) {
+    ASSERT_EQ(seen[id], 1) << "record " << id << " (" << refused << " were refused)";
   }
 }
 

@@ -8,12 +8,12 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include <fstream>
 #include <map>
 #include <memory>
 #include <string>
 
 #include "e2e/e2e_helpers.h"
+#include "e2e/fault_sink_output.h"
 #include "e2e/weft_process.h"
 #include "support/http_client.h"
 #include "support/kafka_cluster.h"
@@ -67,27 +67,8 @@ class Daemon {
         dir_.file(log), fault_daemon_binary());
   }
 
-  // Key -> how many times the sink wrote it. A line cut by kill -9 was never acknowledged:
-  // the restarted daemon appends to it, so only the last record on a line counts.
-  std::map<std::string, int> delivered() const {
-    std::map<std::string, int> keys;
-    std::ifstream in(dir_.file("out.jsonl"));
-    for (std::string line; std::getline(in, line);) {
-      const auto start = line.rfind(R"({"key":)");
-      if (start == std::string::npos) continue;
-      auto value = nlohmann::json::parse(line.substr(start), nullptr, false);
-      if (!value.is_discarded()) ++keys[value["key"].get<std::string>()];
-    }
-    return keys;
-  }
-
-  // Writes the sink refused because it was down.
-  int failed_writes() const {
-    std::ifstream in(dir_.file("out.jsonl.calls"));
-    int n = 0;
-    for (std::string line; std::getline(in, line);) n += line.find(" down") != std::string::npos;
-    return n;
-  }
+  std::map<std::string, int> delivered() const { return delivered_keys(dir_.file("out.jsonl")); }
+  std::size_t failed_writes() const { return failed_calls(dir_.file("out.jsonl.calls")); }
 
  private:
   TempDir dir_;
