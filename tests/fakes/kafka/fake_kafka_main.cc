@@ -21,6 +21,11 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
+#include <dirent.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -70,6 +75,27 @@ std::string run(rd_kafka_mock_cluster_t* cluster, const std::string& line) {
   return "error unknown command '" + verb + "' (topic, down, up, rtt, errors)";
 }
 
+// Sets TCP_NODELAY on the cluster's listening sockets, which the connections they accept
+// inherit. A Kafka broker disables Nagle's algorithm on every connection; the mock does not,
+// and then a response written in pieces waits for the client's delayed ACK (40 ms on Linux),
+// which no real broker would make a client wait.
+void disable_nagle_on_listeners() {
+  DIR* fds = ::opendir("/proc/self/fd");
+  if (fds == nullptr) return;
+  while (const dirent* entry = ::readdir(fds)) {
+    const int fd = std::atoi(entry->d_name);
+    int listening = 0;
+    socklen_t size = sizeof listening;
+    if (fd <= 2 || ::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &size) != 0 ||
+        listening == 0) {
+      continue;
+    }
+    const int on = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+  }
+  ::closedir(fds);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -101,6 +127,7 @@ int main(int argc, char** argv) {
     rd_kafka_destroy(handle);
     return 1;
   }
+  disable_nagle_on_listeners();
   std::printf("%s\n", rd_kafka_mock_cluster_bootstraps(cluster));
   std::fflush(stdout);
   std::string line;
