@@ -25,6 +25,8 @@
 # docs/benchmarks.md records a run.
 #   QUICK=1 ./bench/kafka.sh      a smoke run: 100,000 records, one round
 #   WEFT=path/to/weft             run that binary instead of building build/release's
+#   BATCH=10000                   weft's batch max_records
+#   SINK_EXTRA='linger: 1ms'      more settings for weft's kafka sink (YAML flow mapping entries)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
@@ -114,7 +116,7 @@ run_weft() {  # $1: topic; sets WALL CPU RSS
   cat >"$dir/pipelines/bench.yaml" <<YAML
 name: bench
 source: {type: generate, rate: 0, count: $RECORDS, record_size: 100}
-sink: {type: kafka, brokers: ["$BOOTSTRAP"], topic: $1}
+sink: {type: kafka, brokers: ["$BOOTSTRAP"], topic: $1${SINK_EXTRA:+, $SINK_EXTRA}}
 batch: {max_records: ${BATCH:-10000}}
 YAML
   t0=$EPOCHREALTIME
@@ -132,11 +134,6 @@ YAML
   done
   t1=$EPOCHREALTIME
   read -r -a stat <"/proc/$pid/stat"
-  if [ -n "${THREADS:-}" ]; then  # CPU per thread, for finding where the time goes
-    for task in /proc/$pid/task/*; do
-      awk -v hz="$CLK_TCK" '{printf "  %-16s %.2f s\n", $2, ($14 + $15) / hz}' "$task/stat" >&2
-    done
-  fi
   RSS=$(awk '/VmHWM/ {printf "%d", $2 / 1024}' "/proc/$pid/status")
   local out
   out=$(curl -fs "http://127.0.0.1:$port/api/pipelines/bench")

@@ -1,5 +1,7 @@
 #include "kafka/kafka_sink.h"
 
+#include <deque>
+
 #include <boost/asio/this_coro.hpp>
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
@@ -64,10 +66,11 @@ class KafkaSink final : public Sink {
     WriteResult result;
     std::vector<OutgoingMessage> messages;
     std::vector<std::size_t> sent;  // messages[i] is batch[sent[i]]
+    Rendered rendered;              // what the messages view besides the records
     messages.reserve(batch.size());
     sent.reserve(batch.size());
     for (std::size_t i = 0; i < batch.size(); ++i) {
-      auto message = to_message(batch[i]);
+      auto message = to_message(batch[i], rendered);
       if (!message) {
         result.failures.push_back({i, message.error()});
         continue;
@@ -111,15 +114,27 @@ class KafkaSink final : public Sink {
   }
 
  private:
-  Result<OutgoingMessage> to_message(const Record& record) const {
+  // Topics and keys rendered for one batch's messages, which view them. Deques: adding one
+  // moves none of the others.
+  struct Rendered {
+    std::deque<std::string> topics;
+    std::deque<std::string> keys;
+  };
+
+  // A message viewing the record's key and value (and `rendered`): no copy until librdkafka's.
+  Result<OutgoingMessage> to_message(const Record& record, Rendered& rendered) const {
     OutgoingMessage m;
-    auto topic = config_.topic->render(record);
-    if (!topic) return Error::permanent("topic: " + topic.error().message());
-    m.topic = std::move(*topic);
+    if (config_.topic->is_constant()) {
+      m.topic = config_.topic->text();
+    } else {
+      auto topic = config_.topic->render(record);
+      if (!topic) return Error::permanent("topic: " + topic.error().message());
+      m.topic = rendered.topics.emplace_back(std::move(*topic));
+    }
     if (config_.key) {
       auto key = config_.key->render(record);
       if (!key) return Error::permanent("key: " + key.error().message());
-      m.key = std::move(*key);
+      m.key = rendered.keys.emplace_back(std::move(*key));
     } else if (!record.key.empty()) {
       m.key = record.key;
     }

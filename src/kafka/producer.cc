@@ -6,6 +6,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include <atomic>
+#include <map>
 #include <mutex>
 
 #include <boost/asio/as_tuple.hpp>
@@ -28,19 +29,25 @@ constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 constexpr auto kQueueFullPause = std::chrono::milliseconds(5);
 
 // One send()'s messages waiting for their reports. Reports run on whichever thread serves the
-// queue; the sender waits on `done`.
+// queue; the sender waits on `done`. Each message's opaque is its slot: no allocation per
+// message.
 struct Waiting {
   Waiting(const asio::any_io_executor& executor, std::size_t count)
-      : results(count), outstanding(count), done(executor, 1) {}
+      : results(count), slots(count, this), outstanding(count), done(executor, 1) {}
   std::vector<DeliveryReport> results;  // written once per index, by its report
+  std::vector<Waiting*> slots;          // message i's opaque is &slots[i]
   std::atomic<std::size_t> outstanding;
   asio::experimental::concurrent_channel<void(boost::system::error_code)> done;
-};
+  // Holds the Waiting until its last report, should the sender be gone by then (the pipeline
+  // was torn down while librdkafka still had the messages).
+  std::shared_ptr<Waiting> keep_alive;
 
-// A message's opaque: which send it belongs to, and its index there.
-struct Ticket {
-  std::shared_ptr<Waiting> waiting;
-  std::size_t index;
+  void report_done() {
+    if (outstanding.fetch_sub(1) == 1) {
+      auto self = std::move(keep_alive);  // freed on return, after `done` is signalled
+      done.try_send(boost::system::error_code{});
+    }
+  }
 };
 
 DeliveryReport failed(rd_kafka_resp_err_t err, const std::string& topic) {
@@ -64,13 +71,14 @@ bool is_permanent(rd_kafka_resp_err_t err) {
 }
 
 void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void*) {
-  std::unique_ptr<Ticket> ticket(static_cast<Ticket*>(message->_private));
-  if (!ticket) return;
-  Waiting& w = *ticket->waiting;
+  auto* slot = static_cast<Waiting**>(message->_private);
+  if (slot == nullptr) return;
+  Waiting& w = **slot;
   if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    w.results[ticket->index] = failed(message->err, rd_kafka_topic_name(message->rkt));
+    w.results[static_cast<std::size_t>(slot - w.slots.data())] =
+        failed(message->err, rd_kafka_topic_name(message->rkt));
   }
-  if (w.outstanding.fetch_sub(1) == 1) w.done.try_send(boost::system::error_code{});
+  w.report_done();
 }
 
 }  // namespace
@@ -87,6 +95,7 @@ struct Producer::Impl {
   Impl(const asio::any_io_executor& executor, rd_kafka_t* handle, int wake_read)
       : executor(executor), handle(handle), wake(executor, wake_read) {}
   ~Impl() {
+    for (const auto& [name, topic] : topics) rd_kafka_topic_destroy(topic);
     if (handle != nullptr) rd_kafka_destroy(handle);
     if (wake_write >= 0) ::close(wake_write);
   }
@@ -109,8 +118,26 @@ struct Producer::Impl {
     }
   }
 
+  // The topic's handle, created on first use: producing by handle spares librdkafka a lookup
+  // by name per message. Used by send() only, on the sender's executor.
+  rd_kafka_topic_t* topic(std::string_view name) {
+    if (last_topic != nullptr && name == last_topic_name) return last_topic;
+    auto it = topics.find(name);
+    if (it == topics.end()) {
+      it = topics.emplace(std::string(name), rd_kafka_topic_new(handle, std::string(name).c_str(),
+                                                               nullptr))
+               .first;
+    }
+    last_topic_name = it->first;
+    last_topic = it->second;
+    return last_topic;
+  }
+
   asio::any_io_executor executor;
   rd_kafka_t* handle = nullptr;
+  std::map<std::string, rd_kafka_topic_t*, std::less<>> topics;
+  std::string_view last_topic_name;  // views a key of `topics`
+  rd_kafka_topic_t* last_topic = nullptr;
   asio::posix::stream_descriptor wake;  // read end of the pipe librdkafka writes to
   int wake_write = -1;
   std::mutex serving;  // one thread serves the queue at a time
@@ -155,6 +182,7 @@ awaitable<std::vector<DeliveryReport>> Producer::send(std::vector<OutgoingMessag
   Impl& impl = *impl_;
   auto waiting = std::make_shared<Waiting>(co_await asio::this_coro::executor, messages.size());
   if (messages.empty()) co_return std::move(waiting->results);
+  waiting->keep_alive = waiting;
   asio::steady_timer pause(co_await asio::this_coro::executor);
   for (std::size_t i = 0; i < messages.size(); ++i) {
     OutgoingMessage& m = messages[i];
@@ -166,27 +194,25 @@ awaitable<std::vector<DeliveryReport>> Producer::send(std::vector<OutgoingMessag
                             value.data(), static_cast<ssize_t>(value.size()));
       }
     }
-    auto ticket = std::make_unique<Ticket>(Ticket{waiting, i});
-    // librdkafka's macros paste their arguments unparenthesised: plain variables only.
-    char* key = m.key ? m.key->data() : nullptr;
+    // librdkafka's macros paste their arguments unparenthesised: plain variables only. It
+    // copies key and value (RD_KAFKA_MSG_F_COPY) and does not write to them.
+    char* key = m.key ? const_cast<char*>(m.key->data()) : nullptr;
     const std::size_t key_size = m.key ? m.key->size() : 0;
-    char* value = m.value ? m.value->data() : nullptr;
+    char* value = m.value ? const_cast<char*>(m.value->data()) : nullptr;
     const std::size_t value_size = m.value ? m.value->size() : 0;
+    Waiting** slot = &waiting->slots[i];
     for (;;) {
       rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
       if (impl.closed) {
         err = RD_KAFKA_RESP_ERR__DESTROY;
       } else {
+        rd_kafka_topic_t* topic = impl.topic(m.topic);
         err = rd_kafka_producev(
-            impl.handle, RD_KAFKA_V_TOPIC(m.topic.c_str()),
-            RD_KAFKA_V_KEY(key, key_size), RD_KAFKA_V_VALUE(value, value_size),
-            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(headers),
-            RD_KAFKA_V_OPAQUE(ticket.get()), RD_KAFKA_V_END);
+            impl.handle, RD_KAFKA_V_RKT(topic), RD_KAFKA_V_KEY(key, key_size),
+            RD_KAFKA_V_VALUE(value, value_size), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+            RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_OPAQUE(slot), RD_KAFKA_V_END);
       }
-      if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-        ticket.release();  // the report deletes it; librdkafka owns the headers now
-        break;
-      }
+      if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;  // librdkafka owns the headers now
       if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {  // make room: serve reports, then try again
         impl.drain_queue();
         pause.expires_after(kQueueFullPause);
@@ -194,10 +220,8 @@ awaitable<std::vector<DeliveryReport>> Producer::send(std::vector<OutgoingMessag
         continue;
       }
       if (headers != nullptr) rd_kafka_headers_destroy(headers);
-      waiting->results[i] = failed(err, m.topic);
-      if (waiting->outstanding.fetch_sub(1) == 1) {
-        waiting->done.try_send(boost::system::error_code{});
-      }
+      waiting->results[i] = failed(err, std::string(m.topic));
+      waiting->report_done();
       break;
     }
   }

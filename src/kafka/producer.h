@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -24,10 +25,12 @@
 
 namespace weft::kafka {
 
+// One message to produce. It views bytes its sender owns, which must stay valid until send()
+// completes (librdkafka copies them as it takes each message).
 struct OutgoingMessage {
-  std::string topic;
-  std::optional<std::string> key;  // none: no key (the partitioner spreads such messages)
-  std::optional<std::string> value;  // none: a null value (a tombstone)
+  std::string_view topic;
+  std::optional<std::string_view> key;    // none: no key (the partitioner spreads such messages)
+  std::optional<std::string_view> value;  // none: a null value (a tombstone)
   std::vector<std::pair<std::string, std::string>> headers;
 };
 

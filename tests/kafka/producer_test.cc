@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <deque>
 #include <map>
 #include <string>
 #include <thread>
@@ -32,14 +33,16 @@ class ProducerTest : public ::testing::Test {
     return thread_.run(producer.send(std::move(messages)));
   }
 
-  static OutgoingMessage message(const std::string& topic, std::string key, std::string value) {
+  // A message viewing strings the fixture keeps.
+  OutgoingMessage message(const std::string& topic, std::string key, std::string value) {
     OutgoingMessage m;
-    m.topic = topic;
-    m.key = std::move(key);
-    m.value = std::move(value);
+    m.topic = storage_.emplace_back(topic);
+    m.key = storage_.emplace_back(std::move(key));
+    m.value = storage_.emplace_back(std::move(value));
     return m;
   }
 
+  std::deque<std::string> storage_;
   KafkaCluster kafka_;
   testing::CoroutineThread thread_;
 };
