@@ -225,7 +225,17 @@ awaitable<std::vector<DeliveryReport>> Producer::send(std::vector<OutgoingMessag
       break;
     }
   }
-  co_await waiting->done.async_receive(kNoThrow);
+  auto [cancelled] = co_await waiting->done.async_receive(kNoThrow);
+  if (cancelled) {
+    // The sender stopped waiting (the pipeline is aborting) with reports still due, which go
+    // on arriving into `waiting`: none of its messages counts as delivered, so a message that
+    // did arrive is sent again rather than one that did not being lost.
+    co_return std::vector<DeliveryReport>(
+        messages.size(),
+        DeliveryReport{Status(Error::retryable("kafka: stopped waiting for the broker's "
+                                               "confirmation")),
+                       "CANCELLED"});
+  }
   co_return std::move(waiting->results);
 }
 

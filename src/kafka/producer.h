@@ -53,7 +53,8 @@ class Producer {
 
   // Hands the messages to librdkafka in order and completes when every one has its delivery
   // report: report i is message i's. When librdkafka's local queue is full it waits for
-  // reports to make room.
+  // reports to make room. Cancelled (the pipeline aborts), it completes at once with every
+  // report a retryable error: unconfirmed messages never count as delivered.
   boost::asio::awaitable<std::vector<DeliveryReport>> send(std::vector<OutgoingMessage> messages);
 
   // Waits up to `timeout` for the reports still due, then purges what is left (those reports

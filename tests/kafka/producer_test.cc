@@ -6,6 +6,11 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_future.hpp>
+
 #include <deque>
 #include <map>
 #include <string>
@@ -160,6 +165,23 @@ TEST_F(ProducerTest, ClosingPurgesWhatTheBrokerNeverConfirmedAsRetryable) {
   ASSERT_EQ(results.size(), 1u);
   ASSERT_FALSE(results[0].status.ok());
   EXPECT_TRUE(results[0].status.error().retryable()) << results[0].status.error().message();
+}
+
+TEST_F(ProducerTest, ACancelledSendCountsNothingAsDelivered) {
+  namespace asio = boost::asio;
+  kafka_.create_topic("late", 1);
+  auto producer = make({{"message.timeout.ms", "60000"}});
+  kafka_.set_broker_down(1);
+  asio::cancellation_signal cancel;
+  auto sent = asio::co_spawn(thread_.executor(), producer->send({message("late", "k", "x")}),
+                             asio::bind_cancellation_slot(cancel.slot(), asio::use_future));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the message is queued
+  asio::post(thread_.executor(), [&] { cancel.emit(asio::cancellation_type::terminal); });
+  const std::vector<DeliveryReport> results = sent.get();
+  ASSERT_EQ(results.size(), 1u);
+  ASSERT_FALSE(results[0].status.ok()) << "the broker never confirmed it";
+  EXPECT_TRUE(results[0].status.error().retryable());
+  producer->close(std::chrono::milliseconds(100));
 }
 
 }  // namespace
