@@ -32,7 +32,8 @@ struct WriteResult {
 
 // Where records go. A sink only writes and classifies its errors: retry, circuit breaking,
 // dedupe, dead-lettering, batching and metrics belong to the runtime (DESIGN.md §4). Called from
-// one coroutine at a time; close() may be called without connect().
+// one strand: one call at a time unless max_concurrent_writes() says otherwise; close() may be
+// called without connect().
 class Sink {
  public:
   virtual ~Sink() = default;
@@ -46,6 +47,13 @@ class Sink {
   // Makes everything reported delivered so far durable (fsync, producer flush). The runtime
   // calls it before committing a checkpoint, so a crash after the commit loses nothing.
   virtual boost::asio::awaitable<Status> flush() = 0;
+
+  // How many write_batch() calls the runtime may have waiting at once, each on its own batch
+  // (later batches go out while earlier ones await the target's confirmation). Above 1 only
+  // for a sink that keeps the order of what it is handed across calls (a Kafka producer) and
+  // whose flush() may run while writes wait. Batches may then settle out of order; the
+  // checkpoint still never passes a record that is not settled.
+  virtual std::size_t max_concurrent_writes() const { return 1; }
 
   virtual boost::asio::awaitable<void> close() = 0;
 

@@ -107,6 +107,10 @@ class KafkaSink final : public Sink {
   // Every record reported delivered had its broker acknowledgement (acks=all) already.
   asio::awaitable<Status> flush() override { co_return Status{}; }
 
+  // Later batches are produced while earlier ones await their reports: the idempotent
+  // producer keeps the order of everything it is handed, across batches, as within one.
+  std::size_t max_concurrent_writes() const override { return config_.batches_in_flight; }
+
   asio::awaitable<void> close() override {
     if (producer_) producer_->close(kCloseTimeout);
     producer_.reset();

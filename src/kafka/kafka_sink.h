@@ -27,6 +27,7 @@ struct KafkaSinkConfig {
   bool tombstones = false;
   std::string compression = "none";
   std::chrono::milliseconds linger{5};
+  std::size_t batches_in_flight = 4;  // write_batch calls the runtime may have waiting at once
 
   // The librdkafka properties: the client's, the sink's own, then `librdkafka` (which may
   // override them, except that idempotence stays on).

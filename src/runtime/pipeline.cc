@@ -24,6 +24,7 @@
 #include "runtime/connector_context.h"
 #include "runtime/delivery.h"
 #include "runtime/metrics.h"
+#include "runtime/write_window.h"
 #include "state/state_store.h"
 
 namespace weft {
@@ -385,18 +386,22 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
   awaitable<void> write_loop() {
     const auto interval = config.runtime.object("checkpoint").duration("interval");
     auto next_commit = std::chrono::steady_clock::now() + interval;
+    // Batches go to the sink one at a time, or as several writes in flight when it takes them.
+    const std::size_t parallel = sink->max_concurrent_writes();
+    WriteWindow window(writer_strand, parallel);
     while (!aborting) {
       auto [ec, env] = co_await channel.async_receive(kNoThrow);
       if (ec) break;
       if (!env.tick && env.records.empty()) break;  // end of the source
-      if (!env.tick) {
-        std::string failure;
-        bool delivered = co_await delivery->deliver(env.first, env.records, failure);
-        metrics->in_flight.Set(static_cast<double>(tracker.in_flight()));
-        if (!delivered) {
-          if (!failure.empty()) fail(failure);
+      if (!env.tick && parallel <= 1) {
+        const WriteOutcome failed = co_await write(std::move(env));
+        if (failed) {
+          if (!failed->empty()) fail(*failed);
           break;
         }
+      } else if (!env.tick) {
+        if (!co_await window.wait_for_room()) break;
+        window.start(write(std::move(env)));
       }
       if (std::chrono::steady_clock::now() >= next_commit) {
         co_await commit_checkpoint();
@@ -404,6 +409,17 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
         if (!co_await housekeeping()) break;
       }
     }
+    co_await window.drain();
+    if (window.failure() && !window.failure()->empty()) fail(*window.failure());
+  }
+
+  // One batch through the delivery stage. Owns the batch: it may outlive the loop's turn.
+  awaitable<WriteOutcome> write(Envelope env) {
+    std::string failure;
+    const bool delivered = co_await delivery->deliver(env.first, env.records, failure);
+    metrics->in_flight.Set(static_cast<double>(tracker.in_flight()));
+    if (delivered) co_return std::nullopt;
+    co_return failure;
   }
 
   void count_delivered(std::size_t count) {

@@ -1,6 +1,7 @@
 #include "runtime/pipeline.h"
 
 #include <future>
+#include <set>
 #include <thread>
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -225,6 +226,59 @@ TEST_F(PipelineTest, AbortDuringAnOutageCommitsOnlyWhatWasDelivered) {
   ASSERT_EQ(stopped.get_future().wait_for(30s), std::future_status::ready);
   std::lock_guard lock(sink_log_->mutex);
   EXPECT_EQ(saved_checkpoint(), sink_log_->delivered.back());
+  EXPECT_GT(p->snapshot().in_flight, 0u) << "undelivered records stay unacknowledged";
+}
+
+TEST_F(PipelineTest, ASinkTakingOneWriteAtATimeNeverGetsTwo) {
+  sink_log_->write_time = 2ms;
+  auto p = make_pipeline(500, 50);
+  p->start();
+  ASSERT_TRUE(eventually([&] { return p->snapshot().state == PipelineState::kFinished; }));
+  std::lock_guard lock(sink_log_->mutex);
+  EXPECT_EQ(sink_log_->most_writing, 1u);
+  EXPECT_EQ(sink_log_->delivered.size(), 500u);
+}
+
+TEST_F(PipelineTest, ASinkTakingSeveralWritesGetsThemAndTheCheckpointWaitsForAll) {
+  sink_log_->concurrency = 3;
+  sink_log_->write_time = 5ms;
+  auto p = make_pipeline(2000, 50);
+  p->start();
+  ASSERT_TRUE(eventually([&] { return p->snapshot().state == PipelineState::kFinished; }))
+      << p->snapshot().error;
+  std::lock_guard lock(sink_log_->mutex);
+  EXPECT_GT(sink_log_->most_writing, 1u) << "later batches went out while earlier ones waited";
+  EXPECT_LE(sink_log_->most_writing, 3u) << "never more than the sink takes";
+  const std::set<std::string> keys(sink_log_->delivered.begin(), sink_log_->delivered.end());
+  EXPECT_EQ(keys.size(), 2000u);
+  EXPECT_EQ(sink_log_->delivered.size(), 2000u) << "each record once";
+  EXPECT_EQ(saved_checkpoint(), "2000");
+}
+
+TEST_F(PipelineTest, AbortWithSeveralWritesInFlightCommitsOnlyWhatWasDelivered) {
+  std::atomic<bool> target_down{false};
+  sink_log_->concurrency = 4;
+  sink_log_->write_time = 2ms;
+  sink_log_->script = [&](const Batch&) {
+    if (target_down) return WriteResult::failed(Error::retryable("connection refused"));
+    return WriteResult::all_delivered();
+  };
+  auto p = make_pipeline(0, 100);
+  p->start();
+  ASSERT_TRUE(eventually([&] { return p->snapshot().records_out >= 1000; }));
+  target_down = true;
+  ASSERT_TRUE(eventually([&] { return metrics_handles_->sink_retryable_errors.Value() >= 4; }));
+  std::promise<void> stopped;
+  p->stop([&] { stopped.set_value(); });
+  p->abort();
+  ASSERT_EQ(stopped.get_future().wait_for(30s), std::future_status::ready);
+  std::lock_guard lock(sink_log_->mutex);
+  const std::set<std::string> keys(sink_log_->delivered.begin(), sink_log_->delivered.end());
+  const std::uint64_t checkpoint = std::stoull(saved_checkpoint().value_or("0"));
+  ASSERT_GT(checkpoint, 0u);
+  for (std::uint64_t key = 1; key <= checkpoint; ++key) {
+    ASSERT_TRUE(keys.contains(std::to_string(key))) << key << " is before the checkpoint";
+  }
   EXPECT_GT(p->snapshot().in_flight, 0u) << "undelivered records stay unacknowledged";
 }
 

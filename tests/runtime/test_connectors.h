@@ -97,6 +97,10 @@ struct SinkLog {
   // Decides the outcome of each write (called with the batch); default: all delivered.
   std::function<WriteResult(const Batch&)> script;
   std::atomic<bool> gate_closed{false};           // while true, writes wait
+  std::size_t concurrency = 1;                    // what max_concurrent_writes() says
+  std::chrono::milliseconds write_time{0};        // how long each write takes
+  std::size_t writing = 0;                        // writes under way (under `mutex`)
+  std::size_t most_writing = 0;                   // the most ever under way at once
   std::string unhealthy_reason;                   // under `mutex`; non-empty: health() says so
   std::atomic<bool> closed{false};
 };
@@ -108,6 +112,15 @@ class ScriptedSink final : public Sink {
   asio::awaitable<Status> connect() override { co_return Status{}; }
   asio::awaitable<WriteResult> write_batch(const Batch& batch) override {
     while (log_->gate_closed) co_await sleep_for(std::chrono::milliseconds(2));
+    if (log_->write_time.count() > 0) {
+      {
+        std::lock_guard lock(log_->mutex);
+        log_->most_writing = std::max(log_->most_writing, ++log_->writing);
+      }
+      co_await sleep_for(log_->write_time);
+      std::lock_guard lock(log_->mutex);
+      --log_->writing;
+    }
     std::lock_guard lock(log_->mutex);
     log_->write_sizes.push_back(batch.size());
     WriteResult result = log_->script ? log_->script(batch) : WriteResult::all_delivered();
@@ -123,6 +136,7 @@ class ScriptedSink final : public Sink {
     std::lock_guard lock(log_->mutex);
     return {log_->unhealthy_reason.empty(), log_->unhealthy_reason};
   }
+  std::size_t max_concurrent_writes() const override { return log_->concurrency; }
   asio::awaitable<Status> flush() override {
     std::lock_guard lock(log_->mutex);
     ++log_->flushes;

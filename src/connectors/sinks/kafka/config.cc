@@ -19,6 +19,7 @@ Result<KafkaSinkConfig> sink_config(const Settings& settings) {
   c.tombstones = settings.boolean("tombstones");
   c.compression = settings.string("compression");
   c.linger = settings.duration("linger");
+  c.batches_in_flight = static_cast<std::size_t>(settings.integer("batches_in_flight"));
   return c;
 }
 
@@ -57,6 +58,13 @@ ConnectorInfo sink_info() {
   spec.duration("linger")
       .default_value("5ms")
       .description("How long the producer waits to fill a batch (librdkafka linger.ms).");
+  spec.integer("batches_in_flight")
+      .default_value("4")
+      .min(1)
+      .max(64)
+      .description(
+          "Batches handed to the producer before the first is confirmed. More hide the broker's "
+          "round trip; the producer keeps their order. 1: each batch waits for the previous.");
   add_security_fields(spec, "producer");
   info.check = [](const Settings& settings) -> Status {
     auto config = sink_config(settings);
