@@ -13,9 +13,11 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/concurrent_channel.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -79,6 +81,19 @@ void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void*) {
         failed(message->err, rd_kafka_topic_name(message->rkt));
   }
   w.report_done();
+}
+
+// Where delivery reports are served: a strand of their own on the sender's io_context, so the
+// reports of one batch are handled on another thread while the sender produces the next (the
+// sender's thread is the busiest). The sender's executor when it is not an io_context's (or a
+// strand of one).
+asio::any_io_executor serving_executor(const asio::any_io_executor& sender) {
+  using IoExecutor = asio::io_context::executor_type;
+  if (const auto* strand = sender.target<asio::strand<IoExecutor>>()) {
+    return asio::make_strand(strand->get_inner_executor());
+  }
+  if (const auto* plain = sender.target<IoExecutor>()) return asio::make_strand(*plain);
+  return sender;
 }
 
 }  // namespace
@@ -166,7 +181,7 @@ Result<std::shared_ptr<Producer>> Producer::create(
     rd_kafka_destroy(handle);
     return Error::retryable("kafka: cannot create the delivery report pipe");
   }
-  auto impl = std::make_shared<Impl>(executor, handle, fds[0]);
+  auto impl = std::make_shared<Impl>(serving_executor(executor), handle, fds[0]);
   impl->wake_write = fds[1];
   rd_kafka_queue_t* main_queue = rd_kafka_queue_get_main(handle);
   rd_kafka_queue_io_event_enable(main_queue, fds[1], "1", 1);
