@@ -28,6 +28,7 @@ bench:
 	./bench/rest.sh
 	./bench/cdc.sh
 	./bench/files.sh
+	./bench/kafka.sh
 
 docs: build
 	./build/release/src/cli/weft spec --markdown docs/connectors
