@@ -15,12 +15,17 @@
 #   5. weft drains weft_bench: a daemon with one pipeline, `postgres_cdc` (snapshot never,
 #      debezium envelope, publication autocreate disabled) -> `file` sink (JSON lines), timed
 #      from process start until the file holds ROWS lines or the slot's confirmed_flush_lsn
-#      reaches END_LSN; peak RSS is the daemon's VmHWM, CPU its utime + stime.
+#      reaches END_LSN; peak RSS is the daemon's VmHWM, CPU its utime + stime;
+#   6. weftkafka (CDC -> Kafka end to end) drains weftkafka_bench the same way into the `kafka`
+#      sink (defaults: idempotent, lz4; topic bench_rows of 8 partitions on weft-fake-kafka, the
+#      tests' broker, started for it; checkpoint interval 200ms), timed until the slot's
+#      confirmed_flush_lsn reaches END_LSN: every row's message confirmed by the broker, then
+#      checkpointed. The broker's CPU is not counted.
 # One round (a slot drains once; another round needs another load). Prints Markdown; not part of
 # CI; docs/benchmarks.md records a run.
 #   QUICK=1 ./bench/cdc.sh        a smoke run: 50,000 rows
 #   ROWS=1000000 TXN_ROWS=1000    rows loaded, rows per transaction
-#   CLIENTS="recvlogical weft"    leave one out
+#   CLIENTS="recvlogical weft weftkafka"    leave some out
 #   FSYNC=off                     the cluster without fsync (default: on, as in production)
 #   WORKERS=2                     weft's `workers`
 #   PG_BINDIR=/usr/lib/postgresql/15/bin   the server binaries (default: 15, else the highest)
@@ -37,7 +42,7 @@ if [ -n "${QUICK:-}" ]; then
 fi
 ROWS=${ROWS:-1000000}
 TXN_ROWS=${TXN_ROWS:-1000}
-CLIENTS=${CLIENTS:-recvlogical weft}
+CLIENTS=${CLIENTS:-recvlogical weft weftkafka}
 FSYNC=${FSYNC:-on}
 WORKERS=${WORKERS:-2}
 if [ $((ROWS % TXN_ROWS)) -ne 0 ]; then
@@ -71,6 +76,7 @@ PGDIR=$WORK/pg
 WEFT_PID=
 # shellcheck disable=SC2317  # called by the trap
 cleanup() {
+  [ -n "${BROKER:-}" ] && stop_pid "$BROKER"
   if [ -n "$WEFT_PID" ]; then
     kill -TERM "$WEFT_PID" 2>/dev/null || true
     wait "$WEFT_PID" 2>/dev/null || true
@@ -85,7 +91,7 @@ trap cleanup EXIT
 # ---- weft: built first, so the build does not overlap a measurement; its failure only costs
 # the weft half (WEFT_ERROR says why) ----
 WEFT_ERROR=
-if [[ " $CLIENTS " == *" weft "* ]]; then
+if [[ " $CLIENTS " == *" weft"* ]]; then
   if [ -z "${WEFT:-}" ]; then
     if { [ -f build/release/build.ninja ] || cmake --preset release >"$WORK/build.log" 2>&1; } &&
        cmake --build --preset release --target weft >>"$WORK/build.log" 2>&1; then
@@ -157,6 +163,11 @@ sql "CREATE TABLE bench_rows(id bigint PRIMARY KEY, name text, email text, amoun
 sql "CREATE PUBLICATION bench_pub FOR TABLE bench_rows"
 sql "SELECT pg_create_logical_replication_slot('weft_bench', 'pgoutput')" >/dev/null
 sql "SELECT pg_create_logical_replication_slot('recv_bench', 'pgoutput')" >/dev/null
+if [[ " $CLIENTS " == *" weftkafka "* ]]; then
+  sql "SELECT pg_create_logical_replication_slot('weftkafka_bench', 'pgoutput')" >/dev/null
+  start_fake_kafka "$WORK"
+  broker topic bench_rows 8
+fi
 
 LOAD_START=$EPOCHREALTIME
 sql "DO \$\$
@@ -234,10 +245,25 @@ count_lines() {  # $1: file
   COUNTED=$size
 }
 
-measure_weft() {
-  local dir=$WORK/weft out start end deadline next_slot_check=0 reason
+measure_weft() {  # $1: client (weft: into a file; weftkafka: into Kafka)
+  local client=$1 dir=$WORK/$1 out start end deadline next_slot_check=0 reason slot sink
   mkdir -p "$dir/pipelines"
   out=$dir/out.jsonl
+  LINES=0 COUNTED=0
+  if [ "$client" = weftkafka ]; then
+    slot=weftkafka_bench
+    sink="sink:
+  type: kafka
+  brokers: [\"$BOOTSTRAP\"]
+  topic: bench_rows
+checkpoint: {interval: 200ms}"
+  else
+    slot=weft_bench
+    sink="sink:
+  type: file
+  path: $out
+  max_size: 0"
+  fi
   write_daemon_config "$dir"
   cat >"$dir/pipelines/cdc.yaml" <<YAML
 name: cdc
@@ -245,14 +271,11 @@ source:
   type: postgres_cdc
   dsn: "$DSN"
   tables: [public.bench_rows]
-  slot: {name: weft_bench}
+  slot: {name: $slot}
   publication: {name: bench_pub, autocreate: disabled}
   snapshot: {mode: never}
   envelope: debezium
-sink:
-  type: file
-  path: $out
-  max_size: 0
+$sink
 YAML
   # An unknown source type (a build without postgres_cdc) or a setting it does not take is
   # reported here, before anything is timed.
@@ -270,9 +293,9 @@ YAML
     count_lines "$out"
     if [ "$LINES" -ge "$ROWS" ]; then
       reason="$LINES lines in the file"
-    elif [ "${EPOCHREALTIME%.*}" -ge "$next_slot_check" ]; then
+    elif [ "$client" = weftkafka ] || [ "${EPOCHREALTIME%.*}" -ge "$next_slot_check" ]; then
       next_slot_check=$(( ${EPOCHREALTIME%.*} + 1 ))
-      slot_done weft_bench && reason="slot confirmed up to END_LSN"
+      slot_done "$slot" && reason="slot confirmed up to END_LSN"
     fi
     [ -n "$reason" ] && break
     if ! running "$WEFT_PID"; then
@@ -282,23 +305,26 @@ YAML
       return
     fi
     if [ "${EPOCHREALTIME%.*}" -gt "$deadline" ]; then
-      WEFT_ERROR="no end after $((deadline - ${start%.*})) s: $LINES lines, slot at $(slot_lsn weft_bench) of $END_LSN"
+      WEFT_ERROR="no end after $((deadline - ${start%.*})) s: $LINES lines, slot at $(slot_lsn "$slot") of $END_LSN"
       return
     fi
     sleep 0.05
   done
   end=$EPOCHREALTIME
-  SECS[weft]=$(elapsed "$start" "$end")
-  CPU_S[weft]=$(awk -v t="$(cpu_ticks "$WEFT_PID")" -v hz="$CLK_TCK" 'BEGIN {printf "%.2f", t / hz}')
-  RSS_KB[weft]=$(awk '/^VmHWM:/ {print $2}' "/proc/$WEFT_PID/status")
+  SECS[$client]=$(elapsed "$start" "$end")
+  CPU_S[$client]=$(awk -v t="$(cpu_ticks "$WEFT_PID")" -v hz="$CLK_TCK" 'BEGIN {printf "%.2f", t / hz}')
+  RSS_KB[$client]=$(awk '/^VmHWM:/ {print $2}' "/proc/$WEFT_PID/status")
   kill -TERM "$WEFT_PID" 2>/dev/null || true
   wait "$WEFT_PID" 2>/dev/null || true
   WEFT_PID=
-  count_lines "$out"
-  NOTE[weft]="stopped on: $reason; $LINES lines in the file at shutdown"
-  [ "$LINES" -eq "$ROWS" ] || NOTE[weft]+=" **(expected $ROWS)**"
+  NOTE[$client]="stopped on: $reason"
+  if [ "$client" = weft ]; then
+    count_lines "$out"
+    NOTE[$client]+="; $LINES lines in the file at shutdown"
+    [ "$LINES" -eq "$ROWS" ] || NOTE[$client]+=" **(expected $ROWS)**"
+  fi
   if grep -q '\] \[\(warning\|error\|critical\)\]' "$dir/weft.log"; then
-    NOTE[weft]+="; warnings in its log: $(grep -m1 '\] \[\(warning\|error\|critical\)\]' "$dir/weft.log")"
+    NOTE[$client]+="; warnings in its log: $(grep -m1 '\] \[\(warning\|error\|critical\)\]' "$dir/weft.log")"
   fi
 }
 
@@ -306,7 +332,7 @@ LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 for client in $CLIENTS; do
   case $client in
     recvlogical) measure_recvlogical ;;
-    weft) [ -n "$WEFT_ERROR" ] || measure_weft ;;
+    weft | weftkafka) [ -n "$WEFT_ERROR" ] || measure_weft "$client" ;;
     *) echo "cdc.sh: unknown client '$client'" >&2; exit 1 ;;
   esac
 done
@@ -323,7 +349,7 @@ echo "PostgreSQL $(sql 'SHOW server_version' | cut -d' ' -f1) (fsync=$FSYNC, def
   "shared_buffers), $ROWS rows committed in $((ROWS / TXN_ROWS)) transactions of $TXN_ROWS" \
   "in ${LOAD_SECONDS} s; a row is $ROW_BYTES bytes on disk (pg_column_size) and $ROW_TEXT_BYTES" \
   "as text; $(awk -v b="$WAL_BYTES" 'BEGIN {printf "%.0f", b / 1048576}') MiB of WAL to decode" \
-  "($START_LSN to $END_LSN). Both slots were created before the load; each client drains its" \
+  "($START_LSN to $END_LSN). Every slot was created before the load; each client drains its" \
   "own once, timed from its process start."
 echo
 printf '| client | what it does | seconds | rows/s | CPU s client | peak RSS MB | weft / it |\n'
@@ -331,7 +357,7 @@ printf '|---|---|---|---|---|---|---|\n'
 row() {  # $1: client; $2: label; $3: work
   local r=""
   if has "$1"; then
-    [ "$1" != weft ] && has weft &&
+    [ "$1" = recvlogical ] && has weft &&
       r="**$(awk -v a="${SECS[$1]}" -v b="${SECS[weft]}" 'BEGIN {printf "%.2f", a / b}')**"
     printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$2" "$3" "$(printf '%.3f' "${SECS[$1]}")" "$(rps "$1")" \
       "${CPU_S[$1]}" "$(mb "${RSS_KB[$1]}")" "$r"
@@ -343,12 +369,15 @@ row() {  # $1: client; $2: label; $3: work
 {
   row recvlogical '`pg_recvlogical` (pgoutput v1)' 'stream the slot to /dev/null, stop at END_LSN'
   row weft 'weft `postgres_cdc` -> `file`' 'stream, decode, debezium JSON line per row, checkpoints'
+  row weftkafka 'weft `postgres_cdc` -> `kafka`' 'the same, each row a message confirmed by the broker'
 }
 echo
-if has weft && has recvlogical; then
-  echo "- weft / pg_recvlogical, rows/s: **$(awk -v a="${SECS[recvlogical]}" -v b="${SECS[weft]}" \
-    'BEGIN {printf "%.2f", a / b}')**"
-fi
+for client in weft weftkafka; do
+  if has "$client" && has recvlogical; then
+    echo "- $client / pg_recvlogical, rows/s: **$(awk -v a="${SECS[recvlogical]}" \
+      -v b="${SECS[$client]}" 'BEGIN {printf "%.2f", a / b}')**"
+  fi
+done
 for client in $CLIENTS; do
   [ -n "${NOTE[$client]:-}" ] && echo "- $client: ${NOTE[$client]}"
 done

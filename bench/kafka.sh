@@ -47,12 +47,6 @@ if [ -z "${WEFT:-}" ]; then
   cmake --build --preset release --target weft >/dev/null
   WEFT=$PWD/build/release/src/cli/weft
 fi
-# The broker launcher is a test fake: it is built by the dev preset (the release preset has no
-# tests). Its speed is librdkafka's mock cluster's, a shared library, whatever the preset.
-cmake --preset dev >/dev/null
-cmake --build --preset dev --target weft-fake-kafka >/dev/null
-FAKE_KAFKA=$PWD/build/dev/tests/fakes/weft-fake-kafka
-
 WORK=$(mktemp -d /dev/shm/weft-bench-kafka.XXXXXX)
 PIDS=()
 cleanup() {
@@ -62,23 +56,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# ---- the broker: commands on a FIFO, the bootstrap address on its first line of output ----
-mkfifo "$WORK/broker.in"
-"$FAKE_KAFKA" --brokers 1 <"$WORK/broker.in" >"$WORK/broker.out" 2>"$WORK/broker.log" &
-BROKER=$!
+# ---- the broker ----
+start_fake_kafka "$WORK"
 PIDS+=("$BROKER")
-exec {BROKER_IN}>"$WORK/broker.in"
-until [ -s "$WORK/broker.out" ]; do nap 0.05; done
-BOOTSTRAP=$(head -n1 "$WORK/broker.out")
-broker() {  # one command; waits for its answer
-  local before
-  before=$(wc -l <"$WORK/broker.out")
-  echo "$*" >&"$BROKER_IN"
-  until [ "$(wc -l <"$WORK/broker.out")" -gt "$before" ]; do nap 0.01; done
-  local answer
-  answer=$(tail -n1 "$WORK/broker.out")
-  [ "$answer" = ok ] || { echo "weft-fake-kafka: $*: $answer" >&2; exit 1; }
-}
 broker_ticks() { awk '{print $14 + $15}' "/proc/$BROKER/stat"; }
 
 # ---- kcat's input: the values weft's generate source renders (generate_source.cc) ----

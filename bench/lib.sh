@@ -65,3 +65,32 @@ forget_pid() {
   for pid in "${PIDS[@]}"; do [ "$pid" != "$1" ] && kept+=("$pid"); done
   PIDS=("${kept[@]+"${kept[@]}"}")
 }
+
+# weft-fake-kafka (tests/fakes/kafka: librdkafka's mock cluster in a process of its own), built
+# by the dev preset (the release preset has no tests; the broker's speed is librdkafka's, a
+# shared library, whatever the preset). start_fake_kafka DIR starts one broker with its command
+# FIFO and output in DIR and sets BROKER (its pid), BROKER_IN (the command fd) and BOOTSTRAP;
+# the caller stops it (stop_pid "$BROKER"; its stdin closing also ends it).
+start_fake_kafka() {
+  cmake --preset dev >/dev/null
+  cmake --build --preset dev --target weft-fake-kafka >/dev/null
+  mkfifo "$1/broker.in"
+  "$PWD/build/dev/tests/fakes/weft-fake-kafka" --brokers 1 <"$1/broker.in" >"$1/broker.out" \
+    2>"$1/broker.log" &
+  BROKER=$!
+  exec {BROKER_IN}>"$1/broker.in"
+  until [ -s "$1/broker.out" ]; do nap 0.05; done
+  BOOTSTRAP=$(head -n1 "$1/broker.out")
+  BROKER_DIR=$1
+}
+# One command to the broker (`topic NAME PARTITIONS`, ...); waits for its answer, exits on an
+# error.
+broker() {
+  local before answer
+  before=$(wc -l <"$BROKER_DIR/broker.out")
+  echo "$*" >&"$BROKER_IN"
+  until [ "$(wc -l <"$BROKER_DIR/broker.out")" -gt "$before" ]; do nap 0.01; done
+  answer=$(tail -n1 "$BROKER_DIR/broker.out")
+  [ "$answer" = ok ] || { echo "weft-fake-kafka: $*: $answer" >&2; exit 1; }
+}
+

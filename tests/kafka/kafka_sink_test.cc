@@ -15,6 +15,7 @@
 #include "connectors/run_coroutine.h"
 #include "runtime/logging.h"
 #include "support/kafka_cluster.h"
+#include "support/registry_sample.h"
 
 namespace weft::kafka {
 namespace {
@@ -61,22 +62,8 @@ class KafkaSinkTest : public ::testing::Test {
 
   WriteResult write(Sink& sink, const Batch& batch) { return thread_.run(sink.write_batch(batch)); }
 
-  // The value of a metric sample, e.g. ("weft_kafka_delivery_errors_total", {{"code", "X"}}).
   double sample(const std::string& name, const std::map<std::string, std::string>& labels) {
-    for (const auto& family : metrics_.Collect()) {
-      if (family.name != name) continue;
-      for (const auto& metric : family.metric) {
-        std::map<std::string, std::string> have;
-        for (const auto& label : metric.label) have[label.name] = label.value;
-        bool match = true;
-        for (const auto& [key, value] : labels) match = match && have[key] == value;
-        if (!match) continue;
-        return family.type == prometheus::MetricType::Histogram
-                   ? static_cast<double>(metric.histogram.sample_count)
-                   : metric.counter.value;
-      }
-    }
-    return 0;
+    return test::registry_sample(metrics_, name, labels).value_or(0);
   }
 
   prometheus::Registry metrics_;

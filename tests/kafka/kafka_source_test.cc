@@ -17,6 +17,7 @@
 #include "connectors/run_coroutine.h"
 #include "runtime/logging.h"
 #include "support/kafka_cluster.h"
+#include "support/registry_sample.h"
 
 namespace weft::kafka {
 namespace {
@@ -82,19 +83,7 @@ class KafkaSourceTest : public ::testing::Test {
   }
 
   double sample(const std::string& name, const std::map<std::string, std::string>& labels) {
-    for (const auto& family : metrics_.Collect()) {
-      if (family.name != name) continue;
-      for (const auto& metric : family.metric) {
-        std::map<std::string, std::string> have;
-        for (const auto& label : metric.label) have[label.name] = label.value;
-        bool match = true;
-        for (const auto& [key, value] : labels) match = match && have[key] == value;
-        if (!match) continue;
-        return family.type == prometheus::MetricType::Gauge ? metric.gauge.value
-                                                            : metric.counter.value;
-      }
-    }
-    return -1;
+    return test::registry_sample(metrics_, name, labels).value_or(-1);
   }
 
   prometheus::Registry metrics_;
