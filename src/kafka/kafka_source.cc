@@ -33,6 +33,8 @@ using asio::awaitable;
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 // How long read_batch waits for a message before returning an empty batch.
 constexpr auto kPollInterval = std::chrono::milliseconds(500);
+// How long a consumer error counts against health() unless it is reported again.
+constexpr auto kProblemLifetime = std::chrono::seconds(60);
 // How often the lag gauges are brought up to date.
 constexpr auto kLagInterval = std::chrono::seconds(1);
 
@@ -144,7 +146,9 @@ class KafkaSource final : public Source {
 
   Health health() const override {
     std::lock_guard lock(health_mutex_);
-    if (problem_.empty()) return {};
+    if (problem_.empty() || std::chrono::steady_clock::now() - problem_at_ > kProblemLifetime) {
+      return {};
+    }
     return Health{false, problem_};
   }
 
@@ -162,6 +166,7 @@ class KafkaSource final : public Source {
     rd_kafka_conf_set_opaque(conf, this);
     rd_kafka_conf_set_rebalance_cb(conf, &KafkaSource::on_rebalance);
     rd_kafka_conf_set_offset_commit_cb(conf, &KafkaSource::on_commit);
+    rd_kafka_conf_set_error_cb(conf, &KafkaSource::on_error);
     handle_ = rd_kafka_new(RD_KAFKA_CONSUMER, conf, error, sizeof error);
     if (handle_ == nullptr) {
       rd_kafka_conf_destroy(conf);
@@ -290,9 +295,25 @@ class KafkaSource final : public Source {
     if (set_problem(problem)) log_->warn("{}", problem);
   }
 
+  // Client-level errors (brokers unreachable, authentication): librdkafka reports them here,
+  // not as messages, and retries on its own. Called while the queue is served, on the
+  // source's coroutine.
+  static void on_error(rd_kafka_t* handle, int err, const char* reason, void* opaque) {
+    auto& self = *static_cast<KafkaSource*>(opaque);
+    char fatal[512];
+    if (rd_kafka_fatal_error(handle, fatal, sizeof fatal) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      self.fatal_ = Error::retryable(std::string("kafka consumer failed: ") + fatal);
+      return;
+    }
+    const std::string problem = std::string("kafka: ") + reason + " (" +
+                                rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err)) + ")";
+    if (self.set_problem(problem)) self.log_->warn("{}", problem);
+  }
+
   // True when the problem is new (so it is logged once, not once per poll).
   bool set_problem(std::string problem) {
     std::lock_guard lock(health_mutex_);
+    problem_at_ = std::chrono::steady_clock::now();
     if (problem == problem_) return false;
     problem_ = std::move(problem);
     return !problem_.empty();
@@ -308,6 +329,7 @@ class KafkaSource final : public Source {
     const std::vector<TopicPartition> partitions = partitions_of(list);
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
       for (const auto& tp : partitions) ledger_.assign(tp);
+      set_problem({});  // the group is reachable again
       if (metrics_) metrics_->rebalanced("assigned");
       log_->info("kafka: group {} assigned {}", config_.group, describe(partitions));
       if (cooperative) {
@@ -423,7 +445,10 @@ class KafkaSource final : public Source {
   JsonValidator validator_;
   std::optional<Error> fatal_;
   mutable std::mutex health_mutex_;
-  std::string problem_;  // the consumer's last error, until a message arrives; for health()
+  // The consumer's last error, for health(): until messages arrive, partitions are assigned,
+  // or kProblemLifetime passes without another (librdkafka recovered quietly).
+  std::string problem_;
+  std::chrono::steady_clock::time_point problem_at_{};
 };
 
 }  // namespace

@@ -165,6 +165,37 @@ TEST(KafkaSourceE2E, TwoDaemonsInOneGroupShareThePartitions) {
   EXPECT_EQ(two->wait(20s), 0) << two->output();
 }
 
+TEST(KafkaSourceE2E, ABrokerOutageShowsInReadyzAndReadingResumesAfterIt) {
+  KafkaCluster kafka;
+  kafka.create_topic("orders", 1);
+  kafka.produce("orders", numbered(0, 100));
+  Daemon daemon(kafka, "weft");
+  auto weft = daemon.start("run.log");
+  const unsigned short admin = weft->admin_port(30s).value_or(0);
+  ASSERT_NE(admin, 0) << weft->output();
+  ASSERT_TRUE(eventually([&] { return daemon.delivered().size() == 100; }, 60s))
+      << weft->output();
+
+  kafka.set_broker_down(1);
+  HttpResponse ready;
+  ASSERT_TRUE(eventually(
+      [&] {
+        ready = http_get("127.0.0.1", admin, "/readyz");
+        return ready.status == 503 && ready.body.find("kafka") != std::string::npos;
+      },
+      60s))
+      << ready.status << " " << ready.body << "\n" << weft->output();
+
+  kafka.set_broker_up(1);
+  kafka.produce("orders", numbered(100, 100));
+  ASSERT_TRUE(eventually([&] { return daemon.delivered().size() == 200; }, 60s))
+      << daemon.delivered().size() << " of 200\n" << weft->output();
+  ASSERT_TRUE(eventually([&] { return http_get("127.0.0.1", admin, "/readyz").status == 200; }))
+      << http_get("127.0.0.1", admin, "/readyz").body;
+  weft->signal(SIGTERM);
+  EXPECT_EQ(weft->wait(20s), 0) << weft->output();
+}
+
 TEST(KafkaSourceE2E, ARepeatedEventIsDeliveredOnceAndABadMessageIsDeadLettered) {
   KafkaCluster kafka;
   kafka.create_topic("orders", 1);
