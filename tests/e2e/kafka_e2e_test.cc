@@ -90,6 +90,26 @@ TEST(KafkaE2E, KillNineWhileProducingLosesNothingAndRepeatsOnlyWhatFollowsTheChe
   }
 }
 
+TEST(KafkaE2E, OneKeysMessagesKeepTheirOrderAcrossBatchesInFlight) {
+  constexpr int kCount = 20000;
+  KafkaCluster kafka;
+  kafka.create_topic("numbers", 1);
+  TempDir dir;
+  // Small batches, several in flight at once (batches_in_flight defaults to 4), one key.
+  write_daemon(dir, kafka, 0, kCount, "  key: same\nbatch:\n  max_records: 500\n");
+  WeftProcess weft({"run", "--config", dir.file("config/weft.yaml")}, dir.file("run.log"));
+  ASSERT_TRUE(eventually([&] { return checkpoint_number(dir) == kCount; }, 120s))
+      << weft.output();
+  weft.signal(SIGTERM);
+  ASSERT_EQ(weft.wait(20s), 0) << weft.output();
+  const auto messages = kafka.consume("numbers", kCount);
+  ASSERT_EQ(messages.size(), static_cast<std::size_t>(kCount));
+  for (int i = 0; i < kCount; ++i) {
+    ASSERT_EQ(nlohmann::json::parse(*messages[static_cast<std::size_t>(i)].value).at("id"), i + 1)
+        << "message " << i << " of the key is out of order";
+  }
+}
+
 TEST(KafkaE2E, ABrokerOutageOpensTheBreakerPausesTheSourceAndLosesNothing) {
   constexpr int kCount = 8000;
   KafkaCluster kafka;
