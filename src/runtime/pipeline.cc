@@ -387,22 +387,12 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
     const auto interval = config.runtime.object("checkpoint").duration("interval");
     auto next_commit = std::chrono::steady_clock::now() + interval;
     // Batches go to the sink one at a time, or as several writes in flight when it takes them.
-    const std::size_t parallel = sink->max_concurrent_writes();
-    WriteWindow window(writer_strand, parallel);
+    WriteWindow window(writer_strand, sink->max_concurrent_writes());
     while (!aborting) {
       auto [ec, env] = co_await channel.async_receive(kNoThrow);
       if (ec) break;
       if (!env.tick && env.records.empty()) break;  // end of the source
-      if (!env.tick && parallel <= 1) {
-        const WriteOutcome failed = co_await write(std::move(env));
-        if (failed) {
-          if (!failed->empty()) fail(*failed);
-          break;
-        }
-      } else if (!env.tick) {
-        if (!co_await window.wait_for_room()) break;
-        window.start(write(std::move(env)));
-      }
+      if (!env.tick && !co_await window.submit(write(std::move(env)))) break;
       if (std::chrono::steady_clock::now() >= next_commit) {
         co_await commit_checkpoint();
         next_commit = std::chrono::steady_clock::now() + interval;

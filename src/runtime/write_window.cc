@@ -22,8 +22,14 @@ WriteWindow::WriteWindow(const asio::any_io_executor& executor, std::size_t limi
       busy_(cancels_.size(), false),
       changed_(executor) {}
 
-asio::awaitable<bool> WriteWindow::wait_for_room() {
-  co_await wait_until(cancels_.size() - 1);
+asio::awaitable<bool> WriteWindow::submit(asio::awaitable<WriteOutcome> write) {
+  if (cancels_.size() == 1) {
+    WriteOutcome outcome = co_await std::move(write);
+    if (outcome && !failure_) failure_ = std::move(outcome);
+  } else {
+    co_await wait_until(cancels_.size() - 1);
+    if (!failure_) start(std::move(write));
+  }
   co_return !failure_;
 }
 

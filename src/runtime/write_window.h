@@ -26,12 +26,13 @@ class WriteWindow {
   // `executor`: the writer strand, which every call below must run on.
   WriteWindow(const boost::asio::any_io_executor& executor, std::size_t limit);
 
-  // Waits until fewer than `limit` writes are in flight. False once a write has failed: start
-  // no more. Cancelled (the pipeline aborts), it cancels the writes in flight and still waits:
-  // their records must be settled, or known not to be, before the final checkpoint.
-  boost::asio::awaitable<bool> wait_for_room();
-  // Starts `write`; call only after wait_for_room() returned true.
-  void start(boost::asio::awaitable<WriteOutcome> write);
+  // Hands `write` on. With a limit of 1 it runs here, to its end, before anything else the
+  // caller does (a checkpoint's flush never meets a write). Otherwise it first waits until
+  // fewer than `limit` writes are in flight, then starts it beside them; cancelled (the
+  // pipeline aborts), that wait cancels the writes in flight and still waits for them: their
+  // records must be settled, or known not to be, before the final checkpoint. False once a
+  // write has failed (see failure()): submit no more.
+  boost::asio::awaitable<bool> submit(boost::asio::awaitable<WriteOutcome> write);
   // Waits for every write in flight (cancelling them if the caller is cancelled, as above).
   boost::asio::awaitable<void> drain();
 
@@ -40,6 +41,7 @@ class WriteWindow {
 
  private:
   boost::asio::awaitable<void> wait_until(std::size_t in_flight);
+  void start(boost::asio::awaitable<WriteOutcome> write);
 
   boost::asio::any_io_executor executor_;
   std::vector<boost::asio::cancellation_signal> cancels_;  // one per slot
