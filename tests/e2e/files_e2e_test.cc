@@ -83,11 +83,12 @@ class FilesE2ETest : public ::testing::Test {
                "pipelines:\n  dir: ../pipelines\nshutdown:\n  deadline: 10s\n");
   }
 
-  void write_pipeline(const std::string& source_block) {
-    dir_.write("pipelines/drops.yaml", "name: drops\nsource:\n  type: files\n" + source_block +
-                                           "sink:\n  type: file\n  path: " +
-                                           (dir_.path() / "out.jsonl").string() +
-                                           "\n  max_size: 100GiB\ncheckpoint:\n  interval: 200ms\n");
+  // `extra`: more pipeline-level YAML.
+  void write_pipeline(const std::string& source_block, const std::string& extra = "") {
+    dir_.write("pipelines/drops.yaml",
+               "name: drops\nsource:\n  type: files\n" + source_block +
+                   "sink:\n  type: file\n  path: " + (dir_.path() / "out.jsonl").string() +
+                   "\n  max_size: 100GiB\ncheckpoint:\n  interval: 200ms\n" + extra);
   }
 
   std::unique_ptr<WeftProcess> start(const std::string& log) {
@@ -107,7 +108,10 @@ TEST_F(FilesE2ETest, KillNineMidFileLosesNoRowAndRepeatsOnlyRowsAfterTheCheckpoi
   for (int f = 0; f < kFiles; ++f) write_csv(dir_.path() / "drops" / file_name(f), f, kRowsPerFile);
   write_pipeline("  url: file://" + (dir_.path() / "drops").string() +
                  "\n  poll_interval: 500ms\n  after_read: move\n  move_to: done/\n"
-                 "  read_size: 256KiB\n");
+                 "  read_size: 256KiB\n",
+                 // Slow enough that the second file spans several checkpoints: unthrottled, it
+                 // could pass between two looks at the saved checkpoint, and the test missed it.
+                 "rate_limit:\n  per_second: 20000\n");
   auto weft = start("run1.log");
   // Killed in the middle of the second file, once a checkpoint inside it has been saved.
   ASSERT_TRUE(eventually(
