@@ -1,6 +1,8 @@
 #pragma once
 
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -14,6 +16,14 @@ namespace weft {
 struct Health {
   bool healthy = true;
   std::string reason;  // why not healthy, for /readyz and /api
+};
+
+// Work waiting upstream that a source has not read yet, as the source itself measures it.
+struct Backlog {
+  std::uint64_t pending = 0;  // what is unread: messages (Kafka consumer lag), WAL bytes (CDC)
+  // How long the oldest unread change has waited, when the source knows (CDC: the commit time
+  // of the oldest unconfirmed transaction).
+  std::optional<std::chrono::milliseconds> age;
 };
 
 // Where records come from. One pipeline owns one source and calls it from one coroutine at a
@@ -58,6 +68,11 @@ class Source {
   // /readyz and /api while the pipeline runs. Called from the admin server's threads while the
   // source works on its own: implementations must be thread-safe (atomics or a mutex).
   virtual Health health() const { return {}; }
+
+  // The source's own measure of what waits upstream, or nullopt when it cannot tell. A pipeline
+  // with `freshness: {when: source_active}` counts a backlog as work to be fresh about. Called
+  // from the admin server's threads: implementations must be thread-safe.
+  virtual std::optional<Backlog> backlog() const { return std::nullopt; }
 };
 
 }  // namespace weft

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <cctype>
+#include <charconv>
 #include <exception>
 #include <optional>
 
@@ -18,7 +19,44 @@ namespace {
 using nlohmann::json;
 
 constexpr std::string_view kPipelinesPrefix = "/api/pipelines/";
-constexpr std::string_view kTriggerSuffix = "/trigger";
+constexpr std::size_t kDefaultTapLimit = 10;
+constexpr std::size_t kMaxTapLimit = 100000;
+
+// "/api/pipelines/{name}/{action}" split into its (still percent-encoded) name and action; the
+// action is empty for "/api/pipelines/{name}". nullopt for any other path.
+struct PipelinePath {
+  std::string_view name;
+  std::string_view action;
+};
+std::optional<PipelinePath> pipeline_path(std::string_view path) {
+  if (!path.starts_with(kPipelinesPrefix)) return std::nullopt;
+  std::string_view rest = path.substr(kPipelinesPrefix.size());
+  const auto slash = rest.find('/');
+  PipelinePath out{rest.substr(0, slash), {}};
+  if (slash != std::string_view::npos) out.action = rest.substr(slash + 1);
+  if (out.name.empty() || out.action.find('/') != std::string_view::npos) return std::nullopt;
+  if (slash != std::string_view::npos && out.action.empty()) return std::nullopt;
+  return out;
+}
+
+// The value of `name` in a query string ("stage=sink&limit=5"), percent-decoded.
+std::optional<std::string> query_value(std::string_view query, std::string_view name) {
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    const auto eq = pair.find('=');
+    if (pair.substr(0, eq) == name) {
+      const std::string_view raw = eq == std::string_view::npos ? "" : pair.substr(eq + 1);
+      return percent_decode(raw, true).value_or(std::string(raw));
+    }
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return std::nullopt;
+}
+
+// Endpoints probes call: open even when the admin API requires a token.
+bool is_probe(std::string_view path) { return path == "/healthz" || path == "/readyz"; }
 
 
 // The token of "Bearer <token>" (scheme case-insensitive, RFC 7235), or nullopt.
@@ -54,15 +92,13 @@ int hex_value(char c) {
 
 // The method a known path answers, or nullopt for an unknown path.
 std::optional<std::string_view> allowed_method(std::string_view path) {
-  if (path.starts_with(kPipelinesPrefix) && path.ends_with(kTriggerSuffix) &&
-      path.size() > kPipelinesPrefix.size() + kTriggerSuffix.size() &&
-      path.find('/', kPipelinesPrefix.size()) == path.size() - kTriggerSuffix.size()) {
-    return "POST";
+  if (auto p = pipeline_path(path)) {
+    if (p->action.empty() || p->action == "tap") return "GET";
+    if (p->action == "trigger" || p->action == "pause" || p->action == "resume") return "POST";
+    return std::nullopt;
   }
   if (path == "/healthz" || path == "/readyz" || path == "/metrics" ||
-      path == "/api/pipelines" ||
-      (path.size() > kPipelinesPrefix.size() && path.starts_with(kPipelinesPrefix) &&
-       path.find('/', kPipelinesPrefix.size()) == std::string_view::npos)) {
+      path == "/api/pipelines") {
     return "GET";
   }
   return dlq_allowed_method(path);
@@ -77,7 +113,7 @@ bool is_dlq_path(std::string_view path) {
 AdminResponse json_response(int status, const json& body) {
   // Pipeline names and error messages come from users: replace invalid UTF-8 instead of throwing.
   return {status, std::string(kJsonContentType),
-          body.dump(-1, ' ', false, json::error_handler_t::replace), {}};
+          body.dump(-1, ' ', false, json::error_handler_t::replace), {}, nullptr};
 }
 
 AdminResponse error_response(int status, const std::string& message) {
@@ -137,7 +173,7 @@ AdminRouter::~AdminRouter() = default;
 
 AdminResponse AdminRouter::handle(const AdminRequest& request) const {
   const std::string_view path = request.target.substr(0, request.target.find('?'));
-  if (!bearer_token_.empty() && path != "/healthz") {
+  if (!bearer_token_.empty() && !is_probe(path)) {
     const auto token = bearer_credentials(request.authorization);
     if (!token || !constant_time_equals(*token, bearer_token_)) {
       return unauthorized(!request.authorization.empty());
@@ -166,22 +202,64 @@ AdminResponse AdminRouter::route(const AdminRequest& request, std::string_view p
   }
   if (path == "/healthz") return json_response(200, json{{"status", "ok"}});
   if (path == "/readyz") {
-    const std::vector<std::string> reasons = status_.not_ready_reasons();
-    if (reasons.empty()) return json_response(200, json{{"status", "ready"}});
-    return json_response(503, json{{"status", "not ready"}, {"reasons", reasons}});
+    std::vector<std::string> reasons = status_.not_ready_reasons();
+    const bool ready = reasons.empty();
+    for (auto& notice : status_.notices()) reasons.push_back(std::move(notice));
+    json body = {{"status", ready ? "ready" : "not ready"}};
+    if (!reasons.empty()) body["reasons"] = reasons;
+    return json_response(ready ? 200 : 503, body);
   }
   if (path == "/metrics") {
     return {200, std::string(kMetricsContentType),
-            prometheus::TextSerializer().Serialize(metrics_.Collect()), {}};
+            prometheus::TextSerializer().Serialize(metrics_.Collect()), {}, nullptr};
   }
   if (path == "/api/pipelines") return json_response(200, status_.pipelines());
 
-  std::string_view raw_name = path.substr(kPipelinesPrefix.size());
-  if (request.method == "POST") raw_name.remove_suffix(kTriggerSuffix.size());
-  const std::string name = percent_decode(raw_name).value_or(std::string(raw_name));
-  if (request.method == "POST") return trigger(name);
+  const PipelinePath p = *pipeline_path(path);
+  const std::string name = percent_decode(p.name).value_or(std::string(p.name));
+  if (p.action == "trigger") return trigger(name);
+  if (p.action == "pause" || p.action == "resume") return set_paused(name, p.action == "pause");
+  if (p.action == "tap") return tap(name, request.target);
   if (auto pipeline = status_.pipeline(name)) return json_response(200, *pipeline);
   return error_response(404, "no pipeline named '" + name + "'");
+}
+
+AdminResponse AdminRouter::set_paused(const std::string& name, bool paused) const {
+  Result<bool> done = status_.set_paused(name, paused);
+  if (!done.ok()) {
+    return error_response(500, std::string(paused ? "pause" : "resume") + " of pipeline '" +
+                                   name + "' not saved: " + done.error().message());
+  }
+  if (!*done) return error_response(404, "no pipeline named '" + name + "'");
+  return json_response(200, json{{"pipeline", name}, {"paused", paused}});
+}
+
+AdminResponse AdminRouter::tap(const std::string& name, std::string_view target) const {
+  const auto question = target.find('?');
+  const std::string_view query =
+      question == std::string_view::npos ? std::string_view() : target.substr(question + 1);
+  const std::string stage_text = query_value(query, "stage").value_or("source");
+  const auto stage = parse_tap_stage(stage_text);
+  if (!stage) {
+    return error_response(400, "stage: expected source, mapped or sink, got '" + stage_text +
+                                   "'");
+  }
+  std::size_t limit = kDefaultTapLimit;
+  if (auto text = query_value(query, "limit")) {
+    std::size_t parsed = 0;
+    const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), parsed);
+    if (ec != std::errc() || end != text->data() + text->size() || parsed == 0 ||
+        parsed > kMaxTapLimit) {
+      return error_response(400, "limit: expected a whole number from 1 to " +
+                                     std::to_string(kMaxTapLimit) + ", got '" + *text + "'");
+    }
+    limit = parsed;
+  }
+  auto stream = status_.tap(name, *stage, limit);
+  if (!stream) return error_response(404, "no pipeline named '" + name + "'");
+  AdminResponse response{200, std::string(kNdjsonContentType), {}, {}, nullptr};
+  response.stream = std::move(stream);
+  return response;
 }
 
 AdminResponse AdminRouter::trigger(const std::string& name) const {

@@ -19,12 +19,14 @@ class Registry;
 namespace weft {
 class StateStore;
 class StatusProvider;
+class TapStream;
 }  // namespace weft
 
 namespace weft::admin {
 
 inline constexpr std::string_view kJsonContentType = "application/json";
 inline constexpr std::string_view kMetricsContentType = "text/plain; version=0.0.4; charset=utf-8";
+inline constexpr std::string_view kNdjsonContentType = "application/x-ndjson";
 
 struct AdminRequest {
   std::string_view method;         // e.g. "GET"
@@ -38,6 +40,9 @@ struct AdminResponse {
   std::string content_type;
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra: Allow, WWW-Authenticate
+  // Set for a streamed response (`weft tap`): the body is these lines, each ended by '\n', as
+  // they come, sent chunked; `body` is unused.
+  std::shared_ptr<TapStream> stream;
 };
 
 // A JSON response; invalid UTF-8 in strings (user-chosen names, error texts) is replaced.
@@ -55,8 +60,9 @@ std::optional<std::string> percent_decode(std::string_view text, bool plus_is_sp
 class DlqRoutes;
 
 // Routes requests to the StatusProvider, the metrics registry and the dead-letter queue (see
-// admin_server.h for the routes). Checks the bearer token before anything else except on
-// /healthz, so an unauthorised client learns nothing, not even which paths exist.
+// admin_server.h for the routes). Checks the bearer token before anything else except on the
+// probes (/healthz, /readyz), so an unauthorised client learns nothing, not even which paths
+// exist.
 class AdminRouter {
  public:
   // `metrics`, `status` and `dead_letters` must outlive the router. An empty `bearer_token`
@@ -75,6 +81,8 @@ class AdminRouter {
   // A known path, the right method, authorised.
   AdminResponse route(const AdminRequest& request, std::string_view path) const;
   AdminResponse trigger(const std::string& name) const;
+  AdminResponse set_paused(const std::string& name, bool paused) const;
+  AdminResponse tap(const std::string& name, std::string_view target) const;
 
   prometheus::Registry& metrics_;
   StatusProvider& status_;

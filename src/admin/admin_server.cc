@@ -15,6 +15,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/chunk_encode.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -29,6 +31,7 @@
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -55,6 +58,10 @@ constexpr std::size_t kMaxBodyBytes = 64 * 1024;
 constexpr std::size_t kMaxLingerBytes = 1024 * 1024;
 constexpr std::chrono::seconds kLingerTimeout{1};
 constexpr std::chrono::milliseconds kAcceptBackoff{100};
+// A tap stream wakes at least this often to notice the server stopping, and sends an empty line
+// every kTapHeartbeatWakes wakes without records, to find out whether the client is still there.
+constexpr std::chrono::seconds kTapWake{1};
+constexpr int kTapHeartbeatWakes = 10;
 
 // "Address already in use" -> "address already in use", to read well after a colon.
 std::string describe(const error_code& ec) {
@@ -144,7 +151,7 @@ http::response<http::string_body> to_beast(admin::AdminResponse response, unsign
 std::optional<admin::AdminResponse> rejection(const error_code& ec) {
   auto json_error = [](int status, const char* message) {
     return admin::AdminResponse{status, std::string(admin::kJsonContentType),
-                                std::string(R"({"error":")") + message + R"("})", {}};
+                                std::string(R"({"error":")") + message + R"("})", {}, nullptr};
   };
   if (ec == http::error::header_limit) return json_error(431, "request header exceeds 64 KiB");
   if (ec == http::error::body_limit) return json_error(413, "request body exceeds 64 KiB");
@@ -169,6 +176,56 @@ asio::awaitable<void> reject_and_linger(Connection& connection, admin::AdminResp
     auto [ec, n] = co_await connection.stream.async_read_some(asio::buffer(scratch), kAwait);
     if (ec) break;
     drained += n;
+  }
+}
+
+// Sends a `weft tap` stream: the header, then each batch of lines as one chunk as they arrive,
+// until the stream ends, the client goes away or the server stops. The connection closes after.
+asio::awaitable<void> stream_lines(ServerState& state, Connection& connection, unsigned version,
+                                   std::shared_ptr<TapStream> stream) {
+  http::response<http::empty_body> header{http::status::ok, version};
+  header.set(http::field::server, "weft");
+  header.set(http::field::content_type, admin::kNdjsonContentType);
+  header.set(http::field::cache_control, "no-store");
+  header.keep_alive(false);
+  header.chunked(true);
+  http::response_serializer<http::empty_body> serializer{header};
+  connection.stream.expires_after(state.read_timeout);
+  auto [header_ec, header_bytes] =
+      co_await http::async_write_header(connection.stream, serializer, kAwait);
+  // The wake-up timer runs on the connection's strand: a notification posted there cannot
+  // slip in between checking for lines and starting to wait.
+  auto wake = std::make_shared<asio::steady_timer>(connection.stream.get_executor());
+  stream->on_ready([weak = std::weak_ptr<asio::steady_timer>(wake)] {
+    if (auto timer = weak.lock()) {
+      asio::post(timer->get_executor(), [timer] { timer->cancel(); });
+    }
+  });
+  int quiet_wakes = 0;
+  error_code ec = header_ec;
+  while (!ec && !state.stopped) {
+    std::string chunk;
+    for (auto& line : stream->take()) {
+      chunk += line;
+      chunk += '\n';
+    }
+    if (chunk.empty() && quiet_wakes >= kTapHeartbeatWakes) chunk = "\n";
+    if (!chunk.empty()) {
+      quiet_wakes = 0;
+      connection.stream.expires_after(state.read_timeout);
+      std::tie(ec, std::ignore) = co_await asio::async_write(
+          connection.stream, http::make_chunk(asio::buffer(chunk)), kAwait);
+      continue;
+    }
+    if (stream->done()) break;
+    wake->expires_after(kTapWake);
+    auto [wait_ec] = co_await wake->async_wait(kAwait);
+    if (!wait_ec) ++quiet_wakes;
+  }
+  stream->cancel();
+  if (!ec && !state.stopped) {
+    connection.stream.expires_after(state.read_timeout);
+    co_await asio::async_write(connection.stream, http::make_chunk_last(), kAwait);
   }
 }
 
@@ -203,6 +260,11 @@ asio::awaitable<void> serve_connection(std::shared_ptr<ServerState> state,
     const auto& request = parser.get();
     auto response = route(*state, request);
     if (!response) break;
+    if (response->stream) {
+      spdlog::debug("admin: {} {} -> streaming", request.method_string(), request.target());
+      co_await stream_lines(*state, *connection, request.version(), std::move(response->stream));
+      break;
+    }
     const int status = response->status;
     auto message = to_beast(std::move(*response), request.version(), request.keep_alive(),
                             request.method() == http::verb::head);

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "admin/tap_stream.h"
 #include "weft/status.h"
 
 namespace boost::asio {
@@ -38,6 +39,25 @@ class StatusProvider {
     (void)name;
     return TriggerOutcome::kNotScheduled;
   }
+  // Things worth knowing that do not make the daemon unready, e.g. "pipeline orders: paused by
+  // an operator since ...". /readyz lists them with its reasons.
+  virtual std::vector<std::string> notices() const { return {}; }
+  // Pauses or resumes the named pipeline (`weft pause`, `weft resume`) and remembers the choice
+  // across restarts. False when there is no such pipeline; an Error when it could not be saved.
+  virtual Result<bool> set_paused(const std::string& name, bool paused) {
+    (void)name;
+    (void)paused;
+    return false;
+  }
+  // Up to `limit` records the named pipeline sees at `stage` from now on (`weft tap`); nullptr
+  // when there is no such pipeline.
+  virtual std::shared_ptr<TapStream> tap(const std::string& name, TapStage stage,
+                                         std::size_t limit) {
+    (void)name;
+    (void)stage;
+    (void)limit;
+    return nullptr;
+  }
 };
 
 struct AdminOptions {
@@ -56,13 +76,17 @@ struct AdminOptions {
 //   GET  /api/pipelines/{name} 200 {...} or 404
 //   POST /api/pipelines/{name}/trigger  202 {"pipeline","triggered":true}; 404 unknown; 409 when
 //                              the pipeline is not running or its source has no scheduled runs
+//   POST /api/pipelines/{name}/pause|resume  200 {"pipeline","paused":bool}; 404 unknown
+//   GET  /api/pipelines/{name}/tap?stage=source|mapped|sink&limit=N  200 application/x-ndjson,
+//                              chunked: one record per line as they pass (an empty line now and
+//                              then while none do); ends after `limit` (default 10) records
 //   GET  /api/dlq?pipeline=&since=&limit=&after_id=   200 {"entries":[...],"next_after_id":N|null}
 //   GET  /api/dlq/{id}         200 {... "record": {...}} or 404
 //   POST /api/dlq/replay       {"id"|"pipeline"|"all", "dry_run"?} -> 200 {"matched","marked"}
 //   POST /api/dlq/purge        {"id"|"pipeline"|"all", "before"?}  -> 200 {"purged"}
 // (the /api/dlq routes in detail: admin/dlq_routes.h; without a state store they answer 503).
-// With a token, every request except /healthz must carry "Authorization: Bearer <token>" (401
-// otherwise). Each connection has a read timeout and a request body limit.
+// With a token, every request except the probes (/healthz, /readyz) must carry
+// "Authorization: Bearer <token>" (401 otherwise). Each connection has a read timeout and a request body limit.
 // Any other path is 404, any other method 405 (with Allow: GET, or POST for replay and purge);
 // error bodies are {"error":"..."}. Responses to one connection are sent in request order (keep-alive and
 // pipelining work); a request whose header or body exceeds 64 KiB gets 431 or 413 and the

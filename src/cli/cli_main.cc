@@ -16,6 +16,11 @@ Commands:
   run       Run the daemon (pipelines, admin server) until SIGTERM or SIGINT
   validate  Check the daemon config and pipeline files; report every error
   spec      Describe connectors and their settings
+  status    Show every pipeline of the running daemon: state, rates, DLQ, breaker, freshness
+  top       The status table, refreshed in place (single keys: q quit, n/r/e sort)
+  pause     Pause a pipeline: it finishes in-flight records, commits, and stops reading
+  resume    Resume a paused pipeline
+  tap       Print records as they pass a pipeline's source, mapping or sink (JSON lines)
   dlq       List, show, replay or purge dead letters (list|show|replay|purge)
   crosswalk Look up, link, import or export crosswalk ids (get|put|import|export)
   map       Run a pipeline's mapping on sample records (JSON lines on stdin)
@@ -46,6 +51,11 @@ int run_cli(int argc, char** argv) {
   if (verb == "map") return map_command(args);
   if (verb == "trigger") return trigger_command(args);
   if (verb == "files") return files_command(args);
+  if (verb == "status") return status_command(args);
+  if (verb == "top") return top_command(args);
+  if (verb == "pause") return pause_command(args);
+  if (verb == "resume") return resume_command(args);
+  if (verb == "tap") return tap_command(args);
   if (verb == "version" || verb == "--version") {
     if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
       std::puts("Usage: weft version\n\nPrints the weft version.");

@@ -10,7 +10,8 @@ namespace weft::cli {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;  // a drain that missed its deadline, a second signal, or
                                         // a failed operation (`weft dlq`, `weft crosswalk`: not
-                                        // found, daemon or state file error)
+                                        // found, daemon or state file error; the admin-API verbs:
+                                        // daemon not reachable, refused, unknown pipeline)
 inline constexpr int kExitConfig = 2;   // invalid configuration or command line
 
 // The whole command line: `weft <verb> [args]`. Returns the process exit code.
@@ -25,6 +26,12 @@ int crosswalk_command(const std::vector<std::string>& args);
 int map_command(const std::vector<std::string>& args);
 int trigger_command(const std::vector<std::string>& args);
 int files_command(const std::vector<std::string>& args);
+// The running daemon's pipelines, through its admin API (see admin_target.h).
+int status_command(const std::vector<std::string>& args);
+int top_command(const std::vector<std::string>& args);
+int pause_command(const std::vector<std::string>& args);
+int resume_command(const std::vector<std::string>& args);
+int tap_command(const std::vector<std::string>& args);
 
 // The daemon config used when --config is not given.
 inline constexpr const char* kDefaultConfigPath = "config/weft.yaml";

@@ -15,12 +15,9 @@
 
 #include "admin/dlq_routes.h"
 #include "admin/time_text.h"
-#include "cli/admin_client.h"
+#include "cli/admin_target.h"
 #include "cli/commands.h"
 #include "cli/dlq_table.h"
-#include "config/daemon_config.h"
-#include "net/listen_address.h"
-#include "runtime/logging.h"
 #include "state/state_store.h"
 
 namespace weft::cli {
@@ -31,7 +28,7 @@ using nlohmann::json;
 constexpr const char* kUsage = R"(Usage: weft dlq <command> [options]
 
 Inspects and acts on the dead-letter queue: the records pipelines gave up on. Talks to the running
-daemon's admin API (admin.listen, with admin.token); when no daemon is listening, works on the
+daemon's admin API (admin.listen in the daemon config); when no daemon is listening, works on the
 state file (state.path) directly.
 
 Commands:
@@ -46,9 +43,10 @@ Commands:
         Deletes entries for good; with --before, only those that last failed before T.
 
 Options:
-  --config FILE   the daemon config (default config/weft.yaml)
-  --json          print machine-readable JSON
-  --help          print this help
+  --config FILE      the daemon config (default config/weft.yaml)
+  --token-file FILE  read the admin token from FILE (else $WEFT_ADMIN_TOKEN, else admin.token)
+  --json             print machine-readable JSON
+  --help             print this help
 T is an RFC 3339 time (2026-11-27T10:00:00Z) or a duration ago (30m, 1h, 7d).
 --id and --pipeline may be combined (both must match); --all stands alone.
 
@@ -60,7 +58,7 @@ constexpr std::size_t kDefaultListLimit = 100;
 
 struct DlqArgs {
   std::string command;
-  std::string config_path = kDefaultConfigPath;
+  AdminTargetArgs target;
   std::optional<std::string> pipeline;
   std::optional<std::int64_t> id;
   bool all = false;
@@ -106,7 +104,7 @@ std::optional<int> parse_args(const std::vector<std::string>& args, DlqArgs& out
                        "unknown command '" + command + "' (expected list, show, replay, purge)");
   }
   auto allowed = [&](std::string_view option) {
-    if (option == "--config" || option == "--json") return true;
+    if (option == "--config" || option == "--token-file" || option == "--json") return true;
     if (command == "list")
       return option == "--pipeline" || option == "--since" || option == "--limit";
     if (command == "replay" || command == "purge") {
@@ -148,7 +146,9 @@ std::optional<int> parse_args(const std::vector<std::string>& args, DlqArgs& out
     }
     const std::string& value = *inline_value;
     if (option == "--config") {
-      out.config_path = value;
+      out.target.config_path = value;
+    } else if (option == "--token-file") {
+      out.target.token_file = value;
     } else if (option == "--pipeline") {
       if (value.empty()) return usage_error(command, "--pipeline needs a pipeline name");
       out.pipeline = value;
@@ -209,36 +209,26 @@ class DlqApi {
     json body;
   };
 
-  explicit DlqApi(const DaemonConfig& config) : config_(config) {}
-
-  // Resolves the admin address; an error message when admin.listen is unusable.
-  std::optional<std::string> init() {
-    auto address = net::parse_listen_address(config_.admin_listen);
-    if (!address.ok()) return "admin.listen " + address.error().message();
-    if (address->port == 0) {
-      offline_reason_ =
-          "admin.listen " + config_.admin_listen + " has port 0, so the daemon cannot be found";
-    } else {
-      client_.emplace(address->host, address->port, config_.admin_token);
-    }
-    return std::nullopt;
-  }
+  // `target.client` unset: the daemon cannot be found, so the state file is used.
+  explicit DlqApi(const AdminTarget& target)
+      : target_(target), config_(target.config), offline_reason_(target.no_client_reason) {}
 
   bool offline() const { return store_ != nullptr; }
 
   // The reply, or nullopt after printing to stderr what failed (and setting `exit_code`).
   std::optional<Reply> call(std::string_view method, const std::string& target,
                             const std::string& body, int& exit_code) {
-    if (!store_ && client_ && offline_reason_.empty()) {
-      AdminReply reply = client_->request(method, target, body);
+    const auto& client = target_.client;
+    if (!store_ && client && offline_reason_.empty()) {
+      AdminReply reply = client->request(method, target, body);
       if (reply.outcome == AdminReply::Outcome::kResponse) {
-        return decode(reply.status, reply.body, client_->url(target), exit_code);
+        return decode(reply.status, reply.body, client->url(target), exit_code);
       }
       if (reply.outcome == AdminReply::Outcome::kFailed) {
-        fail(client_->url(target) + ": " + reply.error, exit_code);
+        fail(client->url(target) + ": " + reply.error, exit_code);
         return std::nullopt;
       }
-      offline_reason_ = "no daemon is listening at " + client_->url("");
+      offline_reason_ = "no daemon is listening at " + client->url("");
     }
     if (!store_ && !open_store(exit_code)) return std::nullopt;
     const admin::DlqRoutes routes(*store_);
@@ -276,13 +266,13 @@ class DlqApi {
     std::string message = body.is_object() && body.contains("error") && body["error"].is_string()
                               ? body["error"].get<std::string>()
                               : "unexpected answer (HTTP " + std::to_string(status) + ")";
-    if (status == 401) message += " (check admin.token in " + config_.file + ")";
+    if (status == 401) message += unauthorized_hint(target_);
     fail(where + ": " + message, exit_code, status == 400 ? kExitConfig : kExitFailure);
     return std::nullopt;
   }
 
+  const AdminTarget& target_;
   const DaemonConfig& config_;
-  std::optional<AdminClient> client_;
   std::string offline_reason_;  // why the daemon is not used; empty while it may be
   std::unique_ptr<StateStore> store_;
 };
@@ -432,18 +422,10 @@ int dlq_command(const std::vector<std::string>& args) {
   if (auto exit_code = parse_args(args, parsed)) return *exit_code;
 
   // Library logging (the state store's) goes to stderr and only when it matters, so that stdout
-  // holds just the answer (`--json` output stays parseable).
-  (void)configure_logging("warn", "text");
-  auto config = load_daemon_config(parsed.config_path, Environment::process());
-  if (!config.ok()) {
-    for (const auto& error : config.errors) std::fprintf(stderr, "%s\n", error.format().c_str());
-    return kExitConfig;
-  }
-  DlqApi api(*config.value);
-  if (auto problem = api.init()) {
-    std::fprintf(stderr, "%s: %s\n", parsed.config_path.c_str(), problem->c_str());
-    return kExitConfig;
-  }
+  // holds just the answer (`--json` output stays parseable): resolve_admin_target sees to it.
+  const auto target = resolve_admin_target(parsed.target, "dlq", /*need_client=*/false);
+  if (!target) return kExitConfig;
+  DlqApi api(*target);
   if (parsed.command == "list") return list(parsed, api);
   if (parsed.command == "show") return show(parsed, api);
   if (parsed.command == "replay") return replay(parsed, api);

@@ -3,7 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <string>
-#include <string_view>
+
+#include "cli/text_cells.h"
 
 namespace weft::cli {
 namespace {
@@ -18,30 +19,6 @@ std::string field(const json& entry, const char* name) {
   const auto it = entry.find(name);
   if (it == entry.end() || it->is_null()) return "";
   return it->is_string() ? it->get<std::string>() : it->dump();
-}
-
-// Code points, which is what a terminal shows for the text in these columns.
-std::size_t display_width(std::string_view text) {
-  std::size_t width = 0;
-  for (char c : text) width += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
-  return width;
-}
-
-// One line (control characters become spaces), at most `width` code points ("..." when cut).
-std::string fit(std::string text, std::size_t width) {
-  for (char& c : text) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) c = ' ';
-  }
-  if (display_width(text) <= width) return text;
-  std::size_t keep = 0;
-  for (std::size_t shown = 0; keep < text.size(); ++keep) {
-    if ((static_cast<unsigned char>(text[keep]) & 0xC0) != 0x80 && ++shown > width - 3) break;
-  }
-  return text.substr(0, keep) + "...";
-}
-
-std::string pad(const std::string& text, std::size_t width) {
-  return text + std::string(width - std::min(width, display_width(text)), ' ');
 }
 
 }  // namespace
@@ -67,7 +44,7 @@ void print_dead_letter_table(const std::vector<json>& entries) {
       used + kMinErrorWidth < kTableWidth ? kTableWidth - used : kMinErrorWidth;
   auto print_row = [&](const std::vector<std::string>& row) {
     std::string line;
-    for (std::size_t c = 0; c < widths.size(); ++c) line += pad(row[c], widths[c]) + "  ";
+    for (std::size_t c = 0; c < widths.size(); ++c) line += pad_right(row[c], widths[c]) + "  ";
     line += fit(row.back(), error_width);
     std::printf("%s\n", line.c_str());
   };

@@ -1,71 +1,75 @@
 // `weft trigger PIPELINE`: asks the running daemon to start the pipeline's next scheduled run
 // now (POST /api/pipelines/{name}/trigger), e.g. after fixing data upstream.
 #include <cstdio>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
-#include "cli/admin_client.h"
+#include "cli/admin_target.h"
 #include "cli/commands.h"
-#include "config/daemon_config.h"
-#include "net/listen_address.h"
 #include "net/url.h"
-#include "runtime/logging.h"
 
 namespace weft::cli {
 namespace {
 
-constexpr const char* kUsage = R"(Usage: weft trigger PIPELINE [--config FILE]
-
+constexpr const char* kSynopsis =
+    "Usage: weft trigger PIPELINE [--config FILE] [--token-file FILE]\n";
+constexpr const char* kDescription = R"HELP(
 Starts the next run of PIPELINE now instead of when its schedule says (sources that poll on a
-schedule, such as rest). Asks the running daemon's admin API (admin.listen, with admin.token).
+schedule, such as rest). Asks the running daemon's admin API (admin.listen in the daemon config).
 
-Exit status: 0 the run was started, 1 the daemon refused or cannot be reached, 2 usage or
-configuration error.
-)";
+Options:
+)HELP";
+constexpr const char* kMore = R"HELP(  --help             print this help
+
+Examples:
+  weft trigger items
+  weft trigger items --config /etc/weft/weft.yaml --token-file /run/secrets/weft-admin
+
+Exit status: 0 the run was started, 1 the daemon refused (unknown pipeline, not running, no
+schedule) or cannot be reached, 2 usage or configuration error.
+)HELP";
+
+void print_usage(std::FILE* to) {
+  std::fputs(kSynopsis, to);
+  std::fputs(kDescription, to);
+  std::fputs(kAdminOptionsHelp, to);
+  std::fputs(kMore, to);
+}
 
 }  // namespace
 
 int trigger_command(const std::vector<std::string>& args) {
-  CommonArgs parsed;
-  if (auto exit_code = parse_common_args(args, "trigger", kUsage, true, parsed)) return *exit_code;
-  if (parsed.paths.size() != 1) {
-    std::fprintf(stderr, "weft trigger: name one pipeline\n\n%s", kUsage);
-    return kExitConfig;
+  AdminTargetArgs target_args;
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--help" || args[i] == "-h") {
+      print_usage(stdout);
+      return kExitOk;
+    }
+    const OptionUse use = take_admin_option(args, i, target_args);
+    if (use == OptionUse::kMissingValue) {
+      return report_usage_error("trigger", args[i] + " needs a value");
+    }
+    if (use == OptionUse::kTaken) continue;
+    if (args[i].empty() || args[i][0] == '-') {
+      return report_usage_error("trigger", "unexpected argument '" + args[i] + "'");
+    }
+    names.push_back(args[i]);
   }
-  const std::string& pipeline = parsed.paths.front();
-  (void)configure_logging("warn", "text");
-  auto config = load_daemon_config(parsed.config_path, Environment::process());
-  if (!config.ok()) {
-    for (const auto& error : config.errors) std::fprintf(stderr, "%s\n", error.format().c_str());
-    return kExitConfig;
+  if (names.size() != 1) {
+    return report_usage_error("trigger", "name one pipeline: weft trigger PIPELINE");
   }
-  auto address = net::parse_listen_address(config.value->admin_listen);
-  if (!address.ok() || address->port == 0) {
-    std::fprintf(stderr, "%s: admin.listen %s does not say where the daemon listens\n",
-                 parsed.config_path.c_str(), config.value->admin_listen.c_str());
-    return kExitConfig;
-  }
-  AdminClient client(address->host, address->port, config.value->admin_token);
-  const std::string target = "/api/pipelines/" + net::percent_encode(pipeline) + "/trigger";
-  AdminReply reply = client.request("POST", target);
-  if (reply.outcome != AdminReply::Outcome::kResponse) {
-    std::fprintf(stderr, "weft trigger: %s: %s\n", client.url(target).c_str(),
-                 reply.outcome == AdminReply::Outcome::kNotListening
-                     ? "no daemon is listening (is weft running?)"
-                     : reply.error.c_str());
-    return kExitFailure;
-  }
-  if (reply.status == 202) {
+  const std::string& pipeline = names.front();
+  const auto target = resolve_admin_target(target_args, "trigger");
+  if (!target) return kExitConfig;
+  const std::string path = "/api/pipelines/" + net::percent_encode(pipeline) + "/trigger";
+  const auto reply = ask_daemon(*target, "trigger", "POST", path);
+  if (!reply) return kExitFailure;
+  if (reply->status == 202) {
     std::printf("pipeline %s: run started\n", pipeline.c_str());
     return kExitOk;
   }
-  auto body = nlohmann::json::parse(reply.body, nullptr, false);
-  std::string message = body.is_object() && body.contains("error") && body["error"].is_string()
-                            ? body["error"].get<std::string>()
-                            : "unexpected answer (HTTP " + std::to_string(reply.status) + ")";
-  if (reply.status == 401) message += " (check admin.token in " + parsed.config_path + ")";
-  std::fprintf(stderr, "weft trigger: %s\n", message.c_str());
+  std::fprintf(stderr, "weft trigger: %s\n", reply_error(*target, *reply).c_str());
   return kExitFailure;
 }
 

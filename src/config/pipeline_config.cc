@@ -239,10 +239,23 @@ const ConfigSpec& pipeline_runtime_spec() {
     buffer.integer("batches").default_value("4").min(1).max(1024)
         .description("Batches in flight between stages; bounds memory and applies backpressure")
         .example("8");
+    ConfigSpec freshness;
+    freshness.duration("max_age").min(1000)
+        .description("The freshness SLO: /readyz reports the pipeline not ready once its newest "
+                     "delivered data (by event time where the source has one) is older than "
+                     "this. Unset: freshness is measured, not judged")
+        .example("15m");
+    freshness.enumeration("when", {"always", "source_active"}).default_value("always")
+        .description("always: silence longer than max_age is a breach. source_active: only "
+                     "work that waits (records in flight, or a backlog the source reports, such "
+                     "as Kafka consumer lag or CDC replication lag) longer than max_age is; for "
+                     "webhooks and other sources that may legitimately be quiet")
+        .example("source_active");
     ConfigSpec s;
     s.object("batch", batch).description("How records are grouped into writes to the sink");
     s.object("checkpoint", checkpoint).description("When progress is made durable");
     s.object("buffer", buffer).description("Memory between the source and the sink");
+    s.object("freshness", freshness).description("How fresh the delivered data must be");
     add_delivery_fields(s);
     return s;
   }();

@@ -6,6 +6,7 @@
 #include <librdkafka/rdkafka.h>
 #include <simdjson.h>
 
+#include <atomic>
 #include <cstring>
 #include <mutex>
 #include <optional>
@@ -150,6 +151,13 @@ class KafkaSource final : public Source {
       return {};
     }
     return Health{false, problem_};
+  }
+
+  // The consumer lag summed over the assigned partitions, as of the last refresh.
+  std::optional<Backlog> backlog() const override {
+    const std::int64_t total = total_lag_;
+    if (total < 0) return std::nullopt;
+    return Backlog{static_cast<std::uint64_t>(total), std::nullopt};
   }
 
  private:
@@ -391,19 +399,22 @@ class KafkaSource final : public Source {
   }
 
   void refresh_lag() {
-    if (!metrics_) return;
     const auto now = std::chrono::steady_clock::now();
     if (now < next_lag_refresh_) return;
     next_lag_refresh_ = now + kLagInterval;
+    std::int64_t total = 0;
     for (const auto& [tp, next] : next_read_) {
       std::int64_t low = 0;
       std::int64_t high = 0;
       if (rd_kafka_get_watermark_offsets(handle_, tp.topic.c_str(), tp.partition, &low, &high) ==
               RD_KAFKA_RESP_ERR_NO_ERROR &&
           high >= 0) {
-        metrics_->lag_of(tp).Set(static_cast<double>(std::max<std::int64_t>(0, high - next)));
+        const std::int64_t lag = std::max<std::int64_t>(0, high - next);
+        total += lag;
+        if (metrics_) metrics_->lag_of(tp).Set(static_cast<double>(lag));
       }
     }
+    total_lag_ = total;
   }
 
   void forget_lag(const TopicPartition& tp) {
@@ -442,6 +453,7 @@ class KafkaSource final : public Source {
   OffsetLedger ledger_;
   std::map<TopicPartition, std::int64_t> next_read_;  // per partition read from: next offset
   std::chrono::steady_clock::time_point next_lag_refresh_{};
+  std::atomic<std::int64_t> total_lag_{-1};  // -1: not measured yet
   JsonValidator validator_;
   std::optional<Error> fatal_;
   mutable std::mutex health_mutex_;

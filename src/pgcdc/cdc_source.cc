@@ -184,6 +184,7 @@ class CdcSource final : public Source {
 
   // Read by the admin server's threads: the monitor guards its own state.
   Health health() const override { return monitor_->health(); }
+  std::optional<Backlog> backlog() const override { return monitor_->backlog(); }
 
  private:
   // A named value, not a braced temporary: GCC 12 destroys braced temporaries passed to a

@@ -57,6 +57,11 @@ Health SlotMonitor::health() const {
   return {false, problem_};
 }
 
+Backlog SlotMonitor::backlog() const {
+  std::lock_guard lock(mutex_);
+  return backlog_;
+}
+
 void SlotMonitor::set_problem(std::string reason) {
   std::lock_guard lock(mutex_);
   problem_ = std::move(reason);
@@ -137,15 +142,25 @@ awaitable<void> SlotMonitor::check() {
       problem = slot + " is inactive: weft is not streaming from it (see the pipeline's errors)";
     }
   }
+  // Only an unconfirmed transaction is a backlog: the slot's byte lag alone also counts WAL
+  // written for other databases and tables, which this source will never deliver.
+  Backlog backlog;
+  double lag_seconds = 0;
+  if (auto oldest = probes_.oldest_unconfirmed_commit()) {
+    const auto age = Clock::now() - from_pg_time(*oldest);
+    lag_seconds = std::max(0.0, std::chrono::duration<double>(age).count());
+    backlog.pending = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(lag_bytes));
+    backlog.age = std::chrono::duration_cast<std::chrono::milliseconds>(age);
+  }
+  {
+    std::lock_guard lock(mutex_);
+    backlog_ = backlog;
+  }
   if (metrics_ != nullptr) {
     metrics_->set_wal_status(wal_status);
     metrics_->lag_bytes.Set(lag_bytes);
     metrics_->retained_bytes.Set(retained_bytes);
-    double lag_seconds = 0;
-    if (auto oldest = probes_.oldest_unconfirmed_commit()) {
-      lag_seconds = std::chrono::duration<double>(Clock::now() - from_pg_time(*oldest)).count();
-    }
-    metrics_->lag_seconds.Set(std::max(0.0, lag_seconds));
+    metrics_->lag_seconds.Set(lag_seconds);
   }
   set_problem(std::move(problem));
 }

@@ -45,6 +45,9 @@ class SlotMonitor {
   boost::asio::awaitable<void> stop();
 
   Health health() const;
+  // What the last check found unconfirmed: the slot's lag in WAL bytes and the age of the
+  // oldest unconfirmed transaction; pending 0 when every transaction is confirmed.
+  Backlog backlog() const;
 
  private:
   boost::asio::awaitable<void> run();
@@ -65,6 +68,7 @@ class SlotMonitor {
 
   mutable std::mutex mutex_;
   std::string problem_;  // why the source is unhealthy; empty when it is not
+  Backlog backlog_;
 };
 
 }  // namespace weft::pgcdc

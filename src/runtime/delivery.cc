@@ -14,6 +14,8 @@
 #include "mapper/mapping.h"
 #include "runtime/delivery_impl.h"
 #include "runtime/delivery_options.h"
+#include "runtime/events.h"
+#include "runtime/tap.h"
 #include "runtime/metrics.h"
 
 namespace weft {
@@ -90,7 +92,8 @@ void Delivery::Impl::record_breaker_outcome(bool failed) {
   env.metrics.breaker_state.Set(static_cast<double>(after));
   if (after == before) return;
   if (after == BreakerState::kClosed) {
-    env.log.info("circuit breaker closed: {} is delivering again; source resumed", sink_name());
+    event::log(env.log, spdlog::level::info, event::kBreakerClosed,
+               "circuit breaker closed: " + sink_name() + " is delivering again; source resumed");
     {
       std::lock_guard lock(reason_mutex);
       breaker_reason.clear();
@@ -101,7 +104,12 @@ void Delivery::Impl::record_breaker_outcome(bool failed) {
   } else if (after == BreakerState::kOpen) {
     std::string why = "circuit breaker open for " + sink_name() + " since " +
                       utc_text(Clock::now()) + ": " + breaker->describe(now) + "; source paused";
-    env.log.warn("{}, one probe write after the cool-down", why);
+    if (before == BreakerState::kClosed) {
+      event::log(env.log, spdlog::level::warn, event::kBreakerOpened,
+                 why + ", one probe write after the cool-down");
+    } else {  // the probe failed: still the same outage
+      env.log.info("{}, another probe write after the cool-down", why);
+    }
     {
       std::lock_guard lock(reason_mutex);
       breaker_reason = std::move(why);
@@ -122,7 +130,7 @@ void Delivery::Impl::record_outcomes(std::size_t count, bool dead) {
                     percent(dlq_guard.max_rate()) +
                     ": source paused (fix the cause, then send weft SIGHUP to restart the "
                     "pipeline, and `weft dlq replay` what was dead-lettered)";
-  env.log.error("{}", why);
+  event::log(env.log, spdlog::level::err, event::kDlqGuardTripped, why);
   {
     std::lock_guard lock(reason_mutex);
     guard_reason = std::move(why);
@@ -263,6 +271,9 @@ awaitable<bool> Delivery::Impl::map_stage(Work& w, std::string& stop_reason) {
 awaitable<bool> Delivery::Impl::run(Work& w, std::string& stop_reason) {
   w.attempts.assign(w.size(), 0);
   bool mapped = co_await map_stage(w, stop_reason);
+  if (mapped && env.tap != nullptr && env.tap->tapping(TapStage::kMapped)) {
+    env.tap->publish(TapStage::kMapped, w.records(), &w.candidates);
+  }
   if (!mapped) co_return false;
   auto deduped = co_await dedupe(w, stop_reason);
   if (!deduped) co_return false;

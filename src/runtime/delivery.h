@@ -25,6 +25,7 @@ class Mapper;
 class PipelineMetrics;
 class RateLimiterRegistry;
 class StateStore;
+class TapHub;
 
 // What the pipeline lends the delivery stage. Everything must outlive it.
 struct DeliveryEnvironment {
@@ -42,8 +43,11 @@ struct DeliveryEnvironment {
   const Mapper* mapper = nullptr;
   // The current problem, for /readyz and /api ("" when there is none).
   std::function<void(const std::string&)> note_problem;
-  // `count` records were delivered just now.
-  std::function<void(std::size_t count)> delivered;
+  // `count` records were delivered just now; the latest event time among them, or the epoch
+  // when none had one.
+  std::function<void(std::size_t count, Clock::time_point newest_event_time)> delivered;
+  // The pipeline's taps (`weft tap`): the mapped and sink stages are published from here.
+  TapHub* tap = nullptr;
   // The source may read again (the breaker closed); wakes a reader waiting in a pause.
   std::function<void()> resume_source;
 };

@@ -3,10 +3,12 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/use_awaitable.hpp>
+#include <algorithm>
 #include <utility>
 
 #include "runtime/delivery_impl.h"
 #include "runtime/metrics.h"
+#include "runtime/tap.h"
 
 namespace weft {
 namespace {
@@ -56,7 +58,12 @@ void Delivery::Impl::settle_delivered(const Work& w, const std::vector<std::size
     acknowledge(w, indices);
     record_outcomes(indices.size(), false);
   }
-  env.delivered(indices.size());
+  Clock::time_point newest{};
+  for (std::size_t i : indices) newest = std::max(newest, w.records()[i].event_time);
+  env.delivered(indices.size(), newest);
+  if (env.tap != nullptr && env.tap->tapping(TapStage::kSink)) {
+    env.tap->publish(TapStage::kSink, w.records(), &indices);
+  }
 }
 
 void Delivery::Impl::settle_duplicates(const Work& w, const std::vector<std::size_t>& indices) {

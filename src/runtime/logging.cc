@@ -1,5 +1,7 @@
 #include "runtime/logging.h"
 
+#include <string_view>
+
 #include <chrono>
 
 #include <nlohmann/json.hpp>
@@ -7,6 +9,8 @@
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+
+#include "runtime/events.h"
 
 namespace weft {
 namespace {
@@ -27,10 +31,17 @@ class JsonFormatter final : public spdlog::formatter {
       line["pipeline"] = name.substr(0, slash);
       if (slash != std::string::npos) line["component"] = name.substr(slash + 1);
     }
-    line["msg"] = std::string(msg.payload.data(), msg.payload.size());
-    std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    text.push_back('\n');
-    dest.append(text.data(), text.data() + text.size());
+    std::string_view text(msg.payload.data(), msg.payload.size());
+    if (text.starts_with(event::kPrefix)) {  // "event=<name> <message>" (runtime/events.h)
+      text.remove_prefix(event::kPrefix.size());
+      const auto space = text.find(' ');
+      line["event"] = std::string(text.substr(0, space));
+      text = space == std::string_view::npos ? std::string_view() : text.substr(space + 1);
+    }
+    line["msg"] = std::string(text);
+    std::string out = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    out.push_back('\n');
+    dest.append(out.data(), out.data() + out.size());
   }
   std::unique_ptr<spdlog::formatter> clone() const override {
     return std::make_unique<JsonFormatter>();

@@ -72,6 +72,20 @@ DaemonMetrics::DaemonMetrics()
                         .Help("1 while the pipeline holds its source paused (breaker open, "
                               "dead-letter rate guard)")
                         .Register(*registry_)),
+      operator_paused(prometheus::BuildGauge()
+                          .Name("weft_pipeline_paused")
+                          .Help("1 while an operator has the pipeline paused (weft pause)")
+                          .Register(*registry_)),
+      freshness(prometheus::BuildGauge()
+                    .Name("weft_freshness_seconds")
+                    .Help("Age of the newest delivered data: now minus its event time, or its "
+                          "delivery time when the source gives none")
+                    .Register(*registry_)),
+      freshness_breached(prometheus::BuildGauge()
+                             .Name("weft_freshness_slo_breached")
+                             .Help("1 while the pipeline breaks its freshness SLO "
+                                   "(freshness.max_age)")
+                             .Register(*registry_)),
       config_reloads(prometheus::BuildCounter()
                          .Name("weft_config_reloads_total")
                          .Help("Pipeline configuration loads, by result (success, failure)")
@@ -113,6 +127,9 @@ PipelineMetrics::PipelineMetrics(DaemonMetrics& daemon, const std::string& pipel
       dlq_depth(daemon.dlq_depth.Add({{"pipeline", pipeline}})),
       breaker_state(daemon.breaker_state.Add({{"pipeline", pipeline}, {"sink", sink}})),
       source_paused(daemon.source_paused.Add({{"pipeline", pipeline}})),
+      operator_paused(daemon.operator_paused.Add({{"pipeline", pipeline}})),
+      freshness(daemon.freshness.Add({{"pipeline", pipeline}})),
+      freshness_breached(daemon.freshness_breached.Add({{"pipeline", pipeline}})),
       registry_(daemon.shared_registry()),
       unknown_fields_(daemon.unknown_fields),
       pipeline_(pipeline) {
@@ -138,6 +155,9 @@ PipelineMetrics::PipelineMetrics(DaemonMetrics& daemon, const std::string& pipel
   remember(daemon.dlq_depth, dlq_depth);
   remember(daemon.breaker_state, breaker_state);
   remember(daemon.source_paused, source_paused);
+  remember(daemon.operator_paused, operator_paused);
+  remember(daemon.freshness, freshness);
+  remember(daemon.freshness_breached, freshness_breached);
 }
 
 PipelineMetrics::~PipelineMetrics() {

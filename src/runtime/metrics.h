@@ -41,6 +41,9 @@ class DaemonMetrics {
   prometheus::Family<prometheus::Gauge>& dlq_depth;             // {pipeline}
   prometheus::Family<prometheus::Gauge>& breaker_state;         // {pipeline, sink}: 0/1/2
   prometheus::Family<prometheus::Gauge>& source_paused;         // {pipeline}
+  prometheus::Family<prometheus::Gauge>& operator_paused;       // {pipeline}
+  prometheus::Family<prometheus::Gauge>& freshness;             // {pipeline}, seconds
+  prometheus::Family<prometheus::Gauge>& freshness_breached;    // {pipeline}: 0/1
   prometheus::Family<prometheus::Counter>& config_reloads;      // {result}
   prometheus::Family<prometheus::Gauge>& config_reload_ok;      // 1 when the last load was valid
   prometheus::Family<prometheus::Gauge>& build_info;            // {version}
@@ -75,6 +78,9 @@ class PipelineMetrics {
   prometheus::Gauge& dlq_depth;
   prometheus::Gauge& breaker_state;
   prometheus::Gauge& source_paused;
+  prometheus::Gauge& operator_paused;
+  prometheus::Gauge& freshness;
+  prometheus::Gauge& freshness_breached;
 
   // Adds `count` to weft_mapper_unknown_fields_total{field}, adding the series on first use.
   // Call from one thread at a time.

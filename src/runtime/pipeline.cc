@@ -23,6 +23,7 @@
 #include "runtime/backoff.h"
 #include "runtime/connector_context.h"
 #include "runtime/delivery.h"
+#include "runtime/events.h"
 #include "runtime/metrics.h"
 #include "runtime/write_window.h"
 #include "state/state_store.h"
@@ -66,7 +67,9 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
                 static_cast<std::size_t>(this->config.runtime.object("buffer").integer("batches"))),
         reader_done(io, 1),
         source_resumed(io, 1),
-        tick_timer(writer_strand) {}
+        tick_timer(writer_strand),
+        freshness(FreshnessPolicy::from(this->config.runtime.object("freshness")), Clock::now()),
+        tap(this->config.name, TapRedactor(this->config.mapping.get())) {}
 
   asio::io_context& io;
   const PipelineConfig config;
@@ -87,7 +90,13 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
   asio::steady_timer tick_timer;
   AckTracker tracker;
 
+  FreshnessMonitor freshness;
+  bool freshness_breached = false;  // writer strand only: at the last tick
+  ThroughputMeter throughput;
+  TapHub tap;
+
   std::atomic<bool> connected{false};  // source and sink exist and may be asked for health()
+  std::atomic<bool> operator_paused{false};  // weft pause
   std::atomic<bool> stopping{false};
   std::atomic<bool> aborting{false};
   asio::cancellation_signal reader_cancel;  // emitted on reader_strand only
@@ -106,6 +115,7 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
   std::optional<Position> checkpoint;
   Clock::time_point checkpoint_time{};
   Clock::time_point last_success{};
+  std::optional<Clock::time_point> paused_since;  // when an operator paused it
   std::atomic<std::uint64_t> records_in{0};
   std::atomic<std::uint64_t> records_out{0};
   bool ended = false;
@@ -121,7 +131,7 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
   }
 
   void fail(const std::string& why) {
-    log->error("pipeline failed: {}", why);
+    event::log(*log, spdlog::level::err, event::kPipelineFailed, "pipeline failed: " + why);
     set_state(PipelineState::kFailed, why);
     stopping = true;
   }
@@ -174,7 +184,10 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
         .shared_limits = shared.rate_limits,
         .mapper = mapper.get(),
         .note_problem = [this](const std::string& why) { note_problem(why); },
-        .delivered = [this](std::size_t count) { count_delivered(count); },
+        .delivered = [this](std::size_t count, Clock::time_point newest_event_time) {
+          count_delivered(count, newest_event_time);
+        },
+        .tap = &tap,
         .resume_source = [this] { source_resumed.try_send(boost::system::error_code{}); },
     });
     if (!built_delivery.ok()) {
@@ -232,6 +245,13 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
       checkpoint_time = (*loaded)->updated_at;
     }
 
+    auto paused = state.paused_since(config.name);
+    if (!paused.ok()) {
+      fail(paused.error().message());
+      co_return spawn_finish();
+    }
+    if (*paused) hold(**paused);
+
     auto connect_source = connect_with_retry(ConnectorKind::kSource, start_at);
     bool source_up =
         co_await asio::co_spawn(reader_strand, std::move(connect_source), use_awaitable);
@@ -241,8 +261,12 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
 
     connected = true;
     set_state(PipelineState::kRunning);
-    log->info("pipeline running: {} -> {}{}", config.source.type, config.sink.type,
-              start_at ? " (resuming after " + *start_at + ")" : "");
+    event::log(*log, spdlog::level::info, event::kPipelineStarted,
+               "pipeline running: " + config.source.type + " -> " + config.sink.type +
+                   (start_at ? " (resuming after " + *start_at + ")" : "") +
+                   (operator_paused ? "; paused by an operator: weft resume " + config.name +
+                                          " starts reading"
+                                    : ""));
 
     auto self = shared_from_this();
     reader_spawned = true;
@@ -274,7 +298,7 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
     asio::steady_timer timer(reader_strand);
     while (!stopping) {
       co_await commit_source_pending();
-      if (delivery->source_paused()) {
+      if (held()) {
         co_await wait_while_paused();
         continue;
       }
@@ -317,11 +341,15 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
     co_await channel.async_send(boost::system::error_code{}, Envelope{}, kNoThrow);
   }
 
-  // Paused by delivery (breaker, dead-letter guard) until resumed or stopped; commits go on.
+  // Paused by an operator or by delivery (breaker, dead-letter guard).
+  bool held() const { return operator_paused || delivery->source_paused(); }
+
+  // Held until resumed or stopped; commits go on (commit_checkpoint wakes this for each).
   awaitable<void> wait_while_paused() {
-    log->info("source paused: {}", delivery->status().paused_reason);
+    log->info("source paused: {}", operator_paused ? std::string("by an operator")
+                                                   : delivery->status().paused_reason);
     source->set_paused(true);
-    while (delivery->source_paused() && !stopping) {
+    while (held() && !stopping) {
       co_await commit_source_pending();
       co_await asio::this_coro::reset_cancellation_state(asio::enable_terminal_cancellation());
       auto [ec] = co_await source_resumed.async_receive(asio::as_tuple(use_awaitable));
@@ -339,6 +367,7 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
     env.records = std::move(batch);
     records_in += count;
     metrics->records_in.Increment(static_cast<double>(count));
+    if (tap.tapping(TapStage::kSource)) tap.publish(TapStage::kSource, env.records);
     metrics->in_flight.Set(static_cast<double>(tracker.in_flight()));
     auto [ec] = co_await channel.async_send(boost::system::error_code{}, std::move(env), kNoThrow);
     co_return !ec;
@@ -377,6 +406,7 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
       tick_timer.expires_after(interval);
       auto [ec] = co_await tick_timer.async_wait(kNoThrow);
       if (ec) break;
+      observe_freshness();
       Envelope tick;
       tick.tick = true;
       channel.try_send(boost::system::error_code{}, std::move(tick));  // full: writer is busy
@@ -412,10 +442,11 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
     co_return failure;
   }
 
-  void count_delivered(std::size_t count) {
+  void count_delivered(std::size_t count, Clock::time_point newest_event_time) {
     records_out += count;
     metrics->records_out.Increment(static_cast<double>(count));
     auto now = Clock::now();
+    freshness.delivered(now, newest_event_time);
     metrics->last_success.Set(unix_seconds(now));
     std::lock_guard lock(status_mutex);
     last_success = now;
@@ -465,8 +496,12 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
       checkpoint_time = now;
       checkpoint_problem.clear();
     }
-    std::lock_guard lock(commit_mutex);
-    source_commit_pending = std::move(pos);
+    {
+      std::lock_guard lock(commit_mutex);
+      source_commit_pending = std::move(pos);
+    }
+    // A paused reader waits for a wake-up; this one makes it pass the commit on.
+    if (held()) source_resumed.try_send(boost::system::error_code{});
   }
 
   // ---- shutdown -------------------------------------------------------------------------
@@ -475,6 +510,55 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
   // releases a reader blocked on a full channel (its batch stays unacknowledged: re-read later).
   // Close, then cancel: a send issued in between (the reader's end marker) must fail, not hang.
   void close_channel() { channel.close(); channel.cancel(); }
+
+  // ---- operations -----------------------------------------------------------------------
+
+  // Any thread. Called once at start-up with the stored pause, and by set_paused().
+  void hold(Clock::time_point since) {
+    operator_paused = true;
+    metrics->operator_paused.Set(1);
+    std::lock_guard lock(status_mutex);
+    paused_since = since;
+  }
+
+  void release() {
+    operator_paused = false;
+    metrics->operator_paused.Set(0);
+    {
+      std::lock_guard lock(status_mutex);
+      paused_since.reset();
+    }
+    source_resumed.try_send(boost::system::error_code{});
+  }
+
+  // Thread-safe. Paused pipelines are never judged stale: the operator chose the silence.
+  FreshnessReading read_freshness() {
+    std::optional<Backlog> backlog;
+    if (connected) backlog = source->backlog();
+    const bool waiting = tracker.in_flight() > 0 || (backlog && backlog->pending > 0);
+    FreshnessReading r =
+        freshness.read(Clock::now(), waiting, backlog ? backlog->age : std::nullopt);
+    if (operator_paused) {
+      r.breached = false;
+      r.reason.clear();
+    }
+    return r;
+  }
+
+  // Writer strand: brings the gauges up to date and logs each breach and recovery once.
+  void observe_freshness() {
+    const FreshnessReading r = read_freshness();
+    metrics->freshness.Set(static_cast<double>(r.age.count()) / 1000);
+    metrics->freshness_breached.Set(r.breached ? 1 : 0);
+    if (r.breached == freshness_breached) return;
+    freshness_breached = r.breached;
+    if (r.breached) {
+      event::log(*log, spdlog::level::warn, event::kFreshnessBreached, r.reason);
+    } else {
+      event::log(*log, spdlog::level::info, event::kFreshnessRecovered,
+                 "freshness back within its SLO");
+    }
+  }
 
   // Runs once the writer is done (or start-up failed): final commit, close, report.
   awaitable<void> finish() {
@@ -496,9 +580,15 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
 
     bool finished_source = source && source->finished() && !aborting;
     set_state(finished_source ? PipelineState::kFinished : PipelineState::kStopped);
+    tap.close();
     metrics->in_flight.Set(static_cast<double>(tracker.in_flight()));
-    log->info("pipeline stopped ({} in, {} out, {} not yet acknowledged will be re-read)",
-              records_in.load(), records_out.load(), tracker.in_flight());
+    if (snapshot_state() != PipelineState::kFailed) {
+      event::log(*log, spdlog::level::info, event::kPipelineStopped,
+                 "pipeline stopped (" + std::to_string(records_in.load()) + " in, " +
+                     std::to_string(records_out.load()) + " out, " +
+                     std::to_string(tracker.in_flight()) +
+                     " not yet acknowledged will be re-read)");
+    }
 
     std::function<void()> done;
     {
@@ -576,6 +666,10 @@ PipelineSnapshot Pipeline::snapshot() const {
   s.name = impl_->config.name;
   s.records_in = impl_->records_in;
   s.records_out = impl_->records_out;
+  s.rates = impl_->throughput.sample(std::chrono::steady_clock::now(), s.records_in,
+                                     s.records_out);
+  s.freshness_policy = impl_->freshness.policy();
+  s.freshness = impl_->read_freshness();
   s.in_flight = impl_->tracker.in_flight();
   std::lock_guard lock(impl_->status_mutex);
   s.state = impl_->status;
@@ -591,6 +685,8 @@ PipelineSnapshot Pipeline::snapshot() const {
   s.checkpoint = impl_->checkpoint;
   s.checkpoint_time = impl_->checkpoint_time;
   s.last_success = impl_->last_success;
+  s.paused_since = impl_->paused_since;
+  if (s.paused_since && s.state == PipelineState::kRunning) s.state = PipelineState::kPaused;
   if (const auto& mapping = impl_->config.mapping) {
     s.mapped = true;
     if (mapping->model) s.model = mapping->model->ref();
@@ -602,5 +698,23 @@ PipelineSnapshot Pipeline::snapshot() const {
 const PipelineConfig& Pipeline::config() const { return impl_->config; }
 
 bool Pipeline::trigger() { return impl_->connected && impl_->source->trigger(); }
+
+void Pipeline::set_paused(bool paused) {
+  if (paused == impl_->operator_paused) return;
+  if (paused) {
+    impl_->hold(Clock::now());
+    event::log(*impl_->log, spdlog::level::info, event::kPipelinePaused,
+               "paused by an operator: delivering what was read, then reading nothing until "
+               "weft resume " + impl_->config.name);
+  } else {
+    impl_->release();
+    event::log(*impl_->log, spdlog::level::info, event::kPipelineResumed,
+               "resumed by an operator");
+  }
+}
+
+std::shared_ptr<TapStream> Pipeline::tap(TapStage stage, std::size_t limit) {
+  return impl_->tap.subscribe(stage, limit);
+}
 
 }  // namespace weft

@@ -11,7 +11,10 @@
 
 #include "config/pipeline_config.h"
 #include "runtime/delivery.h"
+#include "runtime/freshness.h"
 #include "runtime/shared_services.h"
+#include "runtime/tap.h"
+#include "runtime/throughput.h"
 #include "weft/record.h"
 
 namespace boost::asio {
@@ -31,7 +34,8 @@ inline double unix_seconds(Clock::time_point t) {
   return std::chrono::duration<double>(t.time_since_epoch()).count();
 }
 
-enum class PipelineState { kStarting, kRunning, kDraining, kStopped, kFinished, kFailed };
+// kPaused is running, but held by an operator (`weft pause`): snapshots only, never set.
+enum class PipelineState { kStarting, kRunning, kPaused, kDraining, kStopped, kFinished, kFailed };
 const char* to_string(PipelineState state);
 
 // A point-in-time view of a pipeline for /readyz, /api and logs.
@@ -49,8 +53,14 @@ struct PipelineSnapshot {
   bool mapped = false;      // the pipeline has a mapping (model, map, filter or route)
   std::string model;        // its canonical model ("customer@v2"), if any
   std::map<std::string, std::uint64_t> unknown_fields;  // schema drift: field -> records
+  std::optional<Clock::time_point> paused_since;  // an operator paused it (weft pause)
+  Rates rates;
+  FreshnessPolicy freshness_policy;
+  FreshnessReading freshness;
 
   nlohmann::json to_json() const;
+  nlohmann::json paused_text() const;  // why it is paused, for people; null when it is not
+  nlohmann::json freshness_json() const;
 };
 
 // Runs one pipeline: a reader coroutine pulls batches from the source into a bounded channel
@@ -87,6 +97,14 @@ class Pipeline {
   // Asks a running pipeline's source to start its next scheduled run now (Source::trigger);
   // false when the pipeline is not running or its source has no runs.
   bool trigger();
+
+  // An operator pauses (`weft pause`) or resumes it. Paused, it reads nothing, but delivers
+  // what it has read and commits. The caller persists the choice; start() reads it back.
+  void set_paused(bool paused);
+
+  // A stream of up to `limit` records seen at `stage` from now on (`weft tap`); it ends when
+  // the pipeline stops.
+  std::shared_ptr<TapStream> tap(TapStage stage, std::size_t limit);
 
  private:
   struct Impl;

@@ -8,6 +8,7 @@
 #include <boost/asio/strand.hpp>
 #include <spdlog/spdlog.h>
 
+#include "runtime/events.h"
 #include "runtime/logging.h"
 #include "runtime/metrics.h"
 #include "runtime/pipeline.h"
@@ -121,6 +122,12 @@ void Supervisor::reload() {
   if (shutting_down_) return;
   record_config_errors_locked(loaded.errors);
   for (const auto& d : loaded.errors) spdlog::error("reload: {}", d.format());
+  if (!loaded.failed_files.empty()) {
+    event::log(*spdlog::default_logger(), spdlog::level::err, event::kReloadRejected,
+               "reload: " + std::to_string(loaded.failed_files.size()) +
+                   " pipeline file(s) invalid; their pipelines keep their previous "
+                   "configuration");
+  }
 
   std::map<std::string, PipelineConfig*> wanted;
   for (auto& config : loaded.pipelines) wanted[config.name] = &config;
@@ -172,8 +179,11 @@ void Supervisor::reload() {
       ++unchanged;
     }
   }
-  spdlog::info("reload: {} started, {} restarted, {} unchanged, {} removed, {} file(s) invalid",
-               started, restarted, unchanged, to_retire.size(), loaded.failed_files.size());
+  event::log(*spdlog::default_logger(), spdlog::level::info, event::kReloadApplied,
+             "reload: " + std::to_string(started) + " started, " + std::to_string(restarted) +
+                 " restarted, " + std::to_string(unchanged) + " unchanged, " +
+                 std::to_string(to_retire.size()) + " removed, " +
+                 std::to_string(loaded.failed_files.size()) + " file(s) invalid");
 }
 
 void Supervisor::shutdown(std::chrono::milliseconds deadline,
@@ -218,6 +228,8 @@ std::vector<std::string> Supervisor::not_ready_reasons() const {
   std::vector<std::string> reasons;
   for (const auto& [name, slot] : slots_) {
     PipelineSnapshot s = slot->current->snapshot();
+    if (s.state == PipelineState::kPaused) continue;  // a notice: the operator chose it
+    if (s.freshness.breached) reasons.push_back("pipeline " + name + ": " + s.freshness.reason);
     if (s.state == PipelineState::kRunning && s.error.empty()) continue;
     if (s.state == PipelineState::kFinished) continue;
     // A running pipeline with a problem (retrying a sink, a connector reporting itself
@@ -229,6 +241,41 @@ std::vector<std::string> Supervisor::not_ready_reasons() const {
   }
   for (const auto& e : config_errors_) reasons.push_back("config " + e);
   return reasons;
+}
+
+std::vector<std::string> Supervisor::notices() const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::string> out;
+  for (const auto& [name, slot] : slots_) {
+    PipelineSnapshot s = slot->current->snapshot();
+    if (s.state != PipelineState::kPaused) continue;
+    out.push_back("pipeline " + name + ": " + s.paused_text().get<std::string>() +
+                  "; not an error");
+  }
+  return out;
+}
+
+Result<bool> Supervisor::set_paused(const std::string& name, bool paused) {
+  std::shared_ptr<Pipeline> pipeline;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = slots_.find(name);
+    if (it == slots_.end() || it->second->removing) return false;
+    pipeline = it->second->current;
+  }
+  // Saved first: a pause that would not survive a restart must not look as if it did.
+  Status saved = state_.set_paused(name, paused);
+  if (!saved.ok()) return saved.error();
+  pipeline->set_paused(paused);
+  return true;
+}
+
+std::shared_ptr<TapStream> Supervisor::tap(const std::string& name, TapStage stage,
+                                            std::size_t limit) {
+  std::lock_guard lock(mutex_);
+  auto it = slots_.find(name);
+  if (it == slots_.end()) return nullptr;
+  return it->second->current->tap(stage, limit);
 }
 
 namespace {

@@ -58,6 +58,10 @@ class Supervisor : public StatusProvider {
   nlohmann::json pipelines() const override;
   std::optional<nlohmann::json> pipeline(const std::string& name) const override;
   TriggerOutcome trigger(const std::string& name) override;
+  std::vector<std::string> notices() const override;
+  Result<bool> set_paused(const std::string& name, bool paused) override;
+  std::shared_ptr<TapStream> tap(const std::string& name, TapStage stage,
+                                 std::size_t limit) override;
 
  private:
   struct Slot;

@@ -134,6 +134,15 @@ constexpr Migration kMigrations[] = {
        CREATE INDEX processed_objects_pending ON processed_objects (pipeline, ordinal)
          WHERE done = 0;
      )sql"},
+    // Pipelines an operator paused (`weft pause`): they stay paused across restarts until
+    // `weft resume`.
+    {9, "create paused pipelines",
+     R"sql(
+       CREATE TABLE paused_pipelines (
+         pipeline  TEXT PRIMARY KEY,
+         paused_at INTEGER NOT NULL  -- unix time, milliseconds
+       ) WITHOUT ROWID;
+     )sql"},
 };
 
 }  // namespace

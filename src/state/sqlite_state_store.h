@@ -3,7 +3,7 @@
 // The SQLite StateStore (DESIGN.md §5). Private to src/state: the rest of weft gets one from
 // open_sqlite_state_store(). The methods are split by table: sqlite_checkpoints.cc,
 // sqlite_dead_letters.cc, sqlite_idempotency.cc, sqlite_crosswalk.cc, sqlite_webhooks.cc,
-// sqlite_processed_objects.cc; opening and the shared
+// sqlite_processed_objects.cc, sqlite_paused.cc; opening and the shared
 // plumbing (transactions, error messages) are in sqlite_state_store.cc.
 
 #include <cstdint>
@@ -161,6 +161,9 @@ class SqliteStateStore final : public StateStore {
   Result<std::size_t> discard_pending(const std::string& pipeline, std::uint64_t after) override;
   Result<std::size_t> forget_processed(const std::string& pipeline,
                                        const std::string& key_prefix) override;
+
+  Result<std::optional<Clock::time_point>> paused_since(const std::string& pipeline) override;
+  Status set_paused(const std::string& pipeline, bool paused) override;
 
   int schema_version() const override { return schema_version_; }
 

@@ -227,6 +227,11 @@ class StateStore {
   virtual Result<std::size_t> forget_processed(const std::string& pipeline,
                                                const std::string& key_prefix) = 0;
 
+  // When an operator paused the pipeline (`weft pause`), or nullopt when it is not paused.
+  virtual Result<std::optional<Clock::time_point>> paused_since(const std::string& pipeline) = 0;
+  // Pauses (stamping the current time; an existing pause keeps its time) or resumes.
+  virtual Status set_paused(const std::string& pipeline, bool paused) = 0;
+
   // The schema version the store is at after migrations.
   virtual int schema_version() const = 0;
 };

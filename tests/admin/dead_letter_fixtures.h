@@ -111,6 +111,10 @@ class FailingStateStore : public StateStore {
   Result<std::size_t> forget_processed(const std::string&, const std::string&) override {
     return fail();
   }
+  Result<std::optional<Clock::time_point>> paused_since(const std::string&) override {
+    return fail();
+  }
+  Status set_paused(const std::string&, bool) override { return fail(); }
   int schema_version() const override { return 0; }
 
  private:

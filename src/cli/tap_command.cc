@@ -1,0 +1,170 @@
+// `weft tap PIPELINE`: prints records as they pass a stage of a running pipeline
+// (GET /api/pipelines/{name}/tap, a stream of JSON lines).
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cli/admin_target.h"
+#include "cli/commands.h"
+#include "net/url.h"
+
+namespace weft::cli {
+namespace {
+
+constexpr long kDefaultLimit = 10;
+
+constexpr const char* kSynopsis =
+    "Usage: weft tap PIPELINE [--stage source|mapped|sink] [--limit N] [--config FILE]\n"
+    "                [--token-file FILE]\n";
+constexpr const char* kDescription = R"HELP(
+Prints records as they pass one stage of PIPELINE in the running daemon, one JSON object per
+line on standard output, each as soon as the daemon sends it; then exits. Asks the daemon's admin
+API (admin.listen in the daemon config). Use it to see what a source really reads or what a
+mapping really produces, without a debugger or a test pipeline.
+
+The stream ends after N records, when the pipeline stops, or with Ctrl-C. When it ends before N
+records, standard error says so. A quiet pipeline prints nothing until records pass.
+
+Options:
+  --stage STAGE      where to watch (default source):
+                       source  records as the source read them, before filter and mapping
+                       mapped  records after the mapping, as they go to the sink
+                       sink    records the sink has accepted
+  --limit N          stop after N records (default 10)
+)HELP";
+constexpr const char* kExamples = R"HELP(  --help             print this help
+
+Examples:
+  weft tap orders
+  weft tap orders --stage mapped --limit 100 > mapped.jsonl
+  weft tap orders --stage sink --limit 1 | jq .
+
+Exit status: 0 the stream ended, 1 no such pipeline, or the daemon cannot be reached, refused or
+broke the stream; 2 usage or configuration error.
+)HELP";
+
+void print_usage(std::FILE* to) {
+  std::fputs(kSynopsis, to);
+  std::fputs(kDescription, to);
+  std::fputs(kAdminOptionsHelp, to);
+  std::fputs(kExamples, to);
+}
+
+struct TapArgs {
+  AdminTargetArgs target;
+  std::string pipeline;
+  std::string stage = "source";
+  long limit = kDefaultLimit;
+};
+
+std::optional<long> parse_count(const std::string& text) {
+  if (text.empty() || text.size() > 9) return std::nullopt;
+  long value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + (c - '0');
+  }
+  return value > 0 ? std::optional(value) : std::nullopt;
+}
+
+std::optional<int> parse_args(const std::vector<std::string>& args, TapArgs& out) {
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg == "--help" || arg == "-h") {
+      print_usage(stdout);
+      return kExitOk;
+    }
+    const OptionUse use = take_admin_option(args, i, out.target);
+    if (use == OptionUse::kMissingValue) return report_usage_error("tap", arg + " needs a value");
+    if (use == OptionUse::kTaken) continue;
+    if (!arg.starts_with("-")) {
+      names.push_back(arg);
+      continue;
+    }
+    std::string option = arg;
+    std::optional<std::string> value;
+    if (const auto eq = option.find('='); option.starts_with("--") && eq != std::string::npos) {
+      value = option.substr(eq + 1);
+      option.erase(eq);
+    }
+    if (option != "--stage" && option != "--limit") {
+      return report_usage_error("tap", "unexpected argument '" + arg + "'");
+    }
+    if (!value) {
+      if (i + 1 >= args.size()) return report_usage_error("tap", option + " needs a value");
+      value = args[++i];
+    }
+    if (option == "--stage") {
+      if (*value != "source" && *value != "mapped" && *value != "sink") {
+        return report_usage_error("tap",
+                                  "--stage must be source, mapped or sink, got '" + *value + "'");
+      }
+      out.stage = *value;
+    } else {
+      const auto limit = parse_count(*value);
+      if (!limit) {
+        return report_usage_error("tap",
+                                  "--limit must be a positive integer, got '" + *value + "'");
+      }
+      out.limit = *limit;
+    }
+  }
+  if (names.size() != 1) return report_usage_error("tap", "name one pipeline: weft tap PIPELINE");
+  out.pipeline = names.front();
+  return std::nullopt;
+}
+
+}  // namespace
+
+int tap_command(const std::vector<std::string>& args) {
+  TapArgs parsed;
+  if (auto exit_code = parse_args(args, parsed)) return *exit_code;
+  const auto target = resolve_admin_target(parsed.target, "tap");
+  if (!target) return kExitConfig;
+  const std::string path = "/api/pipelines/" + net::percent_encode(parsed.pipeline) +
+                           "/tap?stage=" + parsed.stage +
+                           "&limit=" + std::to_string(parsed.limit);
+  if (::isatty(STDERR_FILENO) == 1) {
+    std::fprintf(stderr, "weft tap: waiting for records at the %s of %s (Ctrl-C stops)\n",
+                 parsed.stage.c_str(), parsed.pipeline.c_str());
+  }
+  long received = 0;
+  bool output_failed = false;
+  const AdminReply reply = target->client->stream(path, [&](std::string_view line) {
+    std::fwrite(line.data(), 1, line.size(), stdout);
+    std::fputc('\n', stdout);
+    // A reader at the other end of a pipe sees each record as soon as it arrives.
+    output_failed = std::fflush(stdout) != 0;
+    return !output_failed && ++received < parsed.limit;
+  });
+  const std::string url = target->client->url(path);
+  if (reply.outcome == AdminReply::Outcome::kNotListening) {
+    std::fprintf(stderr, "weft tap: %s: no daemon is listening (is weft running?)\n", url.c_str());
+    return kExitFailure;
+  }
+  if (reply.outcome == AdminReply::Outcome::kFailed) {
+    std::fprintf(stderr, "weft tap: %s: %s\n", url.c_str(), reply.error.c_str());
+    return kExitFailure;
+  }
+  if (reply.status != 200) {
+    const std::string message = reply_error(*target, reply);
+    if (reply.status == 404) {
+      std::fprintf(stderr, "weft tap: %s ('weft status' lists the pipelines)\n", message.c_str());
+    } else {
+      std::fprintf(stderr, "weft tap: %s: %s\n", url.c_str(), message.c_str());
+    }
+    return reply.status == 400 ? kExitConfig : kExitFailure;
+  }
+  if (output_failed) return kExitFailure;
+  if (received < parsed.limit) {
+    std::fprintf(stderr, "weft tap: the daemon ended the stream after %ld of %ld records (the "
+                 "pipeline stopped, or the daemon is shutting down)\n", received, parsed.limit);
+  }
+  return kExitOk;
+}
+
+}  // namespace weft::cli
