@@ -15,10 +15,14 @@ milliseconds since(Clock::time_point now, Clock::time_point then) {
   return std::max(milliseconds(0), std::chrono::duration_cast<milliseconds>(now - then));
 }
 
-// Whole seconds once past one: "16m40s" reads better than "16m40s123ms".
+// "16m40s" rather than "16m40s123ms"; tenths below ten seconds, so that a measured "1.4s"
+// never reads as the "1s" of the SLO it breaks.
 std::string measured(milliseconds d) {
-  const auto ms = d.count() >= 1000 ? d.count() / 1000 * 1000 : d.count();
-  return format_duration_ms(ms);
+  if (d < std::chrono::seconds(10)) {
+    const auto tenths = d.count() / 100;
+    return std::to_string(tenths / 10) + "." + std::to_string(tenths % 10) + "s";
+  }
+  return format_duration_ms(d.count() / 1000 * 1000);
 }
 
 }  // namespace

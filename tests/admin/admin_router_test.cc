@@ -88,15 +88,15 @@ TEST_F(AdminRouterTokenTest, UnauthorisedClientCannotProbePaths) {
 }
 
 TEST_F(AdminRouterTokenTest, SchemeIsCaseInsensitive) {
-  EXPECT_EQ(guarded_.handle({"GET", "/readyz", "bearer tok-123"}).status, 200);
-  EXPECT_EQ(guarded_.handle({"GET", "/readyz", "BEARER  tok-123"}).status, 200);
+  EXPECT_EQ(guarded_.handle({"GET", "/api/pipelines", "bearer tok-123"}).status, 200);
+  EXPECT_EQ(guarded_.handle({"GET", "/api/pipelines", "BEARER  tok-123"}).status, 200);
 }
 
 TEST_F(AdminRouterTokenTest, OtherSchemesPrefixesAndEmptyTokensAreRejected) {
   for (const char* authorization :
        {"Basic dG9rLTEyMw==", "tok-123", "Bearer", "Bearer ", "Bearer tok-12", "Bearer tok-1234",
         "Bearertok-123"}) {
-    const auto response = guarded_.handle({"GET", "/readyz", authorization});
+    const auto response = guarded_.handle({"GET", "/api/pipelines", authorization});
     EXPECT_EQ(response.status, 401) << authorization;
     EXPECT_EQ(response.body.find("tok-12"), std::string::npos) << response.body;
     EXPECT_TRUE(header(response, "WWW-Authenticate").starts_with("Bearer")) << authorization;
@@ -156,6 +156,120 @@ TEST_F(AdminTriggerTest, OnlyPostTriggersAndOnlyDirectlyUnderAPipeline) {
   EXPECT_EQ(post("/api/pipelines/a/b/trigger").status, 404);
   EXPECT_EQ(post("/api/pipelines/x").status, 405);
   EXPECT_TRUE(status_.triggered().empty());
+}
+
+}  // namespace
+}  // namespace weft::admin
+
+namespace weft::admin {
+namespace {
+
+// weft pause / resume / tap, and what the probes say about paused pipelines.
+class AdminOperationsTest : public ::testing::Test {
+ protected:
+  void SetUp() override { status_.add_pipeline("orders api", json{{"name", "orders api"}}); }
+  AdminResponse request(std::string_view method, std::string_view target,
+                        std::string_view authorization = {}) {
+    return router_.handle({method, target, authorization});
+  }
+
+  prometheus::Registry registry_;
+  test::FakeStatusProvider status_;
+  AdminRouter router_{registry_, status_, ""};
+  AdminRouter guarded_{registry_, status_, "tok-123"};
+};
+
+TEST_F(AdminOperationsTest, PauseAndResumeReachTheDecodedPipeline) {
+  auto paused = request("POST", "/api/pipelines/orders%20api/pause");
+  EXPECT_EQ(paused.status, 200) << paused.body;
+  EXPECT_EQ(json::parse(paused.body), json({{"pipeline", "orders api"}, {"paused", true}}));
+  auto resumed = request("POST", "/api/pipelines/orders%20api/resume");
+  EXPECT_EQ(json::parse(resumed.body), json({{"pipeline", "orders api"}, {"paused", false}}));
+  const std::vector<std::pair<std::string, bool>> expected = {{"orders api", true},
+                                                              {"orders api", false}};
+  EXPECT_EQ(status_.pause_calls(), expected);
+}
+
+TEST_F(AdminOperationsTest, PauseRefusalsSayWhy) {
+  auto unknown = request("POST", "/api/pipelines/nope/pause");
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_EQ(json::parse(unknown.body)["error"], "no pipeline named 'nope'");
+  status_.set_pause_error(Error::permanent("state store weft.db: disk I/O error"));
+  auto unsaved = request("POST", "/api/pipelines/orders%20api/pause");
+  EXPECT_EQ(unsaved.status, 500);
+  EXPECT_EQ(json::parse(unsaved.body)["error"],
+            "pause of pipeline 'orders api' not saved: state store weft.db: disk I/O error");
+  EXPECT_EQ(request("GET", "/api/pipelines/orders%20api/pause").status, 405);
+  EXPECT_EQ(request("POST", "/api/pipelines/orders%20api/halt").status, 404);
+}
+
+TEST_F(AdminOperationsTest, TapHandsOutAStreamForTheStageAndLimitAsked) {
+  auto response = request("GET", "/api/pipelines/orders%20api/tap?stage=mapped&limit=3");
+  EXPECT_EQ(response.status, 200) << response.body;
+  EXPECT_EQ(response.content_type, "application/x-ndjson");
+  ASSERT_NE(response.stream, nullptr);
+  auto [stream, stage] = status_.last_tap();
+  EXPECT_EQ(stream, response.stream);
+  EXPECT_EQ(stage, TapStage::kMapped);
+  for (int i = 0; i < 3; ++i) stream->push("{}");
+  EXPECT_FALSE(stream->wants_more()) << "the limit was 3";
+
+  auto defaults = request("GET", "/api/pipelines/orders%20api/tap");
+  ASSERT_NE(defaults.stream, nullptr);
+  EXPECT_EQ(status_.last_tap().second, TapStage::kSource);
+}
+
+TEST_F(AdminOperationsTest, TapRejectsBadStagesAndLimits) {
+  auto stage = request("GET", "/api/pipelines/orders%20api/tap?stage=middle");
+  EXPECT_EQ(stage.status, 400);
+  EXPECT_EQ(json::parse(stage.body)["error"],
+            "stage: expected source, mapped or sink, got 'middle'");
+  for (const char* limit : {"0", "-1", "ten", "1e3", "100001"}) {
+    auto bad = request("GET", std::string("/api/pipelines/orders%20api/tap?limit=") + limit);
+    EXPECT_EQ(bad.status, 400) << limit;
+    EXPECT_EQ(bad.stream, nullptr);
+  }
+  EXPECT_EQ(request("GET", "/api/pipelines/nope/tap").status, 404);
+  EXPECT_EQ(request("POST", "/api/pipelines/orders%20api/tap").status, 405);
+}
+
+TEST_F(AdminOperationsTest, WithATokenMutatingEndpointsAndTapNeedIt) {
+  for (auto [method, target] : {std::pair{"POST", "/api/pipelines/orders%20api/pause"},
+                                std::pair{"POST", "/api/pipelines/orders%20api/resume"},
+                                std::pair{"POST", "/api/pipelines/orders%20api/trigger"},
+                                std::pair{"GET", "/api/pipelines/orders%20api/tap"},
+                                std::pair{"POST", "/api/dlq/replay"}}) {
+    EXPECT_EQ(guarded_.handle({method, target, ""}).status, 401) << target;
+  }
+  EXPECT_TRUE(status_.pause_calls().empty());
+  EXPECT_EQ(guarded_.handle({"POST", "/api/pipelines/orders%20api/pause", "Bearer tok-123"})
+                .status,
+            200);
+}
+
+TEST_F(AdminOperationsTest, ProbesStayOpenWithAToken) {
+  EXPECT_EQ(guarded_.handle({"GET", "/healthz", ""}).status, 200);
+  EXPECT_EQ(guarded_.handle({"GET", "/readyz", ""}).status, 200);
+  EXPECT_EQ(guarded_.handle({"GET", "/metrics", ""}).status, 401);
+  EXPECT_EQ(guarded_.handle({"GET", "/api/pipelines", ""}).status, 401);
+}
+
+TEST_F(AdminOperationsTest, APausedPipelineIsANoticeNotAFailure) {
+  status_.add_notice("pipeline orders api: paused by an operator since 2026-11-28T07:00:00Z "
+                     "(weft resume orders api); not an error");
+  auto ready = request("GET", "/readyz");
+  EXPECT_EQ(ready.status, 200);
+  auto body = json::parse(ready.body);
+  EXPECT_EQ(body["status"], "ready");
+  ASSERT_EQ(body["reasons"].size(), 1u);
+  EXPECT_TRUE(body["reasons"][0].get<std::string>().find("paused by an operator") !=
+              std::string::npos);
+
+  status_.set_not_ready({"pipeline billing: failed: sink http: 401"});
+  auto not_ready = json::parse(request("GET", "/readyz").body);
+  EXPECT_EQ(not_ready["status"], "not ready");
+  EXPECT_EQ(not_ready["reasons"].size(), 2u) << "problems first, then notices";
+  EXPECT_EQ(not_ready["reasons"][0], "pipeline billing: failed: sink http: 401");
 }
 
 }  // namespace

@@ -189,9 +189,10 @@ TEST_F(AdminServerTest, OtherMethodsAre405WithAllow) {
   EXPECT_EQ(head.body, "");
 }
 
-TEST_F(AdminServerTest, BearerTokenGuardsEverythingButHealthz) {
+TEST_F(AdminServerTest, BearerTokenGuardsEverythingButTheProbes) {
   start(options("127.0.0.1:0", "s3cr3t-token"));
-  for (const char* target : {"/readyz", "/metrics", "/api/pipelines", "/api/pipelines/x"}) {
+  for (const char* target : {"/metrics", "/api/pipelines", "/api/pipelines/x",
+                             "/api/pipelines/x/tap"}) {
     const auto anonymous = get(target);
     EXPECT_EQ(anonymous.status, 401) << target << " " << anonymous.error;
     EXPECT_EQ(anonymous.header("www-authenticate"), R"(Bearer realm="weft")");
@@ -204,18 +205,55 @@ TEST_F(AdminServerTest, BearerTokenGuardsEverythingButHealthz) {
     EXPECT_EQ(wrong.body.find("guess"), std::string::npos) << wrong.body;
     EXPECT_EQ(wrong.body.find("s3cr3t"), std::string::npos) << wrong.body;
   }
-  EXPECT_EQ(get("/readyz", {{"Authorization", "Bearer s3cr3t-token"}}).status, 200);
   EXPECT_EQ(get("/metrics", {{"Authorization", "Bearer s3cr3t-token"}}).status, 200);
   EXPECT_EQ(get("/api/pipelines", {{"Authorization", "Bearer s3cr3t-token"}}).status, 200);
   EXPECT_EQ(get("/api/pipelines/x", {{"Authorization", "Bearer s3cr3t-token"}}).status, 404);
   EXPECT_EQ(get("/nowhere", {{"Authorization", "Bearer s3cr3t-token"}}).status, 404);
 }
 
-TEST_F(AdminServerTest, HealthzNeedsNoToken) {
+TEST_F(AdminServerTest, ProbesNeedNoToken) {
   start(options("127.0.0.1:0", "s3cr3t-token"));
-  const auto response = get("/healthz");
+  const auto health = get("/healthz");
+  EXPECT_EQ(health.status, 200) << health.error;
+  EXPECT_EQ(json::parse(health.body), json({{"status", "ok"}}));
+  const auto ready = get("/readyz");
+  EXPECT_EQ(ready.status, 200) << ready.error;
+  EXPECT_EQ(json::parse(ready.body), json({{"status", "ready"}}));
+}
+
+TEST_F(AdminServerTest, TapStreamsLinesChunkedAsTheyArriveUntilTheLimit) {
+  status_.add_pipeline("orders", json{{"name", "orders"}});
+  start();
+  std::thread feeder([&] {
+    // The stream exists once the request is routed; lines pushed later still reach the client.
+    std::shared_ptr<TapStream> stream;
+    for (int i = 0; i < 500 && !stream; ++i) {
+      stream = status_.last_tap().first;
+      std::this_thread::sleep_for(10ms);
+    }
+    if (!stream) return;
+    stream->push(R"({"n":1})");
+    std::this_thread::sleep_for(50ms);
+    stream->push(R"({"n":2})");
+    stream->push(R"({"n":3})");  // past the limit: never sent
+  });
+  const auto response = get("/api/pipelines/orders/tap?stage=sink&limit=2");
+  feeder.join();
   EXPECT_EQ(response.status, 200) << response.error;
-  EXPECT_EQ(json::parse(response.body), json({{"status", "ok"}}));
+  EXPECT_EQ(response.header("content-type"), "application/x-ndjson");
+  EXPECT_EQ(response.header("transfer-encoding"), "chunked");
+  EXPECT_EQ(response.body, "{\"n\":1}\n{\"n\":2}\n");
+}
+
+TEST_F(AdminServerTest, AnOpenTapDoesNotHoldUpStop) {
+  status_.add_pipeline("orders", json{{"name", "orders"}});
+  start();
+  std::thread client([&] { get("/api/pipelines/orders/tap"); });
+  for (int i = 0; i < 500 && !status_.last_tap().first; ++i) std::this_thread::sleep_for(10ms);
+  ASSERT_NE(status_.last_tap().first, nullptr);
+  server_->stop();
+  client.join();
+  // TearDown checks that io_context::run() returns: the stream's wait ended.
 }
 
 TEST_F(AdminServerTest, KeepAliveServesPipelinedRequestsInOrder) {

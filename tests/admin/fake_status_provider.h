@@ -5,6 +5,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -54,6 +55,43 @@ class FakeStatusProvider : public StatusProvider {
     triggered_.push_back(name);
     return trigger_outcome_;
   }
+  void add_notice(std::string notice) {
+    std::lock_guard lock(mutex_);
+    notices_.push_back(std::move(notice));
+  }
+  std::vector<std::string> notices() const override {
+    std::lock_guard lock(mutex_);
+    return notices_;
+  }
+  // set_paused answers with this error when set.
+  void set_pause_error(std::optional<Error> error) {
+    std::lock_guard lock(mutex_);
+    pause_error_ = std::move(error);
+  }
+  std::vector<std::pair<std::string, bool>> pause_calls() const {
+    std::lock_guard lock(mutex_);
+    return pause_calls_;
+  }
+  Result<bool> set_paused(const std::string& name, bool paused) override {
+    std::lock_guard lock(mutex_);
+    if (pause_error_) return *pause_error_;
+    if (pipelines_.count(name) == 0) return false;
+    pause_calls_.emplace_back(name, paused);
+    return true;
+  }
+  // The stream handed out by the last tap() and the stage it asked for.
+  std::pair<std::shared_ptr<TapStream>, TapStage> last_tap() const {
+    std::lock_guard lock(mutex_);
+    return {last_tap_, last_stage_};
+  }
+  std::shared_ptr<TapStream> tap(const std::string& name, TapStage stage,
+                                 std::size_t limit) override {
+    std::lock_guard lock(mutex_);
+    if (pipelines_.count(name) == 0) return nullptr;
+    last_tap_ = std::make_shared<TapStream>(limit);
+    last_stage_ = stage;
+    return last_tap_;
+  }
   std::optional<nlohmann::json> pipeline(const std::string& name) const override {
     std::lock_guard lock(mutex_);
     maybe_throw();
@@ -73,6 +111,11 @@ class FakeStatusProvider : public StatusProvider {
   bool throws_ = false;
   TriggerOutcome trigger_outcome_ = TriggerOutcome::kStarted;
   std::vector<std::string> triggered_;
+  std::vector<std::string> notices_;
+  std::optional<Error> pause_error_;
+  std::vector<std::pair<std::string, bool>> pause_calls_;
+  std::shared_ptr<TapStream> last_tap_;
+  TapStage last_stage_ = TapStage::kSource;
 };
 
 }  // namespace weft::test

@@ -135,6 +135,36 @@ TEST(SqliteStateStore, ReopenedFileHoldsTheSavedCheckpoints) {
   EXPECT_EQ((*all)[0].position, "42");
 }
 
+TEST(SqliteStateStore, APauseIsKeptAcrossReopenUntilResumed) {
+  TempDir dir;
+  const std::string path = dir.file("state.db");
+  Clock::time_point paused_at;
+  {
+    auto store = open_or_fail(path);
+    ASSERT_TRUE(store);
+    auto none = store->paused_since("orders");
+    ASSERT_TRUE(none.ok());
+    EXPECT_FALSE(none->has_value());
+    const auto before = Clock::now() - std::chrono::milliseconds(1);
+    ASSERT_TRUE(store->set_paused("orders", true).ok());
+    auto since = store->paused_since("orders");
+    ASSERT_TRUE(since.ok() && since->has_value());
+    paused_at = **since;
+    EXPECT_GE(paused_at, before);
+    ASSERT_TRUE(store->set_paused("orders", true).ok()) << "pausing twice keeps the first time";
+    EXPECT_EQ(**store->paused_since("orders"), paused_at);
+    EXPECT_FALSE(store->paused_since("accounts")->has_value()) << "per pipeline";
+  }
+  auto reopened = open_or_fail(path);
+  ASSERT_TRUE(reopened);
+  auto kept = reopened->paused_since("orders");
+  ASSERT_TRUE(kept.ok() && kept->has_value());
+  EXPECT_EQ(**kept, paused_at);
+  ASSERT_TRUE(reopened->set_paused("orders", false).ok());
+  EXPECT_FALSE(reopened->paused_since("orders")->has_value());
+  EXPECT_TRUE(reopened->set_paused("orders", false).ok()) << "resuming twice is fine";
+}
+
 TEST(SqliteStateStore, ConcurrentSavesFromManyThreadsAllLand) {
   TempDir dir;
   auto store = open_or_fail(dir.file("state.db"));
