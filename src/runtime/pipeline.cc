@@ -25,6 +25,7 @@
 #include "runtime/delivery.h"
 #include "runtime/events.h"
 #include "runtime/metrics.h"
+#include "runtime/pipeline_controls.h"
 #include "runtime/write_window.h"
 #include "state/state_store.h"
 
@@ -68,8 +69,7 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
         reader_done(io, 1),
         source_resumed(io, 1),
         tick_timer(writer_strand),
-        freshness(FreshnessPolicy::from(this->config.runtime.object("freshness")), Clock::now()),
-        tap(this->config.name, TapRedactor(this->config.mapping.get())) {}
+        controls(this->config, *this->metrics, *this->log) {}
 
   asio::io_context& io;
   const PipelineConfig config;
@@ -90,13 +90,9 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
   asio::steady_timer tick_timer;
   AckTracker tracker;
 
-  FreshnessMonitor freshness;
-  bool freshness_breached = false;  // writer strand only: at the last tick
-  ThroughputMeter throughput;
-  TapHub tap;
+  PipelineControls controls;  // the operator's pause, freshness, throughput, taps
 
   std::atomic<bool> connected{false};  // source and sink exist and may be asked for health()
-  std::atomic<bool> operator_paused{false};  // weft pause
   std::atomic<bool> stopping{false};
   std::atomic<bool> aborting{false};
   asio::cancellation_signal reader_cancel;  // emitted on reader_strand only
@@ -115,7 +111,6 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
   std::optional<Position> checkpoint;
   Clock::time_point checkpoint_time{};
   Clock::time_point last_success{};
-  std::optional<Clock::time_point> paused_since;  // when an operator paused it
   std::atomic<std::uint64_t> records_in{0};
   std::atomic<std::uint64_t> records_out{0};
   bool ended = false;
@@ -187,7 +182,7 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
         .delivered = [this](std::size_t count, Clock::time_point newest_event_time) {
           count_delivered(count, newest_event_time);
         },
-        .tap = &tap,
+        .tap = &controls.taps(),
         .resume_source = [this] { source_resumed.try_send(boost::system::error_code{}); },
     });
     if (!built_delivery.ok()) {
@@ -250,7 +245,7 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
       fail(paused.error().message());
       co_return spawn_finish();
     }
-    if (*paused) hold(**paused);
+    if (*paused) controls.set_paused(true, **paused);
 
     auto connect_source = connect_with_retry(ConnectorKind::kSource, start_at);
     bool source_up =
@@ -264,7 +259,7 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
     event::log(*log, spdlog::level::info, event::kPipelineStarted,
                "pipeline running: " + config.source.type + " -> " + config.sink.type +
                    (start_at ? " (resuming after " + *start_at + ")" : "") +
-                   (operator_paused ? "; paused by an operator: weft resume " + config.name +
+                   (controls.paused() ? "; paused by an operator: weft resume " + config.name +
                                           " starts reading"
                                     : ""));
 
@@ -342,11 +337,11 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
   }
 
   // Paused by an operator or by delivery (breaker, dead-letter guard).
-  bool held() const { return operator_paused || delivery->source_paused(); }
+  bool held() const { return controls.paused() || delivery->source_paused(); }
 
   // Held until resumed or stopped; commits go on (commit_checkpoint wakes this for each).
   awaitable<void> wait_while_paused() {
-    log->info("source paused: {}", operator_paused ? std::string("by an operator")
+    log->info("source paused: {}", controls.paused() ? std::string("by an operator")
                                                    : delivery->status().paused_reason);
     source->set_paused(true);
     while (held() && !stopping) {
@@ -367,7 +362,9 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
     env.records = std::move(batch);
     records_in += count;
     metrics->records_in.Increment(static_cast<double>(count));
-    if (tap.tapping(TapStage::kSource)) tap.publish(TapStage::kSource, env.records);
+    if (controls.taps().tapping(TapStage::kSource)) {
+      controls.taps().publish(TapStage::kSource, env.records);
+    }
     metrics->in_flight.Set(static_cast<double>(tracker.in_flight()));
     auto [ec] = co_await channel.async_send(boost::system::error_code{}, std::move(env), kNoThrow);
     co_return !ec;
@@ -406,7 +403,7 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
       tick_timer.expires_after(interval);
       auto [ec] = co_await tick_timer.async_wait(kNoThrow);
       if (ec) break;
-      observe_freshness();
+      controls.observe(tracker.in_flight(), backlog());
       Envelope tick;
       tick.tick = true;
       channel.try_send(boost::system::error_code{}, std::move(tick));  // full: writer is busy
@@ -446,7 +443,7 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
     records_out += count;
     metrics->records_out.Increment(static_cast<double>(count));
     auto now = Clock::now();
-    freshness.delivered(now, newest_event_time);
+    controls.delivered(newest_event_time);
     metrics->last_success.Set(unix_seconds(now));
     std::lock_guard lock(status_mutex);
     last_success = now;
@@ -511,53 +508,10 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
   // Close, then cancel: a send issued in between (the reader's end marker) must fail, not hang.
   void close_channel() { channel.close(); channel.cancel(); }
 
-  // ---- operations -----------------------------------------------------------------------
-
-  // Any thread. Called once at start-up with the stored pause, and by set_paused().
-  void hold(Clock::time_point since) {
-    operator_paused = true;
-    metrics->operator_paused.Set(1);
-    std::lock_guard lock(status_mutex);
-    paused_since = since;
-  }
-
-  void release() {
-    operator_paused = false;
-    metrics->operator_paused.Set(0);
-    {
-      std::lock_guard lock(status_mutex);
-      paused_since.reset();
-    }
-    source_resumed.try_send(boost::system::error_code{});
-  }
-
-  // Thread-safe. Paused pipelines are never judged stale: the operator chose the silence.
-  FreshnessReading read_freshness() {
-    std::optional<Backlog> backlog;
-    if (connected) backlog = source->backlog();
-    const bool waiting = tracker.in_flight() > 0 || (backlog && backlog->pending > 0);
-    FreshnessReading r =
-        freshness.read(Clock::now(), waiting, backlog ? backlog->age : std::nullopt);
-    if (operator_paused) {
-      r.breached = false;
-      r.reason.clear();
-    }
-    return r;
-  }
-
-  // Writer strand: brings the gauges up to date and logs each breach and recovery once.
-  void observe_freshness() {
-    const FreshnessReading r = read_freshness();
-    metrics->freshness.Set(static_cast<double>(r.age.count()) / 1000);
-    metrics->freshness_breached.Set(r.breached ? 1 : 0);
-    if (r.breached == freshness_breached) return;
-    freshness_breached = r.breached;
-    if (r.breached) {
-      event::log(*log, spdlog::level::warn, event::kFreshnessBreached, r.reason);
-    } else {
-      event::log(*log, spdlog::level::info, event::kFreshnessRecovered,
-                 "freshness back within its SLO");
-    }
+  // Any thread: the source's own measure of what waits upstream, once it is connected.
+  std::optional<Backlog> backlog() const {
+    if (!connected) return std::nullopt;
+    return source->backlog();
   }
 
   // Runs once the writer is done (or start-up failed): final commit, close, report.
@@ -580,7 +534,7 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
 
     bool finished_source = source && source->finished() && !aborting;
     set_state(finished_source ? PipelineState::kFinished : PipelineState::kStopped);
-    tap.close();
+    controls.taps().close();
     metrics->in_flight.Set(static_cast<double>(tracker.in_flight()));
     if (snapshot_state() != PipelineState::kFailed) {
       event::log(*log, spdlog::level::info, event::kPipelineStopped,
@@ -666,10 +620,10 @@ PipelineSnapshot Pipeline::snapshot() const {
   s.name = impl_->config.name;
   s.records_in = impl_->records_in;
   s.records_out = impl_->records_out;
-  s.rates = impl_->throughput.sample(std::chrono::steady_clock::now(), s.records_in,
-                                     s.records_out);
-  s.freshness_policy = impl_->freshness.policy();
-  s.freshness = impl_->read_freshness();
+  s.rates = impl_->controls.rates(s.records_in, s.records_out);
+  s.freshness_policy = impl_->controls.freshness_policy();
+  s.freshness = impl_->controls.freshness(s.in_flight, impl_->backlog());
+  s.paused_since = impl_->controls.paused_since();
   s.in_flight = impl_->tracker.in_flight();
   std::lock_guard lock(impl_->status_mutex);
   s.state = impl_->status;
@@ -685,7 +639,6 @@ PipelineSnapshot Pipeline::snapshot() const {
   s.checkpoint = impl_->checkpoint;
   s.checkpoint_time = impl_->checkpoint_time;
   s.last_success = impl_->last_success;
-  s.paused_since = impl_->paused_since;
   if (s.paused_since && s.state == PipelineState::kRunning) s.state = PipelineState::kPaused;
   if (const auto& mapping = impl_->config.mapping) {
     s.mapped = true;
@@ -700,21 +653,14 @@ const PipelineConfig& Pipeline::config() const { return impl_->config; }
 bool Pipeline::trigger() { return impl_->connected && impl_->source->trigger(); }
 
 void Pipeline::set_paused(bool paused) {
-  if (paused == impl_->operator_paused) return;
-  if (paused) {
-    impl_->hold(Clock::now());
-    event::log(*impl_->log, spdlog::level::info, event::kPipelinePaused,
-               "paused by an operator: delivering what was read, then reading nothing until "
-               "weft resume " + impl_->config.name);
-  } else {
-    impl_->release();
-    event::log(*impl_->log, spdlog::level::info, event::kPipelineResumed,
-               "resumed by an operator");
+  // A resumed reader waits in wait_while_paused(): wake it.
+  if (impl_->controls.set_paused(paused) && !paused) {
+    impl_->source_resumed.try_send(boost::system::error_code{});
   }
 }
 
 std::shared_ptr<TapStream> Pipeline::tap(TapStage stage, std::size_t limit) {
-  return impl_->tap.subscribe(stage, limit);
+  return impl_->controls.taps().subscribe(stage, limit);
 }
 
 }  // namespace weft

@@ -229,7 +229,10 @@ std::vector<std::string> Supervisor::not_ready_reasons() const {
   for (const auto& [name, slot] : slots_) {
     PipelineSnapshot s = slot->current->snapshot();
     if (s.state == PipelineState::kPaused) continue;  // a notice: the operator chose it
-    if (s.freshness.breached) reasons.push_back("pipeline " + name + ": " + s.freshness.reason);
+    // Only a running pipeline is judged: a failed one says why itself, a finished one is done.
+    if (s.state == PipelineState::kRunning && s.freshness.breached) {
+      reasons.push_back("pipeline " + name + ": " + s.freshness.reason);
+    }
     if (s.state == PipelineState::kRunning && s.error.empty()) continue;
     if (s.state == PipelineState::kFinished) continue;
     // A running pipeline with a problem (retrying a sink, a connector reporting itself
