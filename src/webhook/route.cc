@@ -228,7 +228,8 @@ boost::asio::awaitable<net::HttpResponse> PipelineWebhookRoute::accept(
   }
 
   if (paused_ && config.reject_when_paused) {
-    co_return retry_later("the pipeline is paused while its destination is failing", 30);
+    co_return retry_later(
+        "the pipeline is paused (its destination is failing, or an operator paused it)", 30);
   }
   if (depth_.load() >= static_cast<std::int64_t>(config.max_buffered)) {
     co_return retry_later("the webhook buffer is full", 30);
