@@ -250,6 +250,9 @@ TEST_F(KafkaSourceTest, LagCountsTheMessagesNotYetRead) {
     lag = sample("weft_kafka_consumer_lag", {{"topic", "orders"}, {"partition", "0"}});
   }
   EXPECT_EQ(lag, 6);
+  auto backlog = source->backlog();
+  ASSERT_TRUE(backlog.has_value()) << "the freshness SLO's source_active reads it";
+  EXPECT_EQ(backlog->pending, 6u);
   thread_.run(source->close());
 }
 

@@ -175,6 +175,9 @@ TEST_F(CdcSourceTest, SlotLagAndStatusAreMeasuredAndAnOverLimitLagMakesTheSource
             std::string::npos);
   EXPECT_EQ(metrics().find("weft_cdc_slot_retained_wal_bytes{pipeline=\"cdc\"} 0\n"),
             std::string::npos);
+  // What the freshness SLO's `when: source_active` sees: an unconfirmed transaction.
+  ASSERT_TRUE(eventually([&] { return source_->backlog()->pending > 0; }));
+  EXPECT_TRUE(source_->backlog()->age.has_value());
   ASSERT_TRUE(commit(changes.back().position).ok());
   // The server moves restart_lsn at its next running-transactions record; a checkpoint writes one.
   EXPECT_TRUE(eventually([&] {
@@ -185,6 +188,7 @@ TEST_F(CdcSourceTest, SlotLagAndStatusAreMeasuredAndAnOverLimitLagMakesTheSource
     return metrics().find("weft_cdc_replication_lag_seconds{pipeline=\"cdc\"} 0\n") !=
            std::string::npos;
   }));
+  EXPECT_EQ(source_->backlog()->pending, 0u) << "everything confirmed: no backlog";
 }
 
 TEST_F(CdcSourceTest, ASlotLeftInactiveWhileStreamingMakesTheSourceUnhealthy) {
