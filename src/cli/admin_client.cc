@@ -130,6 +130,7 @@ asio::awaitable<void> stream_exchange(const Call& call, const LineHandler& on_li
 
   beast::flat_buffer buffer;
   http::response_parser<http::buffer_body> parser;
+  parser.body_limit(boost::none);  // a stream has no length; an error answer is limited below
   stream.expires_at(call.deadline);
   auto [header_ec, header_read] = co_await http::async_read_header(stream, buffer, parser, kAwait);
   if (header_ec) {
@@ -151,7 +152,6 @@ asio::awaitable<void> stream_exchange(const Call& call, const LineHandler& on_li
   }
 
   // The stream lasts as long as the daemon sends; waiting for its next line is not a timeout.
-  parser.body_limit(boost::none);
   stream.expires_never();
   std::string pending;
   char chunk[16 * 1024];
@@ -210,8 +210,8 @@ AdminReply AdminClient::stream(std::string_view target, const LineHandler& on_li
   return run("GET", target, {}, &on_line);
 }
 
-AdminReply AdminClient::run(std::string_view method, std::string_view target,
-                            std::string_view body, const LineHandler* line_handler) const {
+AdminReply AdminClient::run(std::string_view method, std::string_view target, std::string_view body,
+                            const LineHandler* line_handler) const {
   AdminReply out;
   error_code ec;
   const auto address = asio::ip::make_address(host_, ec);

@@ -77,16 +77,12 @@ OptionUse take_admin_option(const std::vector<std::string>& args, std::size_t& i
 }
 
 std::optional<AdminTarget> resolve_admin_target(const AdminTargetArgs& args, std::string_view verb,
-                                                bool need_client) {
+                                                bool need_client,
+                                                std::chrono::milliseconds timeout) {
   // Library logging goes to stderr and only when it matters, so that stdout holds the answer.
   (void)configure_logging("warn", "text");
-  auto loaded = load_daemon_config(args.config_path, Environment::process());
-  if (!loaded.ok()) {
-    for (const auto& error : loaded.errors) std::fprintf(stderr, "%s\n", error.format().c_str());
-    return std::nullopt;
-  }
-  AdminTarget target{std::move(*loaded.value), "", std::nullopt, ""};
   std::string token;
+  std::string token_origin;
   if (args.token_file) {
     std::string problem;
     if (!read_token_file(*args.token_file, token, problem)) {
@@ -95,11 +91,30 @@ std::optional<AdminTarget> resolve_admin_target(const AdminTargetArgs& args, std
                    problem.c_str());
       return std::nullopt;
     }
-    target.token_origin = "--token-file " + *args.token_file;
+    token_origin = "--token-file " + *args.token_file;
   } else if (const char* env = std::getenv("WEFT_ADMIN_TOKEN"); env != nullptr && *env != '\0') {
     token = env;
-    target.token_origin = "$WEFT_ADMIN_TOKEN";
-  } else {
+    token_origin = "$WEFT_ADMIN_TOKEN";
+  }
+
+  Environment environment = Environment::process();
+  if (!token_origin.empty()) {
+    // admin.token is not needed, and it may name what only the daemon can read (a variable set
+    // in its service unit, a secret file it owns): take those as empty instead of failing.
+    environment.variable = [lookup = environment.variable](const std::string& name) {
+      return std::optional<std::string>(lookup(name).value_or(""));
+    };
+    environment.file = [read = environment.file](const std::string& path) {
+      return std::optional<std::string>(read(path).value_or(""));
+    };
+  }
+  auto loaded = load_daemon_config(args.config_path, environment);
+  if (!loaded.ok()) {
+    for (const auto& error : loaded.errors) std::fprintf(stderr, "%s\n", error.format().c_str());
+    return std::nullopt;
+  }
+  AdminTarget target{std::move(*loaded.value), std::move(token_origin), std::nullopt, ""};
+  if (target.token_origin.empty()) {
     token = target.config.admin_token;
     target.token_origin = "admin.token in " + args.config_path;
   }
@@ -112,14 +127,15 @@ std::optional<AdminTarget> resolve_admin_target(const AdminTargetArgs& args, std
     return std::nullopt;
   }
   if (address->port == 0) {
-    target.no_client_reason = "admin.listen " + listen + " has port 0, so the daemon cannot be found";
+    target.no_client_reason =
+        "admin.listen " + listen + " has port 0, so the daemon cannot be found";
     if (need_client) {
       std::fprintf(stderr, "%s: %s\n", args.config_path.c_str(), target.no_client_reason.c_str());
       return std::nullopt;
     }
     return target;
   }
-  target.client.emplace(address->host, address->port, std::move(token));
+  target.client.emplace(address->host, address->port, std::move(token), timeout);
   return target;
 }
 
@@ -139,11 +155,29 @@ std::optional<AdminReply> ask_daemon(const AdminTarget& target, std::string_view
   return std::nullopt;
 }
 
-std::string reply_error(const AdminTarget& target, const AdminReply& reply) {
+namespace {
+
+// The "error" of an error reply's JSON body, or nullopt.
+std::optional<std::string> error_of(const AdminReply& reply) {
   const auto body = nlohmann::json::parse(reply.body, nullptr, false);
-  std::string message = body.is_object() && body.contains("error") && body["error"].is_string()
-                            ? body["error"].get<std::string>()
-                            : "unexpected answer (HTTP " + std::to_string(reply.status) + ")";
+  if (body.is_object() && body.contains("error") && body["error"].is_string()) {
+    return body["error"].get<std::string>();
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string reply_error(const AdminTarget& target, const AdminReply& reply) {
+  std::string message =
+      error_of(reply).value_or("unexpected answer (HTTP " + std::to_string(reply.status) + ")");
+  if (reply.status == 401) message += unauthorized_hint(target);
+  return message;
+}
+
+std::string http_error(const AdminTarget& target, const AdminReply& reply) {
+  std::string message =
+      "HTTP " + std::to_string(reply.status) + ": " + error_of(reply).value_or("unexpected answer");
   if (reply.status == 401) message += unauthorized_hint(target);
   return message;
 }
@@ -158,7 +192,7 @@ PipelineList fetch_pipelines(const AdminTarget& target) {
   } else if (reply.outcome == AdminReply::Outcome::kFailed) {
     out.error = url + ": " + reply.error;
   } else if (reply.status != 200) {
-    out.error = url + ": " + reply_error(target, reply);
+    out.error = url + ": " + http_error(target, reply);
   } else {
     auto body = nlohmann::json::parse(reply.body, nullptr, false);
     if (!body.is_array()) {

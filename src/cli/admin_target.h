@@ -6,8 +6,11 @@
 //
 // The token comes from, in order: --token-file FILE (its content without trailing whitespace),
 // the WEFT_ADMIN_TOKEN environment variable when set and not empty, admin.token in the daemon
-// config. There is no option taking the token itself: it would show in `ps`.
+// config. There is no option taking the token itself: it would show in `ps`. With the token from
+// the file or the environment, the daemon config loads even when its `${VAR}` and `${file:...}`
+// references cannot be resolved by the operator (they are taken as empty).
 
+#include <chrono>
 #include <cstddef>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -55,9 +58,11 @@ struct AdminTarget {
 // Loads the daemon config and resolves the token and address. On failure prints to stderr what
 // is wrong (the config's errors; "weft VERB: cannot read --token-file FILE: ..."; an unusable
 // admin.listen, or one with port 0 when `need_client`) and returns nullopt: the verb then exits
-// kExitConfig. Never prints the token. Not thread-safe (reads the environment).
-std::optional<AdminTarget> resolve_admin_target(const AdminTargetArgs& args, std::string_view verb,
-                                                bool need_client = true);
+// kExitConfig. Never prints the token. Not thread-safe (reads the environment). `timeout` bounds
+// each request of the client (see AdminClient).
+std::optional<AdminTarget> resolve_admin_target(
+    const AdminTargetArgs& args, std::string_view verb, bool need_client = true,
+    std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
 // " (check admin.token in config/weft.yaml)" and the like, for a 401's message.
 std::string unauthorized_hint(const AdminTarget& target);
@@ -69,8 +74,11 @@ std::optional<AdminReply> ask_daemon(const AdminTarget& target, std::string_view
                                      std::string_view method, const std::string& path);
 
 // What an error reply says: its JSON {"error": ...}, else "unexpected answer (HTTP N)"; on 401
-// followed by unauthorized_hint().
+// followed by unauthorized_hint(). For refusals about a pipeline (404, 409).
 std::string reply_error(const AdminTarget& target, const AdminReply& reply);
+// "HTTP N: " and what the reply says (else "unexpected answer"), on 401 followed by
+// unauthorized_hint(). For messages that name the URL.
+std::string http_error(const AdminTarget& target, const AdminReply& reply);
 
 // GET /api/pipelines, for `weft status` and `weft top`: the pipeline objects, or `error`, one
 // line naming the URL, e.g. "http://127.0.0.1:8686/api/pipelines: no daemon is listening (is

@@ -4,6 +4,16 @@
 
 namespace weft::cli {
 
+std::optional<long> parse_positive_integer(std::string_view text) {
+  if (text.empty() || text.size() > 9) return std::nullopt;
+  long value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + (c - '0');
+  }
+  return value > 0 ? std::optional(value) : std::nullopt;
+}
+
 std::optional<int> parse_common_args(const std::vector<std::string>& args, const char* verb,
                                      const char* usage, bool accepts_paths, CommonArgs& out) {
   for (std::size_t i = 0; i < args.size(); ++i) {

@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace weft::cli {
@@ -41,6 +42,9 @@ struct CommonArgs {
   std::string config_path = kDefaultConfigPath;
   std::vector<std::string> paths;
 };
+
+// A positive decimal integer of at most 9 digits ("10"), or nullopt: for --limit, --iterations.
+std::optional<long> parse_positive_integer(std::string_view text);
 
 // Parses `args` for `weft <verb>`. Returns an exit code when the command must end now (--help
 // printed `usage`; an unknown option or an unwanted path was reported), nullopt to go on.

@@ -83,8 +83,8 @@ int pause_or_resume(const Verb& verb, const std::vector<std::string>& args) {
     names.push_back(args[i]);
   }
   if (names.size() != 1) {
-    return report_usage_error(verb.name, std::string("name one pipeline: weft ") + verb.name +
-                                             " PIPELINE");
+    return report_usage_error(verb.name,
+                              std::string("name one pipeline: weft ") + verb.name + " PIPELINE");
   }
   const std::string& pipeline = names.front();
   const auto target = resolve_admin_target(target_args, verb.name);
@@ -104,16 +104,15 @@ int pause_or_resume(const Verb& verb, const std::vector<std::string>& args) {
     }
     return kExitOk;
   }
-  const std::string message = reply_error(*target, *reply);
   if (reply->status == 404) {
     std::fprintf(stderr, "weft %s: %s ('weft status' lists the pipelines)\n", verb.name,
-                 message.c_str());
+                 reply_error(*target, *reply).c_str());
   } else if (reply->status == 409) {
     std::fprintf(stderr, "weft %s: cannot %s %s: %s\n", verb.name, verb.name, pipeline.c_str(),
-                 message.c_str());
+                 reply_error(*target, *reply).c_str());
   } else {
     std::fprintf(stderr, "weft %s: %s: %s\n", verb.name, target->client->url(path).c_str(),
-                 message.c_str());
+                 http_error(*target, *reply).c_str());
   }
   return kExitFailure;
 }

@@ -13,7 +13,8 @@ namespace {
 
 constexpr std::size_t kPlainWidth = 120;
 
-constexpr const char* kSynopsis = "Usage: weft status [--config FILE] [--token-file FILE] [--json]\n";
+constexpr const char* kSynopsis =
+    "Usage: weft status [--config FILE] [--token-file FILE] [--json]\n";
 constexpr const char* kDescription = R"HELP(
 Prints one line per pipeline of the running daemon, asked through its admin API (admin.listen in
 the daemon config), sorted by name:
@@ -23,8 +24,8 @@ the daemon config), sorted by name:
   IN/S OUT/S  records read and delivered per second (1.2k is 1,200 and 3.4M 3,400,000)
   DLQ         dead letters waiting in the dead-letter queue (see 'weft dlq list')
   BREAKER     the sink's circuit breaker: closed, half-open (trying again) or open (not sending)
-  FRESHNESS   age of the pipeline's last success / its freshness SLO, e.g. "12s / 15m", with
-              BREACHED when the SLO is missed; just the age when the pipeline has no SLO
+  FRESHNESS   how old the newest delivered data is / the pipeline's freshness SLO, e.g.
+              "12s / 15m", with BREACHED when the SLO is missed; just the age without an SLO
   LAST ERROR  why the pipeline failed, or why its delivery is paused; cut to fit the terminal
 
 A value the daemon does not report (an older daemon) shows as '-'. For a display that refreshes,
@@ -32,7 +33,8 @@ see 'weft top'.
 
 Options:
 )HELP";
-constexpr const char* kMoreOptions = R"HELP(  --json             print the daemon's answer, a JSON array, instead of the table
+constexpr const char* kMoreOptions =
+    R"HELP(  --json             print the daemon's answer, a JSON array, instead of the table
   --help             print this help
 
 Examples:

@@ -74,9 +74,7 @@ int breaker_rank(const json& pipeline) {
   return 0;
 }
 
-std::string name_of(const json& pipeline) {
-  return string_at(pipeline, {"name"}).value_or("");
-}
+std::string name_of(const json& pipeline) { return string_at(pipeline, {"name"}).value_or(""); }
 
 std::string rate_cell(const json& pipeline, const char* key) {
   const auto rate = number_at(pipeline, {"rates", key});
@@ -102,9 +100,12 @@ std::optional<SortOrder> parse_sort_order(std::string_view text) {
 
 const char* to_string(SortOrder order) {
   switch (order) {
-    case SortOrder::kName: return "name";
-    case SortOrder::kRate: return "rate";
-    case SortOrder::kErrors: return "errors";
+    case SortOrder::kName:
+      return "name";
+    case SortOrder::kRate:
+      return "rate";
+    case SortOrder::kErrors:
+      return "errors";
   }
   return "name";
 }
@@ -177,8 +178,8 @@ void sort_pipelines(std::vector<json>& pipelines, SortOrder order) {
 
 std::string render_status_table(const std::vector<json>& pipelines, std::size_t width) {
   using Row = std::array<std::string, 8>;
-  constexpr std::array<bool, 8> kRightAligned = {false, false, true, true, true,
-                                                 false, false, false};
+  constexpr std::array<bool, 8> kRightAligned = {false, false, true,  true,
+                                                 true,  false, false, false};
   std::vector<Row> rows = {
       {"NAME", "STATE", "IN/S", "OUT/S", "DLQ", "BREAKER", "FRESHNESS", "LAST ERROR"}};
   for (const auto& pipeline : pipelines) {

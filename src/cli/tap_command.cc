@@ -21,9 +21,11 @@ constexpr const char* kSynopsis =
     "                [--token-file FILE]\n";
 constexpr const char* kDescription = R"HELP(
 Prints records as they pass one stage of PIPELINE in the running daemon, one JSON object per
-line on standard output, each as soon as the daemon sends it; then exits. Asks the daemon's admin
-API (admin.listen in the daemon config). Use it to see what a source really reads or what a
-mapping really produces, without a debugger or a test pipeline.
+line on standard output ({"pipeline", "stage", "record"}), each as soon as the daemon sends it;
+then exits. Asks the daemon's admin API (admin.listen in the daemon config). Use it to see what a
+source really reads or what a mapping really produces, without a debugger or a test pipeline.
+Values of fields the pipeline marks as pii show as "***". A tap never slows the pipeline down:
+when records pass faster than weft tap reads them, some are skipped (a tap is a sample).
 
 The stream ends after N records, when the pipeline stops, or with Ctrl-C. When it ends before N
 records, standard error says so. A quiet pipeline prints nothing until records pass.
@@ -40,7 +42,7 @@ constexpr const char* kExamples = R"HELP(  --help             print this help
 Examples:
   weft tap orders
   weft tap orders --stage mapped --limit 100 > mapped.jsonl
-  weft tap orders --stage sink --limit 1 | jq .
+  weft tap orders --stage sink --limit 1 | jq .record.value
 
 Exit status: 0 the stream ended, 1 no such pipeline, or the daemon cannot be reached, refused or
 broke the stream; 2 usage or configuration error.
@@ -59,16 +61,6 @@ struct TapArgs {
   std::string stage = "source";
   long limit = kDefaultLimit;
 };
-
-std::optional<long> parse_count(const std::string& text) {
-  if (text.empty() || text.size() > 9) return std::nullopt;
-  long value = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-    value = value * 10 + (c - '0');
-  }
-  return value > 0 ? std::optional(value) : std::nullopt;
-}
 
 std::optional<int> parse_args(const std::vector<std::string>& args, TapArgs& out) {
   std::vector<std::string> names;
@@ -105,7 +97,7 @@ std::optional<int> parse_args(const std::vector<std::string>& args, TapArgs& out
       }
       out.stage = *value;
     } else {
-      const auto limit = parse_count(*value);
+      const auto limit = parse_positive_integer(*value);
       if (!limit) {
         return report_usage_error("tap",
                                   "--limit must be a positive integer, got '" + *value + "'");
@@ -126,8 +118,7 @@ int tap_command(const std::vector<std::string>& args) {
   const auto target = resolve_admin_target(parsed.target, "tap");
   if (!target) return kExitConfig;
   const std::string path = "/api/pipelines/" + net::percent_encode(parsed.pipeline) +
-                           "/tap?stage=" + parsed.stage +
-                           "&limit=" + std::to_string(parsed.limit);
+                           "/tap?stage=" + parsed.stage + "&limit=" + std::to_string(parsed.limit);
   if (::isatty(STDERR_FILENO) == 1) {
     std::fprintf(stderr, "weft tap: waiting for records at the %s of %s (Ctrl-C stops)\n",
                  parsed.stage.c_str(), parsed.pipeline.c_str());
@@ -151,18 +142,20 @@ int tap_command(const std::vector<std::string>& args) {
     return kExitFailure;
   }
   if (reply.status != 200) {
-    const std::string message = reply_error(*target, reply);
     if (reply.status == 404) {
-      std::fprintf(stderr, "weft tap: %s ('weft status' lists the pipelines)\n", message.c_str());
+      std::fprintf(stderr, "weft tap: %s ('weft status' lists the pipelines)\n",
+                   reply_error(*target, reply).c_str());
     } else {
-      std::fprintf(stderr, "weft tap: %s: %s\n", url.c_str(), message.c_str());
+      std::fprintf(stderr, "weft tap: %s: %s\n", url.c_str(), http_error(*target, reply).c_str());
     }
     return reply.status == 400 ? kExitConfig : kExitFailure;
   }
   if (output_failed) return kExitFailure;
   if (received < parsed.limit) {
-    std::fprintf(stderr, "weft tap: the daemon ended the stream after %ld of %ld records (the "
-                 "pipeline stopped, or the daemon is shutting down)\n", received, parsed.limit);
+    std::fprintf(stderr,
+                 "weft tap: the daemon ended the stream after %ld of %ld records (the "
+                 "pipeline stopped, or the daemon is shutting down)\n",
+                 received, parsed.limit);
   }
   return kExitOk;
 }

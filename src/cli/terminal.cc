@@ -14,7 +14,7 @@ namespace {
 
 // What the signal handlers need to restore the terminal; set while a KeyReader lives.
 struct termios g_saved;
-volatile sig_atomic_t g_keys = 0;    // g_saved holds standard input's settings to restore
+volatile sig_atomic_t g_keys = 0;  // g_saved holds standard input's settings to restore
 volatile sig_atomic_t g_resized = 0;
 
 constexpr char kHideCursor[] = "\x1b[?25l";

@@ -43,7 +43,9 @@ one table and exits. It then stops at the first error.
 
 Options:
 )HELP";
-constexpr const char* kMoreOptions = R"HELP(  --interval SECONDS seconds between refreshes, at least 0.1 (default 2)
+constexpr const char* kMoreOptions =
+    R"HELP(  --interval SECONDS
+                     seconds between refreshes, at least 0.1 (default 2)
   --sort ORDER       name (default); rate: records in and out per second, busiest first;
                      errors: dead-lettered records plus DLQ depth, most first, then open
                      circuit breakers first
@@ -73,16 +75,6 @@ struct TopArgs {
   SortOrder sort = SortOrder::kName;
   std::optional<long> iterations;
 };
-
-std::optional<long> parse_count(const std::string& text) {
-  if (text.empty() || text.size() > 9) return std::nullopt;
-  long value = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-    value = value * 10 + (c - '0');
-  }
-  return value > 0 ? std::optional(value) : std::nullopt;
-}
 
 std::optional<std::chrono::milliseconds> parse_interval(const std::string& text) {
   if (text.empty() || text.find_first_not_of("0123456789.") != std::string::npos) {
@@ -129,15 +121,15 @@ std::optional<int> parse_args(const std::vector<std::string>& args, TopArgs& out
     } else if (option == "--sort") {
       const auto sort = parse_sort_order(*value);
       if (!sort) {
-        return report_usage_error("top", "--sort must be name, rate or errors, got '" + *value +
-                                             "'");
+        return report_usage_error("top",
+                                  "--sort must be name, rate or errors, got '" + *value + "'");
       }
       out.sort = *sort;
     } else {
-      out.iterations = parse_count(*value);
+      out.iterations = parse_positive_integer(*value);
       if (!out.iterations) {
-        return report_usage_error(
-            "top", "--iterations must be a positive integer, got '" + *value + "'");
+        return report_usage_error("top",
+                                  "--iterations must be a positive integer, got '" + *value + "'");
       }
     }
   }
@@ -247,7 +239,9 @@ int interactive(TopArgs args, const AdminTarget& target) {
 int top_command(const std::vector<std::string>& args) {
   TopArgs parsed;
   if (auto exit_code = parse_args(args, parsed)) return *exit_code;
-  const auto target = resolve_admin_target(parsed.target, "top");
+  // A daemon that hangs freezes the screen (and the keys) for at most this long.
+  constexpr std::chrono::milliseconds kRequestTimeout = 10s;
+  const auto target = resolve_admin_target(parsed.target, "top", true, kRequestTimeout);
   if (!target) return kExitConfig;
   if (!stdout_is_terminal()) return plain(parsed, *target);
   return interactive(parsed, *target);

@@ -93,6 +93,7 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
   PipelineControls controls;  // the operator's pause, freshness, throughput, taps
 
   std::atomic<bool> connected{false};  // source and sink exist and may be asked for health()
+  std::atomic<bool> reader_parked{false};  // the reader waits in a pause, reading nothing
   std::atomic<bool> stopping{false};
   std::atomic<bool> aborting{false};
   asio::cancellation_signal reader_cancel;  // emitted on reader_strand only
@@ -344,6 +345,7 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
     log->info("source paused: {}", controls.paused() ? std::string("by an operator")
                                                    : delivery->status().paused_reason);
     source->set_paused(true);
+    reader_parked = true;
     while (held() && !stopping) {
       co_await commit_source_pending();
       co_await asio::this_coro::reset_cancellation_state(asio::enable_terminal_cancellation());
@@ -351,6 +353,7 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
       co_await asio::this_coro::reset_cancellation_state(asio::disable_cancellation());
       if (ec) break;  // stop() cancelled the wait
     }
+    reader_parked = false;
     source->set_paused(false);
     if (!stopping) log->info("source resumed");
   }
@@ -404,6 +407,7 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
       auto [ec] = co_await tick_timer.async_wait(kNoThrow);
       if (ec) break;
       controls.observe(tracker.in_flight(), backlog());
+      controls.rates(records_in, records_out);  // a sample, so /api has rates from the start
       Envelope tick;
       tick.tick = true;
       channel.try_send(boost::system::error_code{}, std::move(tick));  // full: writer is busy
@@ -639,7 +643,10 @@ PipelineSnapshot Pipeline::snapshot() const {
   s.checkpoint = impl_->checkpoint;
   s.checkpoint_time = impl_->checkpoint_time;
   s.last_success = impl_->last_success;
-  if (s.paused_since && s.state == PipelineState::kRunning) s.state = PipelineState::kPaused;
+  // `paused` once the reader holds: until then it finishes the read it was in.
+  if (s.paused_since && s.state == PipelineState::kRunning && impl_->reader_parked) {
+    s.state = PipelineState::kPaused;
+  }
   if (const auto& mapping = impl_->config.mapping) {
     s.mapped = true;
     if (mapping->model) s.model = mapping->model->ref();

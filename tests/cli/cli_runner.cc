@@ -9,6 +9,7 @@
 #include <chrono>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 #include <thread>
 
 #include "e2e/weft_process.h"
@@ -24,10 +25,23 @@ std::string slurp(const std::string& path) {
   return text.str();
 }
 
-CliResult run_cli(const std::vector<std::string>& args, const TempDir& dir) {
+CliResult run_cli(const std::vector<std::string>& args, const TempDir& dir,
+                  const std::vector<std::string>& env) {
   const std::string out_path = dir.file("cli.out");
   const std::string err_path = dir.file("cli.err");
   std::string binary = weft_binary();
+  // The environment weft gets, built before fork(): a variable of `env` replaces an inherited one.
+  std::vector<std::string> environment = env;
+  for (char** inherited = environ; *inherited != nullptr; ++inherited) {
+    const std::string_view variable(*inherited);
+    const auto name = variable.substr(0, variable.find('=') + 1);
+    bool replaced = false;
+    for (const auto& added : env) replaced = replaced || added.starts_with(name);
+    if (!replaced) environment.emplace_back(variable);
+  }
+  std::vector<char*> envp;
+  for (auto& variable : environment) envp.push_back(variable.data());
+  envp.push_back(nullptr);
   const pid_t pid = ::fork();
   if (pid == 0) {
     const int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -38,7 +52,7 @@ CliResult run_cli(const std::vector<std::string>& args, const TempDir& dir) {
     std::vector<char*> argv{binary.data()};
     for (auto& arg : copy) argv.push_back(arg.data());
     argv.push_back(nullptr);
-    ::execv(binary.c_str(), argv.data());
+    ::execve(binary.c_str(), argv.data(), envp.data());
     ::_exit(127);
   }
   CliResult result;

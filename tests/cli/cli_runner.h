@@ -16,8 +16,9 @@ struct CliResult {
 };
 
 // Runs `weft <args>` to completion (at most 30 s) with stdout and stderr captured apart, in
-// files inside `dir`.
-CliResult run_cli(const std::vector<std::string>& args, const TempDir& dir);
+// files inside `dir`. `env` ("NAME=value") is added to the environment weft inherits.
+CliResult run_cli(const std::vector<std::string>& args, const TempDir& dir,
+                  const std::vector<std::string>& env = {});
 
 // The whole file ("" when it cannot be read).
 std::string slurp(const std::string& path);

@@ -31,8 +31,9 @@ TEST_F(PipelineTest, PauseDeliversWhatWasReadCommitsItAndReadsNothingMore) {
   p->set_paused(true);
   ASSERT_TRUE(eventually([&] {
     auto s = p->snapshot();
-    return s.in_flight == 0 && s.checkpoint == std::to_string(s.records_in);
-  })) << "in-flight records are delivered and committed";
+    return s.state == PipelineState::kPaused && s.in_flight == 0 &&
+           s.checkpoint == std::to_string(s.records_in);
+  })) << "the read under way ends, and what was read is delivered and committed";
   const auto snapshot = p->snapshot();
   EXPECT_EQ(snapshot.state, PipelineState::kPaused);
   ASSERT_TRUE(snapshot.paused_since.has_value());
