@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -88,6 +89,11 @@ struct PipelineList {
   std::optional<std::string> error;
 };
 PipelineList fetch_pipelines(const AdminTarget& target);
+
+// Prints a verb's --help: its synopsis and description, the shared options
+// (kAdminOptionsHelp), then `rest` (its own options, examples, exit status).
+void print_admin_usage(std::FILE* to, const char* synopsis, const char* description,
+                       const char* rest);
 
 // Prints "weft VERB: MESSAGE" and "Run 'weft VERB --help' for usage." to stderr; returns
 // kExitConfig.

@@ -58,10 +58,7 @@ struct Verb {
 };
 
 void print_usage(const Verb& verb, std::FILE* to) {
-  std::fputs(verb.synopsis, to);
-  std::fputs(verb.description, to);
-  std::fputs(kAdminOptionsHelp, to);
-  std::fputs(verb.examples, to);
+  print_admin_usage(to, verb.synopsis, verb.description, verb.examples);
 }
 
 int pause_or_resume(const Verb& verb, const std::vector<std::string>& args) {

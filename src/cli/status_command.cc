@@ -48,10 +48,7 @@ configuration error.
 )HELP";
 
 void print_usage(std::FILE* to) {
-  std::fputs(kSynopsis, to);
-  std::fputs(kDescription, to);
-  std::fputs(kAdminOptionsHelp, to);
-  std::fputs(kMoreOptions, to);
+  print_admin_usage(to, kSynopsis, kDescription, kMoreOptions);
 }
 
 }  // namespace

@@ -146,7 +146,10 @@ std::string format_duration(double seconds) {
 std::string freshness_cell(const json& pipeline) {
   const json* freshness = find_path(pipeline, {"freshness"});
   if (freshness == nullptr || !freshness->is_object()) return "-";
-  const auto age = number_at(*freshness, {"age_seconds"});
+  // With `when: source_active` the SLO judges how long waiting work has waited, not the age.
+  const json* when = find_path(*freshness, {"when"});
+  const bool active_only = when != nullptr && *when == "source_active";
+  const auto age = number_at(*freshness, {active_only ? "waiting_seconds" : "age_seconds"});
   const auto slo = number_at(*freshness, {"max_age_seconds"});
   const json* breached = find_path(*freshness, {"breached"});
   std::string text;

@@ -31,9 +31,9 @@ std::string format_rate(double per_second);
 // "1h30m", "2d3h". Fractions of a second are dropped; "-" when negative or not finite.
 std::string format_duration(double seconds);
 
-// The FRESHNESS cell: "12s / 15m" (time since the last success / the freshness SLO), "12s"
-// without an SLO, "- / 15m" before the first success; " BREACHED" is appended when the SLO is
-// breached; "-" when the daemon does not say.
+// The FRESHNESS cell: "12s / 15m" (the age of the newest delivered data, or with `when:
+// source_active` how long waiting work has waited / the freshness SLO), "12s" without an SLO;
+// " BREACHED" is appended when the SLO is breached; "-" when the daemon does not say.
 std::string freshness_cell(const nlohmann::json& pipeline);
 
 // Orders pipeline objects as `order` says; ties (and non-object elements) by name.

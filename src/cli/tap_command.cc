@@ -49,10 +49,7 @@ broke the stream; 2 usage or configuration error.
 )HELP";
 
 void print_usage(std::FILE* to) {
-  std::fputs(kSynopsis, to);
-  std::fputs(kDescription, to);
-  std::fputs(kAdminOptionsHelp, to);
-  std::fputs(kExamples, to);
+  print_admin_usage(to, kSynopsis, kDescription, kExamples);
 }
 
 struct TapArgs {

@@ -63,10 +63,7 @@ like any program (the shell reports 130), with the terminal restored.
 )HELP";
 
 void print_usage(std::FILE* to) {
-  std::fputs(kSynopsis, to);
-  std::fputs(kDescription, to);
-  std::fputs(kAdminOptionsHelp, to);
-  std::fputs(kMoreOptions, to);
+  print_admin_usage(to, kSynopsis, kDescription, kMoreOptions);
 }
 
 struct TopArgs {

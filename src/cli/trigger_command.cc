@@ -30,10 +30,7 @@ schedule) or cannot be reached, 2 usage or configuration error.
 )HELP";
 
 void print_usage(std::FILE* to) {
-  std::fputs(kSynopsis, to);
-  std::fputs(kDescription, to);
-  std::fputs(kAdminOptionsHelp, to);
-  std::fputs(kMore, to);
+  print_admin_usage(to, kSynopsis, kDescription, kMore);
 }
 
 }  // namespace

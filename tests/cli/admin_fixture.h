@@ -4,9 +4,6 @@
 // a daemon config pointing at a FakeAdminServer, and a sample /api/pipelines answer.
 
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -40,21 +37,6 @@ inline nlohmann::json sample_pipelines() {
     {"name": "legacy", "state": "running", "error": null, "records": {"in": 1, "out": 1},
      "circuit_breaker": {"state": "closed"}, "paused": null, "dlq_depth": null}
   ])");
-}
-
-// A port nothing listens on right now (bound to 0 by the kernel, then released).
-inline unsigned short unused_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-    ADD_FAILURE() << "cannot pick a free port";
-  }
-  ::close(fd);
-  return ntohs(address.sin_port);
 }
 
 class AdminVerbTest : public ::testing::Test {

@@ -26,4 +26,7 @@ std::string slurp(const std::string& path);
 // `text` split at line breaks, without them.
 std::vector<std::string> lines_of(const std::string& text);
 
+// A loopback port nothing listens on right now (bound to 0 by the kernel, then released).
+unsigned short unused_port();
+
 }  // namespace weft::test

@@ -1,9 +1,7 @@
 // `weft dlq` as an operator runs it: the real binary, on a state file (no daemon running) and
 // against a running daemon, checking what it prints, its exit code and the store afterwards.
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -25,22 +23,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using nlohmann::json;
-
-// A port nothing listens on right now (bound to 0 by the kernel, then released).
-unsigned short free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = 0;
-  socklen_t length = sizeof address;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-    ADD_FAILURE() << "cannot pick a free port";
-  }
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
 
 class DlqCommandTest : public ::testing::Test {
  protected:
@@ -103,7 +85,7 @@ class DlqCommandTest : public ::testing::Test {
   }
 
   TempDir dir_;
-  unsigned short port_ = free_port();
+  unsigned short port_ = unused_port();
   std::string config_path_ = dir_.write("config/weft.yaml", "{}");
   std::string state_path_ = (dir_.path() / "config" / ".." / "data" / "weft.db").lexically_normal();
   std::vector<DeadLetter> letters_;

@@ -33,8 +33,8 @@ json users() {
     "records": {"dead_lettered": 0},
     "rates": {"in_per_second": 0, "out_per_second": 0},
     "dlq_depth": 0, "circuit_breaker": {"state": "open"},
-    "freshness": {"age_seconds": 7200, "max_age_seconds": 900, "when": "source_active",
-                  "breached": true}})");
+    "freshness": {"age_seconds": 9000, "waiting_seconds": 7200, "max_age_seconds": 900,
+                  "when": "source_active", "breached": true}})");
 }
 
 // What a daemon without rates and freshness sends.
@@ -82,6 +82,9 @@ TEST(StatusTableTest, FreshnessShowsAgeAgainstTheSloAndMarksABreach) {
   auto never = json::parse(R"({"freshness": {"age_seconds": null, "max_age_seconds": 60,
                                              "breached": true}})");
   EXPECT_EQ(freshness_cell(never), "- / 1m BREACHED");
+  auto quiet = json::parse(R"({"freshness": {"age_seconds": 18000, "waiting_seconds": 0,
+    "max_age_seconds": 900, "when": "source_active", "breached": false}})");
+  EXPECT_EQ(freshness_cell(quiet), "0s / 15m") << "a quiet source_active pipeline is not stale";
   EXPECT_EQ(freshness_cell(json::parse(R"({"freshness": {}})")), "-");
   EXPECT_EQ(freshness_cell(json::parse(R"({"freshness": "fresh"})")), "-");
 }

@@ -150,8 +150,8 @@ transforms: {}
           at("9:16: error: field 'batch.max_records': 0 is below the minimum of 1"),
           at("11:13: error: field 'checkpoint.interval': 5ms is below the minimum of 10ms"),
           at("12:1: error: unknown field 'transforms' (hint: valid fields: batch, buffer, "
-             "checkpoint, circuit_breaker, description, dlq, filter, idempotency, map, model, "
-             "models_dir, name, rate_limit, retry, route, sink, source)")));
+             "checkpoint, circuit_breaker, description, dlq, filter, freshness, idempotency, "
+             "map, model, models_dir, name, rate_limit, retry, route, sink, source)")));
   for (const auto& e : loaded.errors) EXPECT_THAT(e.format(), Not(HasSubstr("hunter2")));
 }
 

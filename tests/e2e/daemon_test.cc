@@ -156,6 +156,9 @@ TEST_F(DaemonTest, RunsReloadsAndDrainsWithTheCheckpointSurvivingARestart) {
   std::string reasons = ready["reasons"].dump();
   EXPECT_NE(reasons.find("demo.yaml:4:"), std::string::npos) << reasons;
   EXPECT_EQ(sample(get("/metrics").body, "weft_config_last_reload_successful"), 0);
+  // Each reload is logged once as an event, for log-based alerting.
+  EXPECT_EQ(count(weft->output(), "event=reload.applied "), 2u) << weft->output();
+  EXPECT_EQ(count(weft->output(), "event=reload.rejected "), 1u) << weft->output();
   auto before = ids_in(dir_ / "out/demo-v2.jsonl").size();
   ASSERT_TRUE(eventually([&] { return ids_in(dir_ / "out/demo-v2.jsonl").size() > before + 100; }))
       << "the previous configuration keeps running";

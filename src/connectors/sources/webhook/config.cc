@@ -126,8 +126,9 @@ ConnectorInfo info() {
   spec.integer("max_buffered").default_value("100000").min(1)
       .description("Events waiting for delivery beyond which new ones get 503 and Retry-After");
   spec.boolean("reject_when_paused").default_value("true")
-      .description("Answer 503 while the sink's circuit breaker has the pipeline paused, so the "
-                   "provider keeps the events until the destination is back");
+      .description("Answer 503 while the pipeline is paused (the sink's circuit breaker is "
+                   "open, or an operator ran weft pause), so the provider keeps the events "
+                   "until weft takes them again");
   spec.object("response", response_spec()).description("The answer to an accepted event");
   spec.object("url_verification", url_verification_spec())
       .description("POST handshakes such as Slack's url_verification");
