@@ -34,6 +34,8 @@ constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 constexpr std::uint64_t kMaxResponseBody = 256 * 1024 * 1024;
 // An error answer to a stream request is a short JSON object.
 constexpr std::uint64_t kMaxErrorBody = 1024 * 1024;
+// How long a tap stream may stay silent: two of the daemon's keep-alive intervals.
+constexpr std::chrono::seconds kStreamSilence{20};
 // One record of a stream; a longer line is a broken stream.
 constexpr std::size_t kMaxLine = 64 * 1024 * 1024;
 
@@ -151,14 +153,22 @@ asio::awaitable<void> stream_exchange(const Call& call, const LineHandler& on_li
     co_return;
   }
 
-  // The stream lasts as long as the daemon sends; waiting for its next line is not a timeout.
-  stream.expires_never();
+  // The stream lasts as long as the daemon sends; waiting for records is not a timeout, but the
+  // daemon sends an empty line after ten quiet seconds, so a longer silence means it is gone
+  // (a host that vanished without closing the connection).
   std::string pending;
   char chunk[16 * 1024];
   while (!parser.is_done()) {
     parser.get().body().data = chunk;
     parser.get().body().size = sizeof chunk;
+    stream.expires_after(kStreamSilence);
     auto [read_ec, read] = co_await http::async_read_some(stream, buffer, parser, kAwait);
+    if (read_ec == beast::error::timeout) {
+      out.error = "stream: the daemon sent nothing for " +
+                  std::to_string(kStreamSilence.count()) +
+                  " s (it sends an empty line every 10 s while no records pass)";
+      co_return;
+    }
     if (read_ec == http::error::need_buffer) read_ec = {};
     pending.append(chunk, sizeof chunk - parser.get().body().size);
     if (!hand_over_lines(pending, on_line)) {

@@ -24,11 +24,14 @@ Prints records as they pass one stage of PIPELINE in the running daemon, one JSO
 line on standard output ({"pipeline", "stage", "record"}), each as soon as the daemon sends it;
 then exits. Asks the daemon's admin API (admin.listen in the daemon config). Use it to see what a
 source really reads or what a mapping really produces, without a debugger or a test pipeline.
-Values of fields the pipeline marks as pii show as "***". A tap never slows the pipeline down:
-when records pass faster than weft tap reads them, some are skipped (a tap is a sample).
+Values of fields the canonical model marks pii (and the source fields mapped into them) and of
+fields named like credentials (password, token, api_key, ...) show as "***". A tap never slows
+the pipeline down: when records pass faster than weft tap reads them, some are skipped (a tap
+is a sample).
 
 The stream ends after N records, when the pipeline stops, or with Ctrl-C. When it ends before N
-records, standard error says so. A quiet pipeline prints nothing until records pass.
+records, standard error says so. A quiet pipeline prints nothing until records pass; a daemon
+that sends nothing at all for 20 s (not even its keep-alive line every 10 s) is given up on.
 
 Options:
   --stage STAGE      where to watch (default source):

@@ -132,6 +132,21 @@ TEST_F(TapCommandTest, StopsAtTheLimitAndHangsUp) {
   EXPECT_EQ(requests[0].target, "/api/pipelines/orders/tap?stage=source&limit=2");
 }
 
+TEST_F(TapCommandTest, ADaemonThatFallsSilentIsGivenUpOn) {
+  std::atomic<bool> released = false;
+  serve([&](const SeenRequest&, const FakeAdminServer::Send& send) {
+    // A host that vanished without closing the connection: no records, no keep-alive lines.
+    send(ndjson_stream_head() + chunk("{\"id\":1}\n"));
+    for (int i = 0; i < 600 && !released; ++i) std::this_thread::sleep_for(100ms);
+  });
+  const auto result = weft({"tap", "orders", "--limit", "5"});  // takes about 20 s
+  released = true;
+  EXPECT_EQ(result.code, 1) << result.err;
+  EXPECT_EQ(result.out, "{\"id\":1}\n");
+  EXPECT_NE(result.err.find("the daemon sent nothing for 20 s"), std::string::npos)
+      << result.err;
+}
+
 TEST_F(TapCommandTest, ErrorsExitNonZeroWithTheDaemonsReason) {
   serve([](const SeenRequest& request, const FakeAdminServer::Send& send) {
     if (request.target.starts_with("/api/pipelines/nope/")) {
