@@ -22,8 +22,8 @@ const char* to_string(PipelineState state) {
 
 nlohmann::json PipelineSnapshot::paused_text() const {
   if (paused_since) {
-    return "paused by an operator since " + admin::format_rfc3339(*paused_since) + " (weft resume " +
-           name + ")";
+    return "paused by an operator since " + admin::format_rfc3339(*paused_since) +
+           " (weft resume " + name + ")";
   }
   if (delivery.paused_reason.empty()) return nullptr;
   return delivery.paused_reason;
