@@ -141,6 +141,7 @@ TEST_F(TapCommandTest, ADaemonThatFallsSilentIsGivenUpOn) {
   });
   const auto result = weft({"tap", "orders", "--limit", "5"});  // takes about 20 s
   released = true;
+  server_.reset();  // the answer reads `released`: it must end before the test does
   EXPECT_EQ(result.code, 1) << result.err;
   EXPECT_EQ(result.out, "{\"id\":1}\n");
   EXPECT_NE(result.err.find("the daemon sent nothing for 20 s"), std::string::npos)
