@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
@@ -56,6 +57,27 @@ class Sink {
   virtual std::size_t max_concurrent_writes() const { return 1; }
 
   virtual boost::asio::awaitable<void> close() = 0;
+
+  // ---- Exactly-once into a transactional target (DESIGN.md §3.5) ----
+  // A sink that writes the pipeline's position into its target in the same transaction as the
+  // data (a warehouse) says so here. The runtime then connects it before the source, resumes
+  // the source from stored_position() rather than from its own state store, and tells it every
+  // checkpoint through commit(). A crash between the target's commit and the runtime's
+  // checkpoint therefore neither loses nor re-applies a batch.
+  virtual bool keeps_position() const { return false; }
+  // After connect(): the position up to which the target holds everything (the last record it
+  // applied, or the last checkpoint it was told, whichever came later), or nullopt when it holds
+  // none yet.
+  virtual boost::asio::awaitable<Result<std::optional<Position>>> stored_position() {
+    co_return std::optional<Position>{};
+  }
+  // Every record up to `position` is settled (some may have been filtered or dead-lettered
+  // without reaching the sink). Called after flush() and before the runtime saves `position`;
+  // an error postpones the checkpoint.
+  virtual boost::asio::awaitable<Status> commit(const Position& position) {
+    (void)position;
+    co_return Status{};
+  }
 
   // As Source::health(): reported in /readyz and /api; must be thread-safe.
   virtual Health health() const { return {}; }

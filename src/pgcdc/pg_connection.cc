@@ -1,5 +1,7 @@
 #include "pgcdc/pg_connection.h"
 
+#include <cstdlib>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -47,7 +49,7 @@ bool retryable_sqlstate(std::string_view sqlstate) {
   if (sqlstate.size() != 5) return true;  // not a server error: the connection broke
   const auto cls = sqlstate.substr(0, 2);
   return cls == "08" || cls == "53" || cls == "57" || sqlstate == "40001" || sqlstate == "40P01" ||
-         sqlstate == "55006";
+         sqlstate == "55006" || sqlstate == "55P03";  // object in use, lock timeout
 }
 
 // The socket as Asio sees it. libpq owns the descriptor (and may replace it while connecting),
@@ -259,6 +261,43 @@ awaitable<Status> PgConnection::write_copy_data(std::string_view data) {
     co_return connection_error("sending a status update");
   }
   co_return co_await flush();
+}
+
+awaitable<Status> PgConnection::copy_in(const std::string& copy_sql, std::string_view data) {
+  auto started = co_await query(copy_sql);
+  if (!started.ok()) co_return started.error();
+  if (PQresultStatus(started->get()) != PGRES_COPY_IN) {
+    co_return Error::permanent("postgres: the statement did not start a COPY FROM STDIN");
+  }
+  // Chunks well below libpq's int limit; each is queued, or waits until the socket drains.
+  constexpr std::size_t kChunk = 1 << 20;
+  while (!data.empty()) {
+    const auto piece = data.substr(0, kChunk);
+    const int rc = PQputCopyData(conn_, piece.data(), static_cast<int>(piece.size()));
+    if (rc < 0) co_return connection_error("sending COPY data");
+    if (rc == 0) {
+      auto ready = co_await wait(/*for_write=*/true, std::nullopt);
+      if (!ready.ok()) co_return ready.error();
+      continue;
+    }
+    data.remove_prefix(piece.size());
+  }
+  for (;;) {
+    const int rc = PQputCopyEnd(conn_, nullptr);
+    if (rc < 0) co_return connection_error("ending COPY");
+    if (rc == 1) break;
+    auto ready = co_await wait(/*for_write=*/true, std::nullopt);
+    if (!ready.ok()) co_return ready.error();
+  }
+  if (Status s = co_await flush(); !s.ok()) co_return s.error();
+  auto ended = co_await collect_results();
+  if (!ended.ok()) co_return ended.error();
+  co_return Status{};
+}
+
+std::int64_t PgConnection::changed_rows(const PGresult* result) {
+  const char* tuples = PQcmdTuples(const_cast<PGresult*>(result));
+  return tuples == nullptr || *tuples == '\0' ? 0 : std::strtoll(tuples, nullptr, 10);
 }
 
 std::string PgConnection::quote_identifier(std::string_view name) const {

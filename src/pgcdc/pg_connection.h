@@ -11,6 +11,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -63,6 +64,11 @@ class PgConnection {
   boost::asio::awaitable<Result<PgResult>> query(
       const std::string& sql, const std::vector<std::optional<std::string>>& params);
 
+  // Runs `copy_sql` (a COPY ... FROM STDIN) and streams `data` as its input, in chunks that
+  // wait for the socket rather than block, then ends the copy. A row the server rejects is an
+  // Error with the server's message, which names the input line.
+  boost::asio::awaitable<Status> copy_in(const std::string& copy_sql, std::string_view data);
+
   // In COPY BOTH mode: the next CopyData message, waiting at most `timeout` for it. nullopt
   // when the timeout passed first (or cancel_waits() was called). The view is valid until the
   // next call. The server ending the copy or the connection breaking is an Error.
@@ -76,6 +82,10 @@ class PgConnection {
 
   // The SQLSTATE of the last server error ("55000"), or "" after a non-server failure.
   const std::string& last_sqlstate() const { return last_sqlstate_; }
+  // False once the connection is broken: make a new one.
+  bool usable() const { return PQstatus(conn_) == CONNECTION_OK; }
+  // Rows the last command changed (the count in its tag: INSERT, UPDATE, DELETE, MERGE, COPY).
+  static std::int64_t changed_rows(const PGresult* result);
   // The database this connection is attached to.
   std::string database() const { return PQdb(conn_); }
   // The server's version as an integer (150004 for 15.4).

@@ -248,11 +248,20 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
     }
     if (*paused) controls.set_paused(true, **paused);
 
+    // A sink that keeps the position in its target connects first: the source starts from it.
+    const bool sink_first = sink->keeps_position();
+    bool sink_up = false;
+    if (sink_first) {
+      sink_up = co_await connect_with_retry(ConnectorKind::kSink, std::nullopt);
+      if (!sink_up) co_return spawn_finish();
+      if (!co_await adopt_sink_position(start_at)) co_return spawn_finish();
+    }
     auto connect_source = connect_with_retry(ConnectorKind::kSource, start_at);
     bool source_up =
         co_await asio::co_spawn(reader_strand, std::move(connect_source), use_awaitable);
-    bool sink_up = false;
-    if (source_up) sink_up = co_await connect_with_retry(ConnectorKind::kSink, std::nullopt);
+    if (source_up && !sink_first) {
+      sink_up = co_await connect_with_retry(ConnectorKind::kSink, std::nullopt);
+    }
     if (!source_up || !sink_up) co_return spawn_finish();
 
     connected = true;
@@ -273,6 +282,20 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
     asio::co_spawn(writer_strand, tick_loop(), asio::detached);
     co_await write_loop();
     spawn_finish();
+  }
+
+  // The sink's stored position replaces the state store's: it is never behind it, since the
+  // sink stores each checkpoint before the runtime does (Sink::keeps_position).
+  awaitable<bool> adopt_sink_position(std::optional<Position>& start_at) {
+    auto stored = co_await sink->stored_position();
+    if (!stored.ok()) {
+      fail("sink " + config.sink.type + ": " + stored.error().message());
+      co_return false;
+    }
+    if (!*stored || *stored == start_at) co_return true;
+    log->info("resuming from the position the sink {} holds: {}", config.sink.type, **stored);
+    start_at = std::move(*stored);
+    co_return true;
   }
 
   // finish() runs outside the writer's cancellation slot (an abort cannot cut the final commit)
@@ -482,6 +505,14 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
       co_return;
     }
     delivery->sink_flushed();
+    Status told = co_await sink->commit(*pos);
+    if (!told.ok()) {
+      log->warn("sink did not store the checkpoint, postponed: {}", told.error().message());
+      set_checkpoint_problem("checkpoint postponed: sink " + config.sink.type +
+                             " did not store it: " + told.error().message());
+      flushed_not_saved = pos;
+      co_return;
+    }
     Status saved = state.save_checkpoint(config.name, *pos);
     if (!saved.ok()) {
       log->error("checkpoint not saved: {}", saved.error().message());

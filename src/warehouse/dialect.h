@@ -51,7 +51,9 @@ class Dialect {
   virtual std::vector<std::string> apply(const LoadPlan& plan) const = 0;
 
   // The checkpoint table, and the statements that save and load a pipeline's position with
-  // parameters $1 (pipeline) and $2 (position) — ?1 and ?2 in SQLite.
+  // parameters $1 (pipeline), $2 (position) and $3 (the records loaded beyond it, a JSON array:
+  // stored_position.h) — ?1, ?2 and ?3 in SQLite. The position is NULL while the
+  // first record ever loaded was rejected. load_checkpoint() selects position, applied.
   virtual std::string create_checkpoint_table() const = 0;
   virtual std::string save_checkpoint() const = 0;
   virtual std::string load_checkpoint() const = 0;

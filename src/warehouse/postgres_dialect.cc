@@ -55,22 +55,30 @@ class PostgresDialect final : public Dialect {
   }
 
   std::vector<std::string> apply(const LoadPlan& plan) const override {
-    if (!use_merge_ || plan.mode == WriteMode::kAppend) return upsert_statements(plan);
-    return {merge(plan)};
+    std::vector<std::string> out;
+    if (!use_merge_ || plan.mode == WriteMode::kAppend) {
+      out = upsert_statements(plan);
+    } else {
+      out.push_back(merge(plan));
+    }
+    // Dropped now, not only at commit: a load split after a rejected row stages again.
+    out.push_back("DROP TABLE " + quote(plan.staging));
+    return out;
   }
 
   std::string create_checkpoint_table() const override {
     return std::string("CREATE TABLE IF NOT EXISTS ") + quote(kCheckpointTable) +
-           " (pipeline text PRIMARY KEY, position text NOT NULL, updated_at timestamptz NOT "
-           "NULL)";
+           " (pipeline text PRIMARY KEY, position text, applied text NOT NULL, "
+           "updated_at timestamptz NOT NULL)";
   }
   std::string save_checkpoint() const override {
     return "INSERT INTO " + quote(kCheckpointTable) +
-           " (pipeline, position, updated_at) VALUES ($1, $2, now()) ON CONFLICT (pipeline) DO "
-           "UPDATE SET position = excluded.position, updated_at = excluded.updated_at";
+           " (pipeline, position, applied, updated_at) VALUES ($1, $2, $3, now()) ON CONFLICT "
+           "(pipeline) DO UPDATE SET position = excluded.position, applied = excluded.applied, "
+           "updated_at = excluded.updated_at";
   }
   std::string load_checkpoint() const override {
-    return "SELECT position FROM " + quote(kCheckpointTable) + " WHERE pipeline = $1";
+    return "SELECT position, applied FROM " + quote(kCheckpointTable) + " WHERE pipeline = $1";
   }
 
  private:

@@ -49,16 +49,17 @@ class SqliteDialect final : public Dialect {
 
   std::string create_checkpoint_table() const override {
     return std::string("CREATE TABLE IF NOT EXISTS ") + quote(kCheckpointTable) +
-           " (pipeline TEXT PRIMARY KEY, position TEXT NOT NULL, updated_at TEXT NOT NULL)";
+           " (pipeline TEXT PRIMARY KEY, position TEXT, applied TEXT NOT NULL, "
+           "updated_at TEXT NOT NULL)";
   }
   std::string save_checkpoint() const override {
     return "INSERT INTO " + quote(kCheckpointTable) +
-           " (pipeline, position, updated_at) VALUES (?1, ?2, " + now() +
-           ") ON CONFLICT (pipeline) DO UPDATE SET position = excluded.position, updated_at = "
-           "excluded.updated_at";
+           " (pipeline, position, applied, updated_at) VALUES (?1, ?2, ?3, " + now() +
+           ") ON CONFLICT (pipeline) DO UPDATE SET position = excluded.position, applied = "
+           "excluded.applied, updated_at = excluded.updated_at";
   }
   std::string load_checkpoint() const override {
-    return "SELECT position FROM " + quote(kCheckpointTable) + " WHERE pipeline = ?1";
+    return "SELECT position, applied FROM " + quote(kCheckpointTable) + " WHERE pipeline = ?1";
   }
 };
 

@@ -346,11 +346,13 @@ TEST_P(DialectTest, CompositeKeysMatchOnEveryColumn) {
 TEST_P(DialectTest, CheckpointsAreSavedAndReadByPipeline) {
   db_->transaction({dialect_->create_checkpoint_table(), dialect_->create_checkpoint_table()});
   EXPECT_TRUE(db_->with_params(dialect_->load_checkpoint(), {"orders"}).empty());
-  db_->with_params(dialect_->save_checkpoint(), {"orders", "0/16B3748"});
-  db_->with_params(dialect_->save_checkpoint(), {"orders", "0/16B37A0"});
-  db_->with_params(dialect_->save_checkpoint(), {"users", "o'brien"});
-  EXPECT_EQ(db_->with_params(dialect_->load_checkpoint(), {"orders"}), (Rows{{"0/16B37A0"}}));
-  EXPECT_EQ(db_->with_params(dialect_->load_checkpoint(), {"users"}), (Rows{{"o'brien"}}));
+  db_->with_params(dialect_->save_checkpoint(), {"orders", "0/16B3748", "[\"0/16B3800\"]"});
+  db_->with_params(dialect_->save_checkpoint(), {"orders", "0/16B37A0", "[]"});
+  db_->with_params(dialect_->save_checkpoint(), {"users", "o'brien", "[\"x\"]"});
+  EXPECT_EQ(db_->with_params(dialect_->load_checkpoint(), {"orders"}),
+            (Rows{{"0/16B37A0", "[]"}}));
+  EXPECT_EQ(db_->with_params(dialect_->load_checkpoint(), {"users"}),
+            (Rows{{"o'brien", "[\"x\"]"}}));
 }
 
 INSTANTIATE_TEST_SUITE_P(Dialects, DialectTest, ::testing::Range<std::size_t>(0, 3),

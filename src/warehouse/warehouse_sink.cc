@@ -1,0 +1,323 @@
+#include "warehouse/warehouse_sink.h"
+
+#include <chrono>
+#include <utility>
+
+#include <boost/asio/this_coro.hpp>
+#include <prometheus/counter.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+#include <spdlog/spdlog.h>
+
+#include "warehouse/staged_batch.h"
+#include "warehouse/stored_position.h"
+#include "warehouse/warehouse_connection.h"
+
+namespace weft::warehouse {
+
+namespace {
+
+namespace asio = boost::asio;
+using asio::awaitable;
+
+constexpr const char* kStaging = "weft_staging";
+constexpr const char* kSavepoint = "weft_load";
+
+struct WarehouseMetrics {
+  explicit WarehouseMetrics(const ConnectorContext& ctx)
+      : rows(prometheus::BuildCounter()
+                 .Name("weft_warehouse_rows_total")
+                 .Help("Rows copied into staging tables (stage=copied) and rows the apply "
+                       "statements inserted, updated or deleted in the target (stage=applied)")
+                 .Register(*ctx.metrics)),
+        copied(rows.Add({{"pipeline", ctx.pipeline}, {"stage", "copied"}})),
+        applied(rows.Add({{"pipeline", ctx.pipeline}, {"stage", "applied"}})),
+        staging_bytes(prometheus::BuildCounter()
+                          .Name("weft_warehouse_staging_bytes_total")
+                          .Help("Bytes sent into staging tables")
+                          .Register(*ctx.metrics)
+                          .Add({{"pipeline", ctx.pipeline}})),
+        batch_seconds(prometheus::BuildHistogram()
+                          .Name("weft_warehouse_batch_seconds")
+                          .Help("One batch's transaction: staging, load, apply and checkpoint")
+                          .Register(*ctx.metrics)
+                          .Add({{"pipeline", ctx.pipeline}},
+                               prometheus::Histogram::BucketBoundaries{0.01, 0.05, 0.1, 0.5, 1,
+                                                                       5, 10, 30, 120})) {}
+  prometheus::Family<prometheus::Counter>& rows;
+  prometheus::Counter& copied;
+  prometheus::Counter& applied;
+  prometheus::Counter& staging_bytes;
+  prometheus::Histogram& batch_seconds;
+};
+
+// What one load did, for the metrics.
+struct LoadCounts {
+  std::size_t copied = 0;
+  std::size_t bytes = 0;
+  std::int64_t applied = 0;
+};
+
+class WarehouseSink final : public Sink {
+ public:
+  WarehouseSink(WarehouseConfig config, const ConnectorContext& ctx)
+      : config_(std::move(config)),
+        pipeline_(ctx.pipeline),
+        log_(ctx.logger ? ctx.logger : spdlog::default_logger()),
+        metrics_(ctx.metrics ? std::make_unique<WarehouseMetrics>(ctx) : nullptr) {
+    config_.plan.staging = kStaging;
+  }
+
+  awaitable<Status> connect() override {
+    Status s = co_await open();
+    if (!s.ok()) co_return s;
+    const Dialect& d = conn_->dialect();
+    auto created = co_await conn_->execute(d.create_checkpoint_table());
+    if (!created.ok()) co_return fail_connection(created.error(), "creating _weft_checkpoints");
+    Row params{Cell(pipeline_)};
+    auto rows = co_await conn_->select(d.load_checkpoint(), params);
+    if (!rows.ok()) co_return fail_connection(rows.error(), "reading _weft_checkpoints");
+    if (!rows->empty()) {
+      HeldPosition held;
+      held.position = (*rows)[0][0];
+      auto applied = HeldPosition::parse_applied((*rows)[0][1].value_or(std::string("[]")));
+      if (!applied.ok()) co_return applied.error();
+      held.applied = std::move(*applied);
+      stored_.restore(std::move(held));
+    }
+    if (!table_ && !config_.auto_create) {
+      co_return Error::permanent("table " + d.qualified(config_.plan) +
+                                 " does not exist and auto_create is false");
+    }
+    co_return Status{};
+  }
+
+  bool keeps_position() const override { return true; }
+
+  awaitable<Result<std::optional<Position>>> stored_position() override {
+    co_return stored_.held().position;
+  }
+
+  awaitable<WriteResult> write_batch(const Batch& batch) override {
+    if (!conn_) {
+      Status s = co_await open();
+      if (!s.ok()) co_return WriteResult::failed(s.error());
+    }
+    const auto started = std::chrono::steady_clock::now();
+    std::vector<bool> skip(batch.size(), false);
+    std::vector<const Position*> positions;
+    positions.reserve(batch.size());
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      skip[i] = stored_.already_loaded(batch[i].position);
+      positions.push_back(&batch[i].position);
+    }
+    StagedBatch staged = stage_batch(batch, config_, table_, skip, conn_->dialect());
+    LoadCounts counts;
+    Result<HeldPosition> row = co_await transaction(staged, positions, batch.size(), counts);
+    if (!row.ok()) co_return WriteResult::failed(row.error());
+    stored_.loaded(std::move(*row), positions);
+    if (metrics_) {
+      metrics_->copied.Increment(static_cast<double>(counts.copied));
+      metrics_->applied.Increment(static_cast<double>(counts.applied));
+      metrics_->staging_bytes.Increment(static_cast<double>(counts.bytes));
+      metrics_->batch_seconds.Observe(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    }
+    WriteResult result;
+    result.failures = std::move(staged.failures);
+    co_return result;
+  }
+
+  // Every load committed with its batch: nothing waits to be made durable.
+  awaitable<Status> flush() override { co_return Status{}; }
+
+  awaitable<Status> commit(const Position& position) override {
+    if (!conn_) {
+      Status s = co_await open();
+      if (!s.ok()) co_return s;
+    }
+    HeldPosition row = stored_.after_commit(position);
+    auto saved = co_await conn_->execute(conn_->dialect().save_checkpoint(),
+                                         checkpoint_params(row));
+    if (!saved.ok()) co_return fail_connection(saved.error(), "saving the checkpoint");
+    stored_.loaded(std::move(row), {});
+    co_return Status{};
+  }
+
+  awaitable<void> close() override {
+    conn_.reset();
+    co_return;
+  }
+
+ private:
+  awaitable<Status> open() {
+    if (config_.dialect == "postgres") {
+      auto executor = co_await asio::this_coro::executor;
+      auto conn = co_await connect_postgres(executor, config_.dsn, config_.use_merge);
+      if (!conn.ok()) co_return conn.error();
+      conn_ = std::move(*conn);
+    } else {
+      auto conn = open_sqlite(config_.path);
+      if (!conn.ok()) co_return conn.error();
+      conn_ = std::move(*conn);
+    }
+    auto table = co_await conn_->describe(config_.plan);
+    if (!table.ok()) co_return fail_connection(table.error(), "reading the table's columns");
+    table_ = std::move(*table);
+    co_return Status{};
+  }
+
+  // Drops a connection that may be broken; the next call opens a new one.
+  Error fail_connection(Error error, const std::string& what) {
+    if (error.retryable() || (conn_ && conn_->broken())) conn_.reset();
+    return Error(error.kind(), what + ": " + error.message());
+  }
+
+  Row checkpoint_params(const HeldPosition& row) const {
+    return Row{Cell(pipeline_), row.position, Cell(row.applied_text())};
+  }
+
+  // The batch's transaction: schema changes, the load (bad rows split out), the position.
+  // Returns the checkpoint row it stored.
+  awaitable<Result<HeldPosition>> transaction(StagedBatch& staged,
+                                              const std::vector<const Position*>& positions,
+                                              std::size_t size, LoadCounts& counts) {
+    const Dialect& d = conn_->dialect();
+    auto begun = co_await conn_->execute(d.name() == "sqlite" ? "BEGIN IMMEDIATE" : "BEGIN");
+    if (!begun.ok()) co_return fail_connection(begun.error(), "starting the load");
+    Status s = co_await evolve(staged);
+    if (s.ok()) s = co_await load_rows(staged, 0, staged.record.size(), counts);
+    std::vector<bool> rejected(size, false);
+    for (const auto& f : staged.failures) rejected[f.index] = true;
+    HeldPosition row = stored_.after_load(positions, rejected);
+    if (s.ok()) {
+      auto saved = co_await conn_->execute(d.save_checkpoint(), checkpoint_params(row));
+      if (!saved.ok()) s = saved.error();
+    }
+    if (s.ok()) {
+      auto committed = co_await conn_->execute("COMMIT");
+      if (!committed.ok()) s = committed.error();
+    }
+    if (!s.ok()) {
+      if (conn_ && !conn_->broken()) co_await conn_->execute("ROLLBACK");
+      table_.reset();  // re-read: the schema changes were rolled back
+      co_return fail_connection(s.error(), "loading into " + d.qualified(config_.plan));
+    }
+    if (!staged.new_columns.empty() || staged.create) {
+      if (staged.create) log_->info("warehouse: created table {}", d.qualified(config_.plan));
+      for (const auto& c : staged.new_columns) {
+        log_->info("warehouse: {} column {} ({})", staged.create ? "with" : "added", c.name,
+                   to_string(c.type));
+      }
+      auto table = co_await conn_->describe(config_.plan);
+      if (table.ok()) table_ = std::move(*table);
+    }
+    co_return std::move(row);
+  }
+
+  // Creates the table, or adds the columns the batch brought (and weft's own columns to a
+  // table someone else created).
+  awaitable<Status> evolve(const StagedBatch& staged) {
+    const Dialect& d = conn_->dialect();
+    if (staged.create) {
+      LoadPlan create = config_.plan;
+      create.columns = staged.new_columns;
+      auto done = co_await conn_->execute(d.create_target(create));
+      if (!done.ok()) co_return done.error();
+      co_return Status{};
+    }
+    std::vector<Column> add = staged.new_columns;
+    auto has = [&](const char* name) {
+      for (const auto& c : *table_) {
+        if (c.name == name) return true;
+      }
+      return false;
+    };
+    if (!has(kLoadedAtColumn)) add.push_back({kLoadedAtColumn, ColumnType::kTimestamp});
+    if (config_.plan.deletes == DeleteHandling::kSoftDelete && !has(kDeletedAtColumn)) {
+      add.push_back({kDeletedAtColumn, ColumnType::kTimestamp});
+    }
+    if (config_.plan.source_position && !has(kPositionColumn)) {
+      add.push_back({kPositionColumn, ColumnType::kText});
+    }
+    for (const auto& column : add) {
+      auto done = co_await conn_->execute(d.add_column(config_.plan, column));
+      if (!done.ok()) co_return done.error();
+    }
+    co_return Status{};
+  }
+
+  // Loads staged rows [begin, end) inside a savepoint. When the database rejects them, splits
+  // the range in halves until each rejected row is alone, and reports it as a failure; a
+  // connection problem or a retryable error ends the whole load instead.
+  awaitable<Status> load_rows(StagedBatch& staged, std::size_t begin, std::size_t end,
+                              LoadCounts& counts) {
+    if (begin == end) co_return Status{};
+    const Dialect& d = conn_->dialect();
+    const std::string savepoint = std::string(" SAVEPOINT ") + kSavepoint;
+    auto marked = co_await conn_->execute("SAVEPOINT " + std::string(kSavepoint));
+    if (!marked.ok()) co_return marked.error();
+    Status s = co_await apply_rows(staged, begin, end, counts);
+    if (s.ok()) {
+      auto released = co_await conn_->execute("RELEASE" + savepoint);
+      if (!released.ok()) co_return released.error();
+      co_return Status{};
+    }
+    if (s.error().retryable() || conn_->broken()) co_return s;
+    auto undone = co_await conn_->execute("ROLLBACK TO" + savepoint);
+    if (!undone.ok()) co_return undone.error();
+    auto released = co_await conn_->execute("RELEASE" + savepoint);
+    if (!released.ok()) co_return released.error();
+    if (end - begin == 1) {
+      staged.failures.push_back(
+          {staged.record[begin],
+           Error::permanent(d.qualified(config_.plan) + " rejected the row: " +
+                            s.error().message())});
+      co_return Status{};
+    }
+    const std::size_t middle = begin + (end - begin) / 2;
+    Status first = co_await load_rows(staged, begin, middle, counts);
+    if (!first.ok()) co_return first;
+    co_return co_await load_rows(staged, middle, end, counts);
+  }
+
+  awaitable<Status> apply_rows(const StagedBatch& staged, std::size_t begin, std::size_t end,
+                               LoadCounts& counts) {
+    const Dialect& d = conn_->dialect();
+    auto created = co_await conn_->execute(d.create_staging(staged.plan));
+    if (!created.ok()) co_return created.error();
+    Result<std::size_t> loaded = std::size_t{0};
+    if (begin == 0 && end == staged.record.size()) {
+      loaded = co_await conn_->load(kStaging, staged.rows);
+    } else {
+      loaded = co_await conn_->load(kStaging, slice(staged.rows, begin, end));
+    }
+    if (!loaded.ok()) co_return loaded.error();
+    std::int64_t applied = 0;
+    for (const auto& statement : d.apply(staged.plan)) {
+      auto changed = co_await conn_->execute(statement);
+      if (!changed.ok()) co_return changed.error();
+      applied += *changed;
+    }
+    counts.copied += end - begin;
+    counts.bytes += *loaded;
+    counts.applied += applied;
+    co_return Status{};
+  }
+
+  WarehouseConfig config_;
+  std::string pipeline_;
+  std::shared_ptr<spdlog::logger> log_;
+  std::unique_ptr<WarehouseMetrics> metrics_;
+  std::unique_ptr<WarehouseConnection> conn_;
+  std::optional<std::vector<Column>> table_;  // the target's columns; nullopt: not created yet
+  StoredPosition stored_;
+};
+
+}  // namespace
+
+std::unique_ptr<Sink> make_warehouse_sink(WarehouseConfig config, const ConnectorContext& ctx) {
+  return std::make_unique<WarehouseSink>(std::move(config), ctx);
+}
+
+}  // namespace weft::warehouse
