@@ -1,5 +1,6 @@
 #include "runtime/pipeline.h"
 
+#include <algorithm>
 #include <future>
 #include <set>
 #include <thread>
@@ -179,6 +180,38 @@ TEST_F(PipelineTest, ARestartResumesAfterTheCommittedPosition) {
   for (std::size_t i = 0; i < sink_log_->delivered.size(); ++i) {
     ASSERT_EQ(sink_log_->delivered[i], std::to_string(i + 1)) << "at index " << i;
   }
+}
+
+TEST_F(PipelineTest, ASinkThatKeepsThePositionDecidesWhereTheSourceResumes) {
+  sink_log_->keeps_position = true;
+  auto first = make_pipeline(0, 100);
+  first->start();
+  ASSERT_TRUE(eventually([&] { return first->snapshot().records_out >= 300; }));
+  stop_and_wait(*first);
+  {
+    std::lock_guard lock(sink_log_->mutex);
+    ASSERT_FALSE(sink_log_->commits.empty());
+    // The sink stores each checkpoint after flushing, before the state store does.
+    EXPECT_GE(sink_log_->flushes_at_first_commit, 1u);
+    EXPECT_EQ(sink_log_->commits.back(), *saved_checkpoint());
+    // The target committed more than the daemon's checkpoint says (a crash between the two):
+    // the source must resume after what the target holds, or those records load twice.
+    sink_log_->held = std::to_string(std::stoull(*saved_checkpoint()) + 50);
+  }
+  const std::string held = *sink_log_->held;
+
+  auto second = make_pipeline(0, 100);
+  second->start();
+  ASSERT_TRUE(eventually([&] { return second->snapshot().records_out >= 100; }));
+  stop_and_wait(*second);
+  std::lock_guard lock(source_log_->mutex);
+  EXPECT_EQ(source_log_->connected_at, held);
+  std::lock_guard sink_lock(sink_log_->mutex);
+  const auto resumed_at = std::find(sink_log_->delivered.begin(), sink_log_->delivered.end(),
+                                    std::to_string(std::stoull(held) + 1));
+  ASSERT_NE(resumed_at, sink_log_->delivered.end());
+  EXPECT_EQ(std::count(sink_log_->delivered.begin(), sink_log_->delivered.end(), held), 0)
+      << "record " << held << " was written again after the restart";
 }
 
 TEST_F(PipelineTest, PermanentConnectFailureFailsOnlyThisPipeline) {

@@ -103,6 +103,12 @@ struct SinkLog {
   std::size_t most_writing = 0;                   // the most ever under way at once
   std::string unhealthy_reason;                   // under `mutex`; non-empty: health() says so
   std::atomic<bool> closed{false};
+  // A target that keeps the pipeline's position (Sink::keeps_position), as a warehouse does:
+  // each write stores its last record's position; commits are stored and listed.
+  bool keeps_position = false;
+  std::optional<Position> held;            // under `mutex`
+  std::vector<Position> commits;           // under `mutex`
+  std::size_t flushes_at_first_commit = 0;  // under `mutex`
 };
 
 class ScriptedSink final : public Sink {
@@ -130,7 +136,20 @@ class ScriptedSink final : public Sink {
     for (std::size_t i = 0; i < batch.size(); ++i) {
       if (!failed[i]) log_->delivered.push_back(batch[i].key);
     }
+    if (log_->keeps_position && !batch.empty()) log_->held = batch.back().position;
     co_return result;
+  }
+  bool keeps_position() const override { return log_->keeps_position; }
+  asio::awaitable<Result<std::optional<Position>>> stored_position() override {
+    std::lock_guard lock(log_->mutex);
+    co_return log_->held;
+  }
+  asio::awaitable<Status> commit(const Position& position) override {
+    std::lock_guard lock(log_->mutex);
+    if (log_->commits.empty()) log_->flushes_at_first_commit = log_->flushes;
+    log_->commits.push_back(position);
+    log_->held = position;
+    co_return Status{};
   }
   Health health() const override {
     std::lock_guard lock(log_->mutex);
