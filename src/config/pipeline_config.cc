@@ -230,6 +230,15 @@ const ConfigSpec& pipeline_runtime_spec() {
     ConfigSpec batch;
     batch.integer("max_records").default_value("1000").min(1).max(100000)
         .description("Most records handed to the sink in one write").example("5000");
+    batch.duration("max_wait").default_value("0s")
+        .description("How long to keep reading into a batch until it holds max_records (or "
+                     "max_bytes); a source with nothing more to give ends it sooner. 0: each "
+                     "read is written as it comes. For targets that load in bulk, such as a "
+                     "warehouse")
+        .example("5s");
+    batch.size("max_bytes")
+        .description("With max_wait: the batch ends once its records' values reach this size")
+        .example("64MiB");
     ConfigSpec checkpoint;
     checkpoint.duration("interval").default_value("1s").min(10)
         .description("How often acknowledged positions are committed to the state store and "

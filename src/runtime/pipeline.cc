@@ -351,6 +351,7 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
         if (source->finished()) break;
         continue;
       }
+      co_await top_up(*read, max_records);
       if (!co_await send(std::move(*read))) break;
       if (source->finished()) break;
     }
@@ -358,6 +359,32 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
     // End marker: the writer finishes what is queued, then commits. Fails only when the
     // writer has already gone (abort closed the channel), which is fine.
     co_await channel.async_send(boost::system::error_code{}, Envelope{}, kNoThrow);
+  }
+
+  // With `batch.max_wait` set, keeps reading into `batch` until it holds max_records records
+  // or max_bytes of values, the wait is over, or the source has nothing more right now: fewer,
+  // larger writes for targets that load in bulk (a warehouse). Stops early when stopping.
+  awaitable<void> top_up(Batch& batch, std::size_t max_records) {
+    const auto limits = config.runtime.object("batch");
+    const auto max_wait = limits.duration("max_wait");
+    if (max_wait.count() <= 0) co_return;
+    const std::uint64_t max_bytes =
+        limits.has("max_bytes") ? limits.size("max_bytes") : UINT64_MAX;
+    std::uint64_t bytes = 0;
+    for (const Record& r : batch) bytes += r.value.text().size();
+    const auto deadline = std::chrono::steady_clock::now() + max_wait;
+    while (batch.size() < max_records && bytes < max_bytes && !stopping &&
+           !source->finished() && std::chrono::steady_clock::now() < deadline) {
+      co_await asio::this_coro::reset_cancellation_state(asio::enable_terminal_cancellation());
+      Result<Batch> more = co_await source->read_batch(max_records - batch.size());
+      co_await asio::this_coro::reset_cancellation_state(asio::disable_cancellation());
+      // An error or an idle source ends the batch; the next read meets the error again.
+      if (!more.ok() || more->empty()) break;
+      for (Record& r : *more) {
+        bytes += r.value.text().size();
+        batch.push_back(std::move(r));
+      }
+    }
   }
 
   // Paused by an operator or by delivery (breaker, dead-letter guard).

@@ -75,7 +75,7 @@ class PipelineTest : public ::testing::Test {
   }
 
   // Pipeline "p" reading `total` records (0: endless). `extra_yaml` adds pipeline settings
-  // (retry, dlq, ...) as top-level YAML lines.
+  // (retry, dlq, ...) as top-level YAML lines; a `batch:` line there replaces max_records.
   std::shared_ptr<Pipeline> make_pipeline(std::uint64_t total, int max_records = 100,
                                           int buffer_batches = 2,
                                           const std::string& extra_yaml = "") {
@@ -84,7 +84,9 @@ class PipelineTest : public ::testing::Test {
     {
       std::ofstream out(path);
       out << "name: p\nsource: {type: counting}\nsink: {type: scripted}\n"
-          << "batch: {max_records: " << max_records << "}\n"
+          << (extra_yaml.find("batch:") == std::string::npos
+                  ? "batch: {max_records: " + std::to_string(max_records) + "}\n"
+                  : std::string())
           << "checkpoint: {interval: 10ms}\n"
           << "buffer: {batches: " << buffer_batches << "}\n"
           << extra_yaml;

@@ -214,6 +214,31 @@ TEST_F(PipelineTest, ASinkThatKeepsThePositionDecidesWhereTheSourceResumes) {
       << "record " << held << " was written again after the restart";
 }
 
+TEST_F(PipelineTest, MaxWaitGathersSmallReadsIntoFullWrites) {
+  source_log_->read_size = 7;
+  auto p = make_pipeline(1000, 100, 4, "batch: {max_records: 100, max_wait: 10s}\n");
+  p->start();
+  ASSERT_TRUE(eventually([&] { return p->snapshot().state == PipelineState::kFinished; }));
+  std::lock_guard lock(sink_log_->mutex);
+  EXPECT_EQ(sink_log_->delivered.size(), 1000u);
+  // Reads of 7 records are written as batches of 100 (the limit is never exceeded); the source
+  // ending closes the last one.
+  ASSERT_EQ(sink_log_->write_sizes.size(), 10u);
+  for (std::size_t size : sink_log_->write_sizes) EXPECT_EQ(size, 100u);
+}
+
+TEST_F(PipelineTest, MaxBytesEndsABatchEarly) {
+  source_log_->read_size = 10;
+  // Each value is {"n":N}, 7 to 9 bytes: 500 bytes end a batch within 70 records.
+  auto p = make_pipeline(200, 100, 4, "batch: {max_records: 100, max_wait: 10s, max_bytes: 500}\n");
+  p->start();
+  ASSERT_TRUE(eventually([&] { return p->snapshot().state == PipelineState::kFinished; }));
+  std::lock_guard lock(sink_log_->mutex);
+  EXPECT_EQ(sink_log_->delivered.size(), 200u);
+  for (std::size_t size : sink_log_->write_sizes) EXPECT_LE(size, 70u);
+  EXPECT_GT(sink_log_->write_sizes.front(), 10u);
+}
+
 TEST_F(PipelineTest, PermanentConnectFailureFailsOnlyThisPipeline) {
   source_log_->connect_error = Error::permanent("checkpoint 'abc' is not a record number");
   auto p = make_pipeline(0);

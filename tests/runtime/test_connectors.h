@@ -3,6 +3,7 @@
 // In-memory connectors for runtime tests: a source of numbered records that records what it was
 // asked to commit, and a sink whose failures are scripted per write.
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <deque>
@@ -38,6 +39,7 @@ struct SourceLog {
   std::atomic<std::uint64_t> produced{0};
   std::atomic<bool> closed{false};
   std::set<std::uint64_t> unparseable;  // numbers read as a row the source rejects
+  std::size_t read_size = 0;            // most records per read; 0: as many as asked for
 };
 
 // Records numbered from checkpoint+1; `total` 0 means endless.
@@ -56,7 +58,9 @@ class CountingSource final : public Source {
   asio::awaitable<Result<Batch>> read_batch(std::size_t max_records) override {
     co_await sleep_for(std::chrono::milliseconds(1));
     Batch b;
-    while (b.size() < max_records && !finished()) {
+    const std::size_t limit = log_->read_size > 0 ? std::min(max_records, log_->read_size)
+                                                  : max_records;
+    while (b.size() < limit && !finished()) {
       Record r;
       r.key = std::to_string(next_);
       r.position = r.key;
