@@ -53,24 +53,6 @@ fi
 # ---- what the benchmark needs, installed only if missing ----
 ./scripts/install-packages.sh postgresql-15 postgresql-client-15 time procps
 
-# The server binaries: pg_config --bindir may be the client-only directory.
-if [ -z "${PG_BINDIR:-}" ]; then
-  if [ -x /usr/lib/postgresql/15/bin/initdb ]; then
-    PG_BINDIR=/usr/lib/postgresql/15/bin
-  else
-    for dir in /usr/lib/postgresql/*/bin; do  # the highest major version
-      [ -x "$dir/initdb" ] || continue
-      [ -z "${PG_BINDIR:-}" ] || [ "${dir//[^0-9]/}" -gt "${PG_BINDIR//[^0-9]/}" ] && PG_BINDIR=$dir
-    done
-  fi
-fi
-[ -x "$PG_BINDIR/initdb" ] || { echo "cdc.sh: no initdb in '$PG_BINDIR'" >&2; exit 1; }
-
-# PostgreSQL refuses to run as root: the server tools then run as the `postgres` OS user.
-as_pg() {
-  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
-}
-
 WORK=$(mktemp -d)
 PGDIR=$WORK/pg
 WEFT_PID=
@@ -81,9 +63,7 @@ cleanup() {
     kill -TERM "$WEFT_PID" 2>/dev/null || true
     wait "$WEFT_PID" 2>/dev/null || true
   fi
-  if [ -f "$PGDIR/data/postmaster.pid" ]; then
-    as_pg "$PG_BINDIR/pg_ctl" stop -D "$PGDIR/data" -m immediate -w >/dev/null 2>&1 || true
-  fi
+  stop_pg_cluster "$PGDIR"
   if [ -n "${KEEP:-}" ]; then echo "cdc.sh: kept $WORK" >&2; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
@@ -105,55 +85,10 @@ if [[ " $CLIENTS " == *" weft"* ]]; then
 fi
 
 # ---- the cluster ----
-mkdir -p "$PGDIR"
-if [ "$(id -u)" -eq 0 ]; then
-  chmod 711 "$WORK"  # mktemp's 0700 would stop the postgres user at the door
-  chown postgres: "$PGDIR"
-fi
-as_pg "$PG_BINDIR/initdb" -D "$PGDIR/data" -U postgres --auth=trust --no-locale -E UTF8 \
-  >"$PGDIR/initdb.log" 2>&1 || { echo "cdc.sh: initdb failed:" >&2; tail -n 20 "$PGDIR/initdb.log" >&2; exit 1; }
-cat >>"$PGDIR/data/postgresql.conf" <<CONF
-# bench/cdc.sh
-listen_addresses = '127.0.0.1'
-unix_socket_directories = '$PGDIR'
-wal_level = logical
+start_pg_cluster "$PGDIR" "wal_level = logical
 max_replication_slots = 10
-max_wal_senders = 10
-fsync = $FSYNC
-max_wal_size = 8GB
-checkpoint_timeout = 30min
-CONF
-cat >"$PGDIR/data/pg_hba.conf" <<HBA
-local all all trust
-local replication all trust
-host all all 127.0.0.1/32 trust
-host replication all 127.0.0.1/32 trust
-HBA
-
-# A port nobody listens on (bash's /dev/tcp connects when somebody does); another process may
-# still take it before the server binds, hence the retries.
-PORT=
-for _ in 1 2 3 4 5; do
-  candidate=$((20000 + RANDOM % 30000))
-  if (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then continue; fi
-  if as_pg "$PG_BINDIR/pg_ctl" start -D "$PGDIR/data" -l "$PGDIR/postgres.log" -w -t 60 \
-       -o "-p $candidate" >"$PGDIR/pg_ctl.log" 2>&1; then
-    PORT=$candidate
-    break
-  fi
-  grep -q "could not bind\|could not create any TCP/IP sockets" "$PGDIR/postgres.log" || break
-done
-if [ -z "$PORT" ]; then
-  echo "cdc.sh: PostgreSQL did not start; its log:" >&2
-  tail -n 20 "$PGDIR/postgres.log" >&2
-  exit 1
-fi
+max_wal_senders = 10"
 DSN="host=127.0.0.1 port=$PORT dbname=bench user=postgres"
-PSQL="$PG_BINDIR/psql"
-sql() {  # $1: SQL; $2: database (default bench). Prints unaligned rows.
-  "$PSQL" "host=127.0.0.1 port=$PORT user=postgres dbname=${2:-bench}" -X -q -A -t \
-    -v ON_ERROR_STOP=1 -c "$1"
-}
 
 sql "CREATE DATABASE bench" postgres
 # ~200 bytes of column data a row: id, 'name-N', 'userN@example.com', an amount, a timestamp,

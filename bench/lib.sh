@@ -94,3 +94,85 @@ broker() {
   [ "$answer" = ok ] || { echo "weft-fake-kafka: $*: $answer" >&2; exit 1; }
 }
 
+
+# ---- a throwaway PostgreSQL cluster (bench/cdc.sh, bench/warehouse.sh) ----
+# PG_BINDIR: the server binaries (default: 15, else the highest installed); pg_config --bindir
+# may be the client-only directory.
+find_pg_bindir() {
+  if [ -z "${PG_BINDIR:-}" ]; then
+    if [ -x /usr/lib/postgresql/15/bin/initdb ]; then
+      PG_BINDIR=/usr/lib/postgresql/15/bin
+    else
+      for dir in /usr/lib/postgresql/*/bin; do  # the highest major version
+        [ -x "$dir/initdb" ] || continue
+        [ -z "${PG_BINDIR:-}" ] || [ "${dir//[^0-9]/}" -gt "${PG_BINDIR//[^0-9]/}" ] &&
+          PG_BINDIR=$dir
+      done
+    fi
+  fi
+  [ -x "$PG_BINDIR/initdb" ] || { echo "$0: no initdb in '$PG_BINDIR'" >&2; exit 1; }
+}
+
+# PostgreSQL refuses to run as root: the server tools then run as the `postgres` OS user.
+as_pg() {
+  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+# start_pg_cluster DIR [CONF]: initdb in DIR (inside a mktemp work dir), CONF appended to
+# postgresql.conf, fsync=$FSYNC (default on), started on a free port on 127.0.0.1 with trust
+# auth. Sets PORT, PSQL and sql(); stop it with stop_pg_cluster DIR.
+start_pg_cluster() {
+  local dir=$1 candidate
+  find_pg_bindir
+  mkdir -p "$dir"
+  if [ "$(id -u)" -eq 0 ]; then
+    chmod 711 "$(dirname "$dir")"  # mktemp's 0700 would stop the postgres user at the door
+    chown postgres: "$dir"
+  fi
+  as_pg "$PG_BINDIR/initdb" -D "$dir/data" -U postgres --auth=trust --no-locale -E UTF8 \
+    >"$dir/initdb.log" 2>&1 ||
+    { echo "$0: initdb failed:" >&2; tail -n 20 "$dir/initdb.log" >&2; exit 1; }
+  cat >>"$dir/data/postgresql.conf" <<CONF
+# $0
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '$dir'
+fsync = ${FSYNC:-on}
+max_wal_size = 8GB
+checkpoint_timeout = 30min
+${2:-}
+CONF
+  cat >"$dir/data/pg_hba.conf" <<HBA
+local all all trust
+local replication all trust
+host all all 127.0.0.1/32 trust
+host replication all 127.0.0.1/32 trust
+HBA
+  # A port nobody listens on (bash's /dev/tcp connects when somebody does); another process
+  # may still take it before the server binds, hence the retries.
+  PORT=
+  for _ in 1 2 3 4 5; do
+    candidate=$((20000 + RANDOM % 30000))
+    if (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then continue; fi
+    if as_pg "$PG_BINDIR/pg_ctl" start -D "$dir/data" -l "$dir/postgres.log" -w -t 60 \
+         -o "-p $candidate" >"$dir/pg_ctl.log" 2>&1; then
+      PORT=$candidate
+      break
+    fi
+    grep -q "could not bind\|could not create any TCP/IP sockets" "$dir/postgres.log" || break
+  done
+  if [ -z "$PORT" ]; then
+    echo "$0: PostgreSQL did not start; its log:" >&2
+    tail -n 20 "$dir/postgres.log" >&2
+    exit 1
+  fi
+  PSQL="$PG_BINDIR/psql"
+}
+stop_pg_cluster() {
+  if [ -f "$1/data/postmaster.pid" ]; then
+    as_pg "$PG_BINDIR/pg_ctl" stop -D "$1/data" -m immediate -w >/dev/null 2>&1 || true
+  fi
+}
+sql() {  # $1: SQL; $2: database (default bench). Prints unaligned rows.
+  "$PSQL" "host=127.0.0.1 port=$PORT user=postgres dbname=${2:-bench}" -X -q -A -t \
+    -v ON_ERROR_STOP=1 -c "$1"
+}

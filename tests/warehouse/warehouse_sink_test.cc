@@ -4,10 +4,13 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <chrono>
+#include <thread>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include <boost/asio/detached.hpp>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -320,6 +323,60 @@ TEST_P(WarehouseSinkTest, FreezeDeadLettersRecordsWithNewFields) {
 
 INSTANTIATE_TEST_SUITE_P(Dialects, WarehouseSinkTest, ::testing::Values("sqlite", "postgres"),
                          [](const auto& info) { return info.param; });
+
+TEST(WarehouseSinkPostgresTest, AConnectionLostMidLoadRollsBackAndTheRetryLoadsOnce) {
+  auto& pg = test::PostgresServer::shared();
+  pg.create_database("wh_lost");
+  // Each insert statement takes a second: time to cut the connection in the middle of a load.
+  pg.execute(
+      "CREATE TABLE events (id bigint, _loaded_at timestamptz);"
+      "CREATE FUNCTION slow() RETURNS trigger LANGUAGE plpgsql AS "
+      "$$ BEGIN PERFORM pg_sleep(1); RETURN NULL; END $$;"
+      "CREATE TRIGGER slow AFTER INSERT ON events FOR EACH STATEMENT EXECUTE FUNCTION slow()",
+      "wh_lost");
+  WarehouseConfig config;
+  config.dialect = "postgres";
+  config.dsn = pg.conninfo("wh_lost");
+  config.plan.table = "events";
+  config.plan.mode = WriteMode::kAppend;
+  ConnectorContext ctx;
+  ctx.pipeline = "events";
+  boost::asio::io_context io;
+  auto run = [&io](auto op) {
+    std::optional<typename decltype(op)::value_type> out;
+    boost::asio::co_spawn(io, weft::testing::detail::store_result(std::move(op), &out),
+                          boost::asio::detached);
+    io.restart();
+    io.run();
+    return std::move(*out);
+  };
+  auto sink = make_warehouse_sink(config, ctx);
+  ASSERT_TRUE(run(sink->connect()).ok());
+  Batch batch;
+  for (int i = 1; i <= 100; ++i) batch.push_back(rec({{"id", i}}, std::to_string(i)));
+
+  std::thread cutter([&pg] {
+    const std::string loading =
+        "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'weft-warehouse' AND "
+        "query LIKE 'INSERT INTO%' AND state = 'active'";
+    for (int i = 0; i < 500 && pg.scalar(loading) == "0"; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    pg.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = "
+               "'weft-warehouse'");
+  });
+  WriteResult cut = run(sink->write_batch(batch));
+  cutter.join();
+  ASSERT_FALSE(cut.status.ok());
+  EXPECT_TRUE(cut.status.error().retryable()) << cut.status.error().message();
+  EXPECT_EQ(pg.scalar("SELECT count(*) FROM events", "wh_lost"), "0");
+
+  WriteResult retried = run(sink->write_batch(batch));
+  ASSERT_TRUE(retried.status.ok()) << retried.status.error().message();
+  EXPECT_EQ(pg.scalar("SELECT count(*) || ' ' || count(DISTINCT id) FROM events", "wh_lost"),
+            "100 100");
+  EXPECT_EQ(pg.scalar("SELECT position FROM _weft_checkpoints", "wh_lost"), "100");
+}
 
 TEST(WarehouseSinkPostgresTest, AnUnreachableServerIsARetryableFailureWithoutItsPassword) {
   WarehouseConfig config;
