@@ -231,10 +231,9 @@ const ConfigSpec& pipeline_runtime_spec() {
     batch.integer("max_records").default_value("1000").min(1).max(100000)
         .description("Most records handed to the sink in one write").example("5000");
     batch.duration("max_wait").default_value("0s")
-        .description("How long to keep reading into a batch until it holds max_records (or "
-                     "max_bytes); a source with nothing more to give ends it sooner. 0: each "
-                     "read is written as it comes. For targets that load in bulk, such as a "
-                     "warehouse")
+        .description("How long a write may wait to fill up to max_records (or max_bytes) with "
+                     "what the source reads next; no record waits longer. 0: each read is "
+                     "written as it comes. For targets that load in bulk, such as a warehouse")
         .example("5s");
     batch.size("max_bytes")
         .description("With max_wait: the batch ends once its records' values reach this size")

@@ -36,6 +36,8 @@ namespace asio = boost::asio;
 using asio::awaitable;
 using asio::use_awaitable;
 constexpr auto kNoThrow = asio::as_tuple(use_awaitable);
+// How often a batch being gathered (batch.max_wait) looks for more records.
+constexpr std::chrono::milliseconds kGatherNap{5};
 
 // What travels between reader and writer. An envelope with no records and `tick` unset marks the
 // end of the source; a tick asks the writer to commit when it is otherwise idle.
@@ -351,7 +353,6 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
         if (source->finished()) break;
         continue;
       }
-      co_await top_up(*read, max_records);
       if (!co_await send(std::move(*read))) break;
       if (source->finished()) break;
     }
@@ -359,32 +360,6 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
     // End marker: the writer finishes what is queued, then commits. Fails only when the
     // writer has already gone (abort closed the channel), which is fine.
     co_await channel.async_send(boost::system::error_code{}, Envelope{}, kNoThrow);
-  }
-
-  // With `batch.max_wait` set, keeps reading into `batch` until it holds max_records records
-  // or max_bytes of values, the wait is over, or the source has nothing more right now: fewer,
-  // larger writes for targets that load in bulk (a warehouse). Stops early when stopping.
-  awaitable<void> top_up(Batch& batch, std::size_t max_records) {
-    const auto limits = config.runtime.object("batch");
-    const auto max_wait = limits.duration("max_wait");
-    if (max_wait.count() <= 0) co_return;
-    const std::uint64_t max_bytes =
-        limits.has("max_bytes") ? limits.size("max_bytes") : UINT64_MAX;
-    std::uint64_t bytes = 0;
-    for (const Record& r : batch) bytes += r.value.text().size();
-    const auto deadline = std::chrono::steady_clock::now() + max_wait;
-    while (batch.size() < max_records && bytes < max_bytes && !stopping &&
-           !source->finished() && std::chrono::steady_clock::now() < deadline) {
-      co_await asio::this_coro::reset_cancellation_state(asio::enable_terminal_cancellation());
-      Result<Batch> more = co_await source->read_batch(max_records - batch.size());
-      co_await asio::this_coro::reset_cancellation_state(asio::disable_cancellation());
-      // An error or an idle source ends the batch; the next read meets the error again.
-      if (!more.ok() || more->empty()) break;
-      for (Record& r : *more) {
-        bytes += r.value.text().size();
-        batch.push_back(std::move(r));
-      }
-    }
   }
 
   // Paused by an operator or by delivery (breaker, dead-letter guard).
@@ -469,11 +444,21 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
     auto next_commit = std::chrono::steady_clock::now() + interval;
     // Batches go to the sink one at a time, or as several writes in flight when it takes them.
     WriteWindow window(writer_strand, sink->max_concurrent_writes());
+    std::optional<Envelope> carried;  // what a gathered batch left over, written next
     while (!aborting) {
-      auto [ec, env] = co_await channel.async_receive(kNoThrow);
-      if (ec) break;
-      if (!env.tick && env.records.empty()) break;  // end of the source
-      if (!env.tick && !co_await window.submit(write(std::move(env)))) break;
+      Envelope env;
+      if (carried) {
+        env = std::move(*carried);
+        carried.reset();
+      } else {
+        auto [ec, received] = co_await channel.async_receive(kNoThrow);
+        if (ec) break;
+        env = std::move(received);
+      }
+      bool end = !env.tick && env.records.empty();  // end of the source
+      if (!env.tick && !end) end = co_await gather(env, carried);
+      if (!env.records.empty() && !co_await window.submit(write(std::move(env)))) break;
+      if (end) break;
       if (std::chrono::steady_clock::now() >= next_commit) {
         co_await commit_checkpoint();
         next_commit = std::chrono::steady_clock::now() + interval;
@@ -482,6 +467,60 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
     }
     co_await window.drain();
     if (window.failure() && !window.failure()->empty()) fail(*window.failure());
+  }
+
+  // With `batch.max_wait` set, adds the batches that arrive within that time to `env` until it
+  // holds max_records records or max_bytes of values: fewer, larger writes for targets that load
+  // in bulk (a warehouse). Records past max_records go to `carried`. Waits on the channel in
+  // short naps rather than cancelling a receive, which could drop the batch it was taking. True
+  // when the end of the source arrived meanwhile.
+  awaitable<bool> gather(Envelope& env, std::optional<Envelope>& carried) {
+    const auto limits = config.runtime.object("batch");
+    const auto max_wait = limits.duration("max_wait");
+    if (max_wait.count() <= 0) co_return false;
+    const auto max_records = static_cast<std::size_t>(limits.integer("max_records"));
+    const std::uint64_t max_bytes =
+        limits.has("max_bytes") ? limits.size("max_bytes") : UINT64_MAX;
+    std::uint64_t bytes = 0;
+    for (const Record& r : env.records) bytes += r.value.text().size();
+    const auto deadline = std::chrono::steady_clock::now() + max_wait;
+    asio::steady_timer nap(writer_strand);
+    while (env.records.size() < max_records && bytes < max_bytes && !stopping && !aborting) {
+      std::optional<Envelope> next;
+      bool closed = false;
+      channel.try_receive([&](boost::system::error_code ec, Envelope e) {
+        if (ec) {
+          closed = true;
+        } else {
+          next = std::move(e);
+        }
+      });
+      if (closed) co_return true;
+      if (!next) {
+        const auto left = deadline - std::chrono::steady_clock::now();
+        if (left <= std::chrono::steady_clock::duration::zero()) break;
+        nap.expires_after(std::min<std::chrono::steady_clock::duration>(left, kGatherNap));
+        co_await nap.async_wait(kNoThrow);
+        continue;
+      }
+      if (next->tick) continue;  // the commit check after the write covers it
+      if (next->records.empty()) co_return true;
+      std::size_t take = 0;
+      while (take < next->records.size() && env.records.size() < max_records &&
+             bytes < max_bytes) {
+        bytes += next->records[take].value.text().size();
+        env.records.push_back(std::move(next->records[take++]));
+      }
+      if (take < next->records.size()) {
+        Envelope rest;
+        rest.first = next->first + take;
+        const auto split = next->records.begin() + static_cast<std::ptrdiff_t>(take);
+        rest.records.assign(std::make_move_iterator(split),
+                            std::make_move_iterator(next->records.end()));
+        carried = std::move(rest);
+      }
+    }
+    co_return false;
   }
 
   // One batch through the delivery stage. Owns the batch: it may outlive the loop's turn.

@@ -49,11 +49,11 @@ class SqliteConnection final : public WarehouseConnection {
       Row row;
       for (int i = 0; i < sqlite3_column_count(stmt->get()); ++i) {
         const auto* text = sqlite3_column_text(stmt->get(), i);
+        const auto size = static_cast<std::size_t>(sqlite3_column_bytes(stmt->get(), i));
         if (text == nullptr) {
           row.emplace_back();
         } else {
-          row.emplace_back(std::string(reinterpret_cast<const char*>(text),
-                                       static_cast<std::size_t>(sqlite3_column_bytes(stmt->get(), i))));
+          row.emplace_back(std::string(reinterpret_cast<const char*>(text), size));
         }
       }
       rows.push_back(std::move(row));

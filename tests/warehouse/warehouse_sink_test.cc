@@ -247,7 +247,8 @@ TEST_P(WarehouseSinkTest, RowsTheDatabaseRejectsAreSplitOutAndTheRestIsLoaded) {
   auto sink = connected_sink();
   Batch batch;
   for (int i = 0; i < 10; ++i) {
-    batch.push_back(rec({{"id", i}, {"amount", i == 3 || i == 7 ? -1 : i}}, "p" + std::to_string(i)));
+    const int amount = i == 3 || i == 7 ? -1 : i;
+    batch.push_back(rec({{"id", i}, {"amount", amount}}, "p" + std::to_string(i)));
   }
   auto result = write(*sink, batch);
   ASSERT_TRUE(result.status.ok()) << result.status.error().message();
