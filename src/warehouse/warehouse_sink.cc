@@ -99,10 +99,13 @@ class WarehouseSink final : public Sink {
   }
 
   awaitable<WriteResult> write_batch(const Batch& batch) override {
+    Status ready;
     if (!conn_) {
-      Status s = co_await open();
-      if (!s.ok()) co_return WriteResult::failed(s.error());
+      ready = co_await open();
+    } else if (table_stale_) {
+      ready = co_await describe();
     }
+    if (!ready.ok()) co_return WriteResult::failed(ready.error());
     const auto started = std::chrono::steady_clock::now();
     std::vector<bool> skip(batch.size(), false);
     std::vector<const Position*> positions;
@@ -161,9 +164,14 @@ class WarehouseSink final : public Sink {
       if (!conn.ok()) co_return conn.error();
       conn_ = std::move(*conn);
     }
+    co_return co_await describe();
+  }
+
+  awaitable<Status> describe() {
     auto table = co_await conn_->describe(config_.plan);
     if (!table.ok()) co_return fail_connection(table.error(), "reading the table's columns");
     table_ = std::move(*table);
+    table_stale_ = false;
     co_return Status{};
   }
 
@@ -200,17 +208,17 @@ class WarehouseSink final : public Sink {
     }
     if (!s.ok()) {
       if (conn_ && !conn_->broken()) co_await conn_->execute("ROLLBACK");
-      table_.reset();  // re-read: the schema changes were rolled back
+      table_stale_ = true;  // schema changes were rolled back, or someone else changed it
       co_return fail_connection(s.error(), "loading into " + d.qualified(config_.plan));
     }
-    if (!staged.new_columns.empty() || staged.create) {
+    if (!staged.new_columns.empty() || staged.create) table_stale_ = true;
+    if (table_stale_) {
       if (staged.create) log_->info("warehouse: created table {}", d.qualified(config_.plan));
       for (const auto& c : staged.new_columns) {
         log_->info("warehouse: {} column {} ({})", staged.create ? "with" : "added", c.name,
                    to_string(c.type));
       }
-      auto table = co_await conn_->describe(config_.plan);
-      if (table.ok()) table_ = std::move(*table);
+      co_await describe();  // on failure the next batch reads it again
     }
     co_return std::move(row);
   }
@@ -311,6 +319,7 @@ class WarehouseSink final : public Sink {
   std::unique_ptr<WarehouseMetrics> metrics_;
   std::unique_ptr<WarehouseConnection> conn_;
   std::optional<std::vector<Column>> table_;  // the target's columns; nullopt: not created yet
+  bool table_stale_ = false;                  // table_ must be read again before the next load
   StoredPosition stored_;
 };
 
