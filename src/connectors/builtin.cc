@@ -8,6 +8,7 @@
 #include "connectors/sources/generate/config.h"
 #include "connectors/sources/kafka/config.h"
 #include "connectors/sources/rest/config.h"
+#include "connectors/sources/sql_query/config.h"
 #include "connectors/sources/webhook/config.h"
 #include <utility>
 
@@ -25,6 +26,7 @@ Registry& registry_instance() {
     r.add(rest::info());
     r.add(pgcdc::info());
     r.add(files::info());
+    r.add(sql_query::info());
     r.add(file::info());
     r.add(kafka::source_info());
     r.add(kafka::sink_info());
