@@ -27,7 +27,7 @@ ROWS=${ROWS:-1000000}
 EXISTING=${EXISTING:-$((ROWS / 10))}
 WORKERS=${WORKERS:-2}
 
-./scripts/install-packages.sh postgresql-15 postgresql-client-15 procps
+./scripts/install-packages.sh postgresql-15 postgresql-client-15 procps curl
 
 WORK=$(mktemp -d)
 PGDIR=$WORK/pg
@@ -144,6 +144,11 @@ until [ "$(sql "$done_sql")" = t ]; do
   nap 0.2
 done
 WEFT_SECS=$(elapsed "$start" "$EPOCHREALTIME")
+# Where weft's time went: inside the load transactions (staging, COPY, apply) and outside.
+ADMIN=$(grep -o -m1 'admin server listening on [0-9.:]*' "$dir/weft.log" | awk '{print $NF}')
+METRICS=$(curl -s "http://$ADMIN/metrics")
+BATCH_SECS=$(awk '/^weft_warehouse_batch_seconds_sum/ {printf "%.2f", $2}' <<<"$METRICS")
+BATCHES=$(awk '/^weft_warehouse_batch_seconds_count/ {print $2}' <<<"$METRICS")
 WEFT_CPU=$(ticks_to_s "$(cpu_ticks "$WEFT_PID")")
 WEFT_RSS=$(awk '/^VmHWM:/ {print $2}' "/proc/$WEFT_PID/status")
 stop_pid "$WEFT_PID"
@@ -166,6 +171,6 @@ echo "| psql \\copy + MERGE (one transaction) | $PSQL_SECS | $(rate "$PSQL_SECS"
 echo "| weft files -> warehouse (merge) | $WEFT_SECS | $(rate "$WEFT_SECS") |" \
   "$(awk -v a="$PSQL_SECS" -v b="$WEFT_SECS" 'BEGIN {printf "%.2f", a / b}') |"
 echo
-echo "weft: ${WEFT_CPU} CPU-s, peak RSS $((WEFT_RSS / 1024)) MB; rows differing between the" \
-  "two tables: $DIFF"
+echo "weft: ${WEFT_CPU} CPU-s, peak RSS $((WEFT_RSS / 1024)) MB, $BATCHES loads taking" \
+  "${BATCH_SECS} s in all; rows differing between the two tables: $DIFF"
 [ "$DIFF" -eq 0 ]
