@@ -11,12 +11,14 @@
 #      the file into it; the MERGE weft generates for this table (latest row per key, update
 #      only when a value differs, insert the rest); COMMIT;
 #   5. weft: a daemon with one pipeline `files` (the same CSV) -> `warehouse` (postgres, merge
-#      by id, batch.max_records 100000 with max_wait 2s), timed from process start until
+#      by id, batch.max_records 100000 with max_wait 2s, buffer.batches BUFFER_BATCHES), timed
+#      from process start until
 #      t_weft holds every row and every update, polled with psql every 0.2 s;
 #   6. both tables are compared row for row (except _loaded_at) after the run.
 # Prints Markdown; not part of CI; docs/benchmarks.md records a run.
 #   QUICK=1 ./bench/warehouse.sh   a smoke run: 100,000 rows
 #   ROWS=1000000 EXISTING=100000  WORKERS=2  FSYNC=off  WEFT=path/to/weft  KEEP=1
+#   BUFFER_BATCHES=4              the pipeline's buffer.batches
 # Exit status: 0 when both loads produced the same table; 1 otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +28,7 @@ if [ -n "${QUICK:-}" ]; then ROWS=${ROWS:-100000}; fi
 ROWS=${ROWS:-1000000}
 EXISTING=${EXISTING:-$((ROWS / 10))}
 WORKERS=${WORKERS:-2}
+BUFFER_BATCHES=${BUFFER_BATCHES:-4}
 
 ./scripts/install-packages.sh postgresql-15 postgresql-client-15 procps curl
 
@@ -122,6 +125,7 @@ sink:
   write_mode: merge
   primary_key: [id]
 batch: {max_records: 100000, max_wait: 2s}
+buffer: {batches: $BUFFER_BATCHES}
 YAML
 "$WEFT" validate --config "$dir/weft.yaml" >"$dir/validate.log" 2>&1 ||
   { echo "warehouse.sh: weft validate failed:" >&2; cat "$dir/validate.log" >&2; exit 1; }
