@@ -2,6 +2,7 @@
 // there is no static self-registration, so what a binary contains is visible in one place.
 #include "connectors/sinks/file/config.h"
 #include "connectors/sinks/kafka/config.h"
+#include "connectors/sinks/salesforce/config.h"
 #include "connectors/sinks/warehouse/config.h"
 #include "connectors/sources/files/config.h"
 #include "connectors/sources/postgres_cdc/config.h"
@@ -31,6 +32,7 @@ Registry& registry_instance() {
     r.add(kafka::source_info());
     r.add(kafka::sink_info());
     r.add(warehouse::sink_info());
+    r.add(salesforce::sink_info());
     return r;
   }();
   return registry;

@@ -1,0 +1,242 @@
+#include "salesforce/salesforce_sink.h"
+
+#include <algorithm>
+#include <mutex>
+#include <utility>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/channel.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <nlohmann/json.hpp>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+#include <spdlog/spdlog.h>
+
+#include "salesforce/session.h"
+
+namespace weft::salesforce {
+
+namespace {
+
+namespace asio = boost::asio;
+using asio::awaitable;
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+using Done = asio::experimental::channel<void(boost::system::error_code)>;
+
+// One write's requests, shared by the coroutines that send them: it outlives the write when
+// the write is abandoned (the pipeline stops), since requests under way still finish.
+struct Fanout {
+  Fanout(asio::any_io_executor executor, std::size_t workers) : done(executor, workers) {}
+  std::shared_ptr<Session> session;
+  CollectionsTarget target;
+  double slow_down_above = 0;
+  std::chrono::milliseconds slow_down_delay{0};
+  std::vector<std::vector<nlohmann::json>> requests;                // records per request
+  std::vector<Result<std::vector<RecordOutcome>>> outcomes;          // per request
+  std::size_t next = 0;                                              // the next request to send
+  Done done;                                                         // one message per worker
+};
+
+// Sends the fanout's requests in turn until none is left, then reports on `done`.
+awaitable<void> send_requests(std::shared_ptr<Fanout> f) {
+  asio::steady_timer pause(co_await asio::this_coro::executor);
+  while (f->next < f->requests.size()) {
+    const std::size_t c = f->next++;
+    if (f->session->usage().ratio() > f->slow_down_above) {
+      pause.expires_after(f->slow_down_delay);
+      co_await pause.async_wait(kNoThrow);
+    }
+    f->outcomes[c] = co_await send_collection(*f->session, f->target, f->requests[c]);
+  }
+  f->done.try_send(boost::system::error_code{});
+}
+
+class SalesforceSink final : public Sink {
+ public:
+  SalesforceSink(SalesforceConfig config, const ConnectorContext& ctx)
+      : config_(std::move(config)),
+        log_(ctx.logger ? ctx.logger : spdlog::default_logger()) {
+    if (ctx.metrics != nullptr) {
+      usage_gauge_ = &prometheus::BuildGauge()
+                          .Name("weft_salesforce_api_usage_ratio")
+                          .Help("The share of the org's daily API requests used, as Salesforce "
+                                "reported it on the last response (Sforce-Limit-Info)")
+                          .Register(*ctx.metrics)
+                          .Add({{"pipeline", ctx.pipeline}});
+    }
+  }
+
+  awaitable<Status> connect() override {
+    auto executor = co_await asio::this_coro::executor;
+    net::HttpClientOptions options;
+    options.name = "salesforce sink";
+    auto http = net::HttpClient::create(executor, options, log_);
+    if (!http.ok()) co_return http.error();
+    auto oauth = std::make_unique<OAuthClient>(*http, config_.auth);
+    session_ = std::make_shared<Session>(*http, std::move(oauth), config_.api_version);
+    // Logging in now turns wrong credentials into a clear start-up error.
+    co_return co_await session_->login();
+  }
+
+  awaitable<WriteResult> write_batch(const Batch& batch) override {
+    WriteResult result;
+    std::vector<nlohmann::json> bodies(batch.size());
+    std::vector<bool> sendable(batch.size(), false);
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      auto body = body_of(batch[i]);
+      if (!body.ok()) {
+        result.failures.push_back({i, body.error()});
+        continue;
+      }
+      bodies[i] = std::move(*body);
+      sendable[i] = true;
+    }
+    // Requests of up to 200 records, skipping the records already refused.
+    std::vector<std::vector<std::size_t>> chunks;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      if (!sendable[i]) continue;
+      if (chunks.empty() || chunks.back().size() == kCollectionsLimit) chunks.emplace_back();
+      chunks.back().push_back(i);
+    }
+    auto outcomes = co_await send_all(chunks, bodies);
+    note_usage();
+
+    std::size_t failed_requests = 0;
+    std::optional<Error> request_error;
+    for (std::size_t c = 0; c < chunks.size(); ++c) {
+      if (!outcomes[c].ok()) {
+        ++failed_requests;
+        if (!request_error) request_error = outcomes[c].error();
+        for (std::size_t index : chunks[c]) result.failures.push_back({index, outcomes[c].error()});
+        continue;
+      }
+      for (std::size_t k = 0; k < chunks[c].size(); ++k) {
+        const RecordOutcome& o = (*outcomes[c])[k];
+        if (o.success) continue;
+        std::string why = config_.target.object + " " + describe_failure(o);
+        result.failures.push_back({chunks[c][k], transient_code(o.code)
+                                                     ? Error::retryable(std::move(why))
+                                                     : Error::permanent(std::move(why))});
+      }
+    }
+    // Salesforce itself unavailable or out of requests: the write as a whole failed, which is
+    // what pauses the source through the circuit breaker rather than dead-lettering records.
+    if (request_error && failed_requests == chunks.size() && request_error->retryable()) {
+      if (limit_exceeded(*request_error)) set_limit_reached(true);
+      co_return WriteResult::failed(*request_error);
+    }
+    set_limit_reached(false);
+    std::sort(result.failures.begin(), result.failures.end(),
+              [](const auto& a, const auto& b) { return a.index < b.index; });
+    co_return result;
+  }
+
+  // Every acknowledged record was acknowledged by Salesforce itself.
+  awaitable<Status> flush() override { co_return Status{}; }
+
+  std::size_t max_concurrent_writes() const override { return 1; }
+
+  awaitable<void> close() override {
+    session_.reset();
+    co_return;
+  }
+
+  Health health() const override {
+    std::lock_guard lock(health_mutex_);
+    return health_;
+  }
+
+ private:
+  // The record's value as Salesforce fields, checked against the operation.
+  Result<nlohmann::json> body_of(const Record& record) const {
+    const nlohmann::json& value = record.value.json();
+    const auto& t = config_.target;
+    if (t.operation == Operation::kDelete) {
+      const nlohmann::json* source = &value;
+      if ((!value.is_object() || !value.contains("Id")) && record.before &&
+          record.before->json().is_object()) {
+        source = &record.before->json();
+      }
+      if (!source->is_object() || !(*source).contains("Id") || !(*source)["Id"].is_string()) {
+        return Error::permanent("a salesforce delete needs the record's Salesforce Id in field Id");
+      }
+      return nlohmann::json{{"Id", (*source)["Id"]}};
+    }
+    if (!value.is_object()) return Error::permanent("the record's value is not a JSON object");
+    if (t.operation == Operation::kUpsert) {
+      if (!value.contains(t.external_id_field) || value[t.external_id_field].is_null()) {
+        return Error::permanent("no value for the external id field " + t.external_id_field);
+      }
+      if (value.contains("Id")) {
+        return Error::permanent("field Id must not be sent with an upsert: Salesforce matches "
+                                "records by " + t.external_id_field);
+      }
+    }
+    if (t.operation == Operation::kUpdate && !value.contains("Id")) {
+      return Error::permanent("a salesforce update needs the record's Salesforce Id in field Id");
+    }
+    return value;
+  }
+
+  // Sends the chunks with up to requests_in_flight requests at once; the outcome of chunk c.
+  awaitable<std::vector<Result<std::vector<RecordOutcome>>>> send_all(
+      const std::vector<std::vector<std::size_t>>& chunks,
+      const std::vector<nlohmann::json>& bodies) {
+    if (chunks.empty()) co_return std::vector<Result<std::vector<RecordOutcome>>>{};
+    auto executor = co_await asio::this_coro::executor;
+    const std::size_t workers = std::min(config_.requests_in_flight, chunks.size());
+    auto f = std::make_shared<Fanout>(executor, workers);
+    f->session = session_;
+    f->target = config_.target;
+    f->slow_down_above = config_.slow_down_above;
+    f->slow_down_delay = config_.slow_down_delay;
+    for (const auto& chunk : chunks) {
+      std::vector<nlohmann::json> records;
+      records.reserve(chunk.size());
+      for (std::size_t index : chunk) records.push_back(bodies[index]);
+      f->requests.push_back(std::move(records));
+    }
+    f->outcomes.assign(chunks.size(), Error::retryable("salesforce: the request was not sent"));
+    for (std::size_t w = 0; w < workers; ++w) {
+      asio::co_spawn(executor, send_requests(f), asio::detached);
+    }
+    for (std::size_t w = 0; w < workers; ++w) co_await f->done.async_receive(kNoThrow);
+    co_return std::move(f->outcomes);
+  }
+
+  void note_usage() {
+    if (usage_gauge_ != nullptr && session_) usage_gauge_->Set(session_->usage().ratio());
+  }
+
+  void set_limit_reached(bool reached) {
+    std::lock_guard lock(health_mutex_);
+    if (reached) {
+      const ApiUsage usage = session_ ? session_->usage() : ApiUsage{};
+      health_ = {false, "salesforce: the org's API request limit is used up "
+                        "(REQUEST_LIMIT_EXCEEDED, api-usage=" +
+                            std::to_string(usage.used) + "/" + std::to_string(usage.limit) +
+                            "); waiting, nothing is lost"};
+    } else {
+      health_ = {};
+    }
+  }
+
+  SalesforceConfig config_;
+  std::shared_ptr<spdlog::logger> log_;
+  prometheus::Gauge* usage_gauge_ = nullptr;
+  std::shared_ptr<Session> session_;
+  mutable std::mutex health_mutex_;
+  Health health_;
+};
+
+}  // namespace
+
+std::unique_ptr<Sink> make_salesforce_sink(SalesforceConfig config, const ConnectorContext& ctx) {
+  return std::make_unique<SalesforceSink>(std::move(config), ctx);
+}
+
+}  // namespace weft::salesforce

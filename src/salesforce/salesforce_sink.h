@@ -1,0 +1,31 @@
+#pragma once
+
+// The `salesforce` sink (docs/connectors/salesforce.md): upserts (or inserts, updates, deletes)
+// records into one sObject through sObject Collections, 200 records a request with several
+// requests in flight, and reports each record's own result so that only the records that
+// failed are retried or dead-lettered.
+
+#include <memory>
+#include <string>
+
+#include "salesforce/collections.h"
+#include "salesforce/oauth_client.h"
+#include "weft/context.h"
+#include "weft/sink.h"
+
+namespace weft::salesforce {
+
+struct SalesforceConfig {
+  OAuthSettings auth;
+  std::string api_version = "62.0";
+  CollectionsTarget target;
+  std::size_t requests_in_flight = 4;
+  // Above this share of the org's daily API requests, each request waits `slow_down_delay`
+  // first, leaving room for the org's other integrations.
+  double slow_down_above = 0.9;
+  std::chrono::milliseconds slow_down_delay{1000};
+};
+
+std::unique_ptr<Sink> make_salesforce_sink(SalesforceConfig config, const ConnectorContext& ctx);
+
+}  // namespace weft::salesforce
