@@ -1,25 +1,12 @@
 #include "salesforce/collections.h"
 
-#include <chrono>
-
 #include <nlohmann/json.hpp>
+
+#include "salesforce/response_error.h"
 
 namespace weft::salesforce {
 
 namespace {
-
-constexpr const char* kLimitExceeded = "REQUEST_LIMIT_EXCEEDED";
-constexpr std::chrono::minutes kLimitRetry{1};
-
-// The first error of a Salesforce error array ([{"message","errorCode","fields"}]).
-std::string first_error(const std::string& body) {
-  auto parsed = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (parsed.is_array() && !parsed.empty() && parsed[0].is_object()) {
-    const auto& e = parsed[0];
-    return e.value("errorCode", std::string("ERROR")) + ": " + e.value("message", std::string());
-  }
-  return body.substr(0, 200);
-}
 
 RecordOutcome outcome_of(const nlohmann::json& result) {
   RecordOutcome out;
@@ -55,10 +42,6 @@ const char* to_string(Operation op) {
   return "upsert";
 }
 
-bool limit_exceeded(const Error& error) {
-  return error.message().find(kLimitExceeded) != std::string::npos;
-}
-
 boost::asio::awaitable<Result<std::vector<RecordOutcome>>> send_collection(
     Session& session, const CollectionsTarget& target, const std::vector<nlohmann::json>& records) {
   std::string method;
@@ -91,18 +74,9 @@ boost::asio::awaitable<Result<std::vector<RecordOutcome>>> send_collection(
   if (!response.ok()) {
     co_return Error(response.error().kind(), what + ": " + response.error().message());
   }
-  const int status = response->status;
-  if (status == 403 && response->body.find(kLimitExceeded) != std::string::npos) {
-    co_return Error::retryable(what + ": " + first_error(response->body))
-        .with_retry_after(std::chrono::duration_cast<std::chrono::milliseconds>(kLimitRetry));
-  }
-  if (status == 429 || status >= 500) {
-    co_return Error::retryable(what + ": HTTP " + std::to_string(status) + ": " +
-                               first_error(response->body));
-  }
-  if (status != 200) {
-    co_return Error::permanent(what + ": HTTP " + std::to_string(status) + ": " +
-                               first_error(response->body));
+  if (auto error = response_error(what, *response)) co_return *error;
+  if (response->status != 200) {
+    co_return Error::permanent(what + ": HTTP " + std::to_string(response->status));
   }
   auto results = nlohmann::json::parse(response->body, nullptr, /*allow_exceptions=*/false);
   if (!results.is_array() || results.size() != records.size()) {

@@ -28,13 +28,9 @@ struct CollectionsTarget {
 
 // Sends `records` (at most kCollectionsLimit; each a JSON object of Salesforce fields, `Id` for
 // update and delete) and returns one outcome per record, in order. An Error when the request
-// as a whole failed: retryable for transport errors, 5xx, 429 and REQUEST_LIMIT_EXCEEDED (with
-// a Retry-After of a minute: the org's daily limit frees up slowly), permanent for a malformed
-// request (400) and other refusals. The message names the object and the Salesforce error code.
+// as a whole failed: transport errors, and statuses as response_error() classifies them. The
+// message names the object and the Salesforce error code.
 boost::asio::awaitable<Result<std::vector<RecordOutcome>>> send_collection(
     Session& session, const CollectionsTarget& target, const std::vector<nlohmann::json>& records);
-
-// True for the Error send_collection() returns when the org's API request limit is used up.
-bool limit_exceeded(const Error& error);
 
 }  // namespace weft::salesforce

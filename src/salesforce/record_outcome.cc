@@ -4,7 +4,8 @@ namespace weft::salesforce {
 
 bool transient_code(std::string_view code) {
   return code == "UNABLE_TO_LOCK_ROW" || code == "REQUEST_RUNNING_TOO_LONG" ||
-         code == "SERVER_UNAVAILABLE" || code == "QUERY_TIMEOUT";
+         code == "SERVER_UNAVAILABLE" || code == "QUERY_TIMEOUT" ||
+         code == "NOT_PROCESSED";  // a Bulk job left the record out (bulk_job.h)
 }
 
 std::string describe_failure(const RecordOutcome& outcome) {

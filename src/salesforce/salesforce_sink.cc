@@ -16,6 +16,7 @@
 #include <prometheus/registry.h>
 #include <spdlog/spdlog.h>
 
+#include "salesforce/response_error.h"
 #include "salesforce/session.h"
 
 namespace weft::salesforce {
@@ -74,6 +75,10 @@ class SalesforceSink final : public Sink {
     auto executor = co_await asio::this_coro::executor;
     net::HttpClientOptions options;
     options.name = "salesforce sink";
+    // A Bulk job's result file repeats its upload (up to kMaxJobBytes) with ids and errors added.
+    if (config_.bulk_threshold > 0) {
+      options.max_response_bytes = std::max(options.max_response_bytes, kMaxJobBytes * 3 / 2);
+    }
     auto http = net::HttpClient::create(executor, options, log_);
     if (!http.ok()) co_return http.error();
     auto oauth = std::make_unique<OAuthClient>(*http, config_.auth);
@@ -85,7 +90,7 @@ class SalesforceSink final : public Sink {
   awaitable<WriteResult> write_batch(const Batch& batch) override {
     WriteResult result;
     std::vector<nlohmann::json> bodies(batch.size());
-    std::vector<bool> sendable(batch.size(), false);
+    std::vector<std::size_t> sendable;
     for (std::size_t i = 0; i < batch.size(); ++i) {
       auto body = body_of(batch[i]);
       if (!body.ok()) {
@@ -93,46 +98,31 @@ class SalesforceSink final : public Sink {
         continue;
       }
       bodies[i] = std::move(*body);
-      sendable[i] = true;
+      sendable.push_back(i);
     }
-    // Requests of up to 200 records, skipping the records already refused.
-    std::vector<std::vector<std::size_t>> chunks;
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      if (!sendable[i]) continue;
-      if (chunks.empty() || chunks.back().size() == kCollectionsLimit) chunks.emplace_back();
-      chunks.back().push_back(i);
+    // The batch indexes each request carried (a Collections request, or the one Bulk job) and
+    // what came of it.
+    std::vector<std::vector<std::size_t>> requests;
+    std::vector<Result<std::vector<RecordOutcome>>> outcomes;
+    if (config_.bulk_threshold > 0 && sendable.size() >= config_.bulk_threshold) {
+      // If weft stops or crashes while the job runs, the records are not acknowledged: they are
+      // replayed and upserted again, which changes nothing (insert would duplicate, as with
+      // Collections).
+      auto job = co_await send_bulk(sendable, bodies);
+      requests.push_back(std::move(sendable));
+      outcomes.push_back(std::move(job));
+    } else {
+      // Requests of up to 200 records, skipping the records already refused.
+      for (std::size_t i : sendable) {
+        if (requests.empty() || requests.back().size() == kCollectionsLimit) {
+          requests.emplace_back();
+        }
+        requests.back().push_back(i);
+      }
+      outcomes = co_await send_all(requests, bodies);
     }
-    auto outcomes = co_await send_all(chunks, bodies);
     note_usage();
-
-    std::size_t failed_requests = 0;
-    std::optional<Error> request_error;
-    for (std::size_t c = 0; c < chunks.size(); ++c) {
-      if (!outcomes[c].ok()) {
-        ++failed_requests;
-        if (!request_error) request_error = outcomes[c].error();
-        for (std::size_t index : chunks[c]) result.failures.push_back({index, outcomes[c].error()});
-        continue;
-      }
-      for (std::size_t k = 0; k < chunks[c].size(); ++k) {
-        const RecordOutcome& o = (*outcomes[c])[k];
-        if (o.success) continue;
-        std::string why = config_.target.object + " " + describe_failure(o);
-        result.failures.push_back({chunks[c][k], transient_code(o.code)
-                                                     ? Error::retryable(std::move(why))
-                                                     : Error::permanent(std::move(why))});
-      }
-    }
-    // Salesforce itself unavailable or out of requests: the write as a whole failed, which is
-    // what pauses the source through the circuit breaker rather than dead-lettering records.
-    if (request_error && failed_requests == chunks.size() && request_error->retryable()) {
-      if (limit_exceeded(*request_error)) set_limit_reached(true);
-      co_return WriteResult::failed(*request_error);
-    }
-    set_limit_reached(false);
-    std::sort(result.failures.begin(), result.failures.end(),
-              [](const auto& a, const auto& b) { return a.index < b.index; });
-    co_return result;
+    co_return settle(std::move(result), requests, outcomes);
   }
 
   // Every acknowledged record was acknowledged by Salesforce itself.
@@ -180,6 +170,60 @@ class SalesforceSink final : public Sink {
       return Error::permanent("a salesforce update needs the record's Salesforce Id in field Id");
     }
     return value;
+  }
+
+  // Turns what Salesforce said about each request and record into the write's result: the
+  // records it refused as failures (retryable when its code is transient), or, when every
+  // request failed retryably (Salesforce unavailable or out of requests), the write as a whole
+  // failed, which is what pauses the source through the circuit breaker rather than
+  // dead-lettering records. Whichever transport carried them.
+  WriteResult settle(WriteResult result, const std::vector<std::vector<std::size_t>>& requests,
+                     const std::vector<Result<std::vector<RecordOutcome>>>& outcomes) {
+    std::size_t failed_requests = 0;
+    std::optional<Error> request_error;
+    for (std::size_t c = 0; c < requests.size(); ++c) {
+      if (!outcomes[c].ok()) {
+        ++failed_requests;
+        if (!request_error) request_error = outcomes[c].error();
+        for (std::size_t index : requests[c]) {
+          result.failures.push_back({index, outcomes[c].error()});
+        }
+        continue;
+      }
+      for (std::size_t k = 0; k < requests[c].size(); ++k) {
+        const RecordOutcome& o = (*outcomes[c])[k];
+        if (o.success) continue;
+        std::string why = config_.target.object + " " + describe_failure(o);
+        const bool retry = transient_code(o.code);
+        result.failures.push_back({requests[c][k], retry ? Error::retryable(std::move(why))
+                                                         : Error::permanent(std::move(why))});
+      }
+    }
+    if (request_error && failed_requests == requests.size() && request_error->retryable()) {
+      if (limit_exceeded(*request_error)) set_limit_reached(true);
+      return WriteResult::failed(*request_error);
+    }
+    set_limit_reached(false);
+    std::sort(result.failures.begin(), result.failures.end(),
+              [](const auto& a, const auto& b) { return a.index < b.index; });
+    return result;
+  }
+
+  // Runs one Bulk API 2.0 job for the records at `indexes`; their outcomes in that order.
+  awaitable<Result<std::vector<RecordOutcome>>> send_bulk(
+      const std::vector<std::size_t>& indexes, const std::vector<nlohmann::json>& bodies) {
+    std::vector<nlohmann::json> records;
+    records.reserve(indexes.size());
+    for (std::size_t index : indexes) records.push_back(bodies[index]);
+    // Held here so that close() during the job does not pull the session from under it.
+    std::shared_ptr<Session> session = session_;
+    if (session->usage().ratio() > config_.slow_down_above) {
+      asio::steady_timer pause(co_await asio::this_coro::executor);
+      pause.expires_after(config_.slow_down_delay);
+      co_await pause.async_wait(kNoThrow);
+    }
+    auto outcomes = co_await run_bulk_job(*session, config_.target, records, config_.bulk);
+    co_return std::move(outcomes);
   }
 
   // Sends the chunks with up to requests_in_flight requests at once; the outcome of chunk c.

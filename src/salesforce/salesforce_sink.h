@@ -2,12 +2,14 @@
 
 // The `salesforce` sink (docs/connectors/salesforce.md): upserts (or inserts, updates, deletes)
 // records into one sObject through sObject Collections, 200 records a request with several
-// requests in flight, and reports each record's own result so that only the records that
-// failed are retried or dead-lettered.
+// requests in flight, or through one Bulk API 2.0 job for a batch of at least `bulk_threshold`
+// records, and reports each record's own result so that only the records that failed are
+// retried or dead-lettered.
 
 #include <memory>
 #include <string>
 
+#include "salesforce/bulk_job.h"
 #include "salesforce/collections.h"
 #include "salesforce/oauth_client.h"
 #include "weft/context.h"
@@ -24,6 +26,10 @@ struct SalesforceConfig {
   // first, leaving room for the org's other integrations.
   double slow_down_above = 0.9;
   std::chrono::milliseconds slow_down_delay{1000};
+  // Batches with at least this many records to send go through one Bulk API 2.0 job instead
+  // of Collections requests; 0: never.
+  std::size_t bulk_threshold = 2000;
+  BulkOptions bulk;
 };
 
 std::unique_ptr<Sink> make_salesforce_sink(SalesforceConfig config, const ConnectorContext& ctx);

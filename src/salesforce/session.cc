@@ -33,7 +33,8 @@ ApiUsage Session::usage() const { return {used_.load(), limit_.load()}; }
 boost::asio::awaitable<Result<net::ClientResponse>> Session::send(std::string method,
                                                                   std::string path,
                                                                   std::string body,
-                                                                  std::string content_type) {
+                                                                  std::string content_type,
+                                                                  std::string accept) {
   for (int attempt = 0;; ++attempt) {
     Result<AccessToken> token = AccessToken{};
     if (attempt == 0) {
@@ -46,7 +47,7 @@ boost::asio::awaitable<Result<net::ClientResponse>> Session::send(std::string me
     request.method = method;
     request.url = token->instance_url + "/services/data/v" + api_version_ + path;
     request.headers.emplace_back("Authorization", "Bearer " + token->access_token);
-    request.headers.emplace_back("Accept", "application/json");
+    request.headers.emplace_back("Accept", accept);
     if (!body.empty()) request.headers.emplace_back("Content-Type", content_type);
     request.body = body;
     auto response = co_await http_->send(std::move(request));

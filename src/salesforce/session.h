@@ -38,11 +38,12 @@ class Session {
   boost::asio::awaitable<Status> login();
 
   // `path` below /services/data/vXX.X (e.g. "/composite/sobjects/Account/Ext__c"); `body` JSON
-  // unless `content_type` says otherwise. Returns the response whatever its status, except a
-  // 401 that survives one re-authentication (a permanent Error) and transport errors.
+  // unless `content_type` says otherwise; `accept` what the response should be (Bulk result
+  // files are CSV). Returns the response whatever its status, except a 401 that survives one
+  // re-authentication (a permanent Error) and transport errors.
   boost::asio::awaitable<Result<net::ClientResponse>> send(
       std::string method, std::string path, std::string body,
-      std::string content_type = "application/json");
+      std::string content_type = "application/json", std::string accept = "application/json");
 
   // The last usage Sforce-Limit-Info reported (thread-safe, for metrics and health).
   ApiUsage usage() const;

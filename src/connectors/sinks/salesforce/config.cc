@@ -112,6 +112,7 @@ Result<SalesforceConfig> sink_config(const Settings& settings) {
   }
   c.requests_in_flight = static_cast<std::size_t>(settings.integer("requests_in_flight"));
   c.slow_down_above = settings.number("slow_down_above");
+  c.bulk_threshold = static_cast<std::size_t>(settings.integer("bulk_threshold"));
   return c;
 }
 
@@ -121,8 +122,9 @@ ConnectorInfo sink_info() {
   info.kind = ConnectorKind::kSink;
   info.summary =
       "Upserts records into a Salesforce object by an external id (or inserts, updates, "
-      "deletes) through sObject Collections, 200 records a request with several in flight; each "
-      "record's own result decides whether it is delivered, retried or dead-lettered.";
+      "deletes) through sObject Collections, 200 records a request with several in flight, or "
+      "through Bulk API 2.0 for large batches; each record's own result decides whether it is "
+      "delivered, retried or dead-lettered.";
   info.example =
       "type: salesforce\nlogin_url: https://acme.my.salesforce.com\nobject: Account\n"
       "external_id_field: Weft_Id__c\nauth:\n  grant: client_credentials\n"
@@ -162,6 +164,14 @@ ConnectorInfo sink_info() {
                    "integrations. When the limit is reached the pipeline pauses (not ready, "
                    "breaker open) and resumes when requests are allowed again; nothing is "
                    "dead-lettered for it.");
+  spec.integer("bulk_threshold")
+      .default_value("2000")
+      .min(0)
+      .description("Batches with at least this many records to send go through one Bulk API 2.0 "
+                   "ingest job instead of Collections requests: a handful of API requests per "
+                   "batch instead of one per 200 records, at the price of latency (the job is "
+                   "polled until Salesforce has processed it, seconds to minutes). Each record "
+                   "still gets its own result. 0: never use Bulk API.");
   info.check = [](const Settings& settings) -> Status {
     auto config = sink_config(settings);
     if (!config) return config.error();
