@@ -9,6 +9,9 @@
 #                through Collections with that many requests in flight;
 #   bulk         the same with BULK_RECORDS records in batches of 50,000 through Bulk API 2.0
 #                (bulk_threshold 2000); reported as records/s, with the number of jobs.
+#   curl         the reference client: `curl --parallel --parallel-max IN_FLIGHT` sending the
+#                same Collections requests (prebuilt bodies, one token): what the fake allows,
+#                its latency plus its own processing, with no pipeline in front;
 # Prints Markdown; not part of CI; docs/benchmarks.md records a run.
 #   QUICK=1 ./bench/salesforce.sh     a smoke run: 16,000 and 20,000 records
 #   RECORDS=100000 BULK_RECORDS=100000 LATENCY_MS=50 IN_FLIGHT=4 WORKERS=2 WEFT=path/to/weft KEEP=1
@@ -94,9 +97,41 @@ YAML
   forget_pid "$pid"
 }
 
+# ---- the reference client: curl --parallel sending the same requests, IN_FLIGHT at once ----
+# The same records as weft sends (Ext__c, Name), 200 to a request, into another object, with
+# one token. It measures what the fake itself allows: its latency plus its own processing.
+TOKEN=$(curl -s -d grant_type=client_credentials -d client_id=fake-consumer-key \
+  -d client_secret=fake-consumer-secret "$URL/services/oauth2/token" |
+  sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
+mkdir -p "$WORK/curl"
+awk -v n="$RECORDS" -v dir="$WORK/curl" -v url="$URL" -v token="$TOKEN" 'BEGIN {
+  cfg = dir "/requests.cfg"
+  for (r = 0; r * 200 < n; r++) {
+    body = dir "/" r ".json"
+    printf "{\"allOrNone\":false,\"records\":[" >body
+    for (i = r * 200 + 1; i <= r * 200 + 200 && i <= n; i++) {
+      printf "%s{\"attributes\":{\"type\":\"Reference\"},\"Ext__c\":%d,\"Name\":\"hello from weft\"}",
+             (i > r * 200 + 1 ? "," : ""), i >body
+    }
+    printf "]}" >body
+    close(body)
+    if (r > 0) print "next" >cfg
+    printf "url = \"%s/services/data/v62.0/composite/sobjects/Reference/Ext__c\"\n", url >cfg
+    print "request = \"PATCH\"" >cfg
+    printf "header = \"Authorization: Bearer %s\"\n", token >cfg
+    print "header = \"Content-Type: application/json\"" >cfg
+    printf "data-binary = \"@%s\"\n", body >cfg
+    print "output = \"/dev/null\"" >cfg
+  }
+}'
+start=$EPOCHREALTIME
+curl -s --parallel --parallel-max "$IN_FLIGHT" -K "$WORK/curl/requests.cfg"
+CURL_SECS=$(elapsed "$start" "$EPOCHREALTIME")
+
+REQUESTS_BEFORE=$(stat_of collections_requests)
 run_weft collections "$RECORDS" $((IN_FLIGHT * 2000)) 0
 COLL_SECS=$SECS
-COLL_REQUESTS=$(stat_of collections_requests)
+COLL_REQUESTS=$(( $(stat_of collections_requests) - REQUESTS_BEFORE ))
 MAX_IN_FLIGHT=$(stat_of max_in_flight)
 JOBS_BEFORE=$(stat_of bulk_jobs)
 run_weft bulk "$BULK_RECORDS" 50000 2000
@@ -113,5 +148,12 @@ echo "| Collections upsert, $IN_FLIGHT in flight ($COLL_REQUESTS requests," \
   "at most $MAX_IN_FLIGHT at once) |" \
   "$RECORDS | $COLL_SECS | $(rate "$RECORDS" "$COLL_SECS") | $(rate "$BOUND" 1) |" \
   "$(awk -v n="$RECORDS" -v s="$COLL_SECS" -v b="$BOUND" 'BEGIN {printf "%.2f", n / s / b}') |"
+echo "| curl --parallel, the same requests, $IN_FLIGHT at once |" \
+  "$RECORDS | $CURL_SECS | $(rate "$RECORDS" "$CURL_SECS") | $(rate "$BOUND" 1) |" \
+  "$(awk -v n="$RECORDS" -v s="$CURL_SECS" -v b="$BOUND" 'BEGIN {printf "%.2f", n / s / b}') |"
+echo
+echo "weft against curl in the same run: $(awk -v a="$CURL_SECS" -v b="$COLL_SECS" \
+  'BEGIN {printf "%.2f", a / b}')x"
+echo
 echo "| Bulk API 2.0 upsert ($JOBS jobs of up to 50,000) | $BULK_RECORDS | $BULK_SECS |" \
   "$(rate "$BULK_RECORDS" "$BULK_SECS") | | |"
