@@ -60,7 +60,8 @@ class SalesforceSink final : public Sink {
  public:
   SalesforceSink(SalesforceConfig config, const ConnectorContext& ctx)
       : config_(std::move(config)),
-        log_(ctx.logger ? ctx.logger : spdlog::default_logger()) {
+        log_(ctx.logger ? ctx.logger : spdlog::default_logger()),
+        crosswalk_(ctx.crosswalk) {
     if (ctx.metrics != nullptr) {
       usage_gauge_ = &prometheus::BuildGauge()
                           .Name("weft_salesforce_api_usage_ratio")
@@ -122,7 +123,7 @@ class SalesforceSink final : public Sink {
       outcomes = co_await send_all(requests, bodies);
     }
     note_usage();
-    co_return settle(std::move(result), requests, outcomes);
+    co_return settle(batch, std::move(result), requests, outcomes);
   }
 
   // Every acknowledged record was acknowledged by Salesforce itself.
@@ -177,7 +178,8 @@ class SalesforceSink final : public Sink {
   // request failed retryably (Salesforce unavailable or out of requests), the write as a whole
   // failed, which is what pauses the source through the circuit breaker rather than
   // dead-lettering records. Whichever transport carried them.
-  WriteResult settle(WriteResult result, const std::vector<std::vector<std::size_t>>& requests,
+  WriteResult settle(const Batch& batch, WriteResult result,
+                     const std::vector<std::vector<std::size_t>>& requests,
                      const std::vector<Result<std::vector<RecordOutcome>>>& outcomes) {
     std::size_t failed_requests = 0;
     std::optional<Error> request_error;
@@ -192,7 +194,14 @@ class SalesforceSink final : public Sink {
       }
       for (std::size_t k = 0; k < requests[c].size(); ++k) {
         const RecordOutcome& o = (*outcomes[c])[k];
-        if (o.success) continue;
+        if (o.success) {
+          // A write-back that fails makes the record fail too: sent again, an upsert changes
+          // nothing and the link is written then.
+          if (Status linked = link(batch[requests[c][k]], o); !linked.ok()) {
+            result.failures.push_back({requests[c][k], linked.error()});
+          }
+          continue;
+        }
         std::string why = config_.target.object + " " + describe_failure(o);
         const bool retry = transient_code(o.code);
         result.failures.push_back({requests[c][k], retry ? Error::retryable(std::move(why))
@@ -252,6 +261,26 @@ class SalesforceSink final : public Sink {
     co_return std::move(f->outcomes);
   }
 
+  // Links the Salesforce Id of an accepted record to its canonical id (crosswalk write-back).
+  Status link(const Record& record, const RecordOutcome& outcome) {
+    if (config_.crosswalk_entity.empty() || !crosswalk_.link || outcome.id.empty()) return {};
+    std::string canonical = record.key;
+    if (config_.target.operation == Operation::kUpsert) {
+      const auto& value = record.value.json();
+      const auto& id = value[config_.target.external_id_field];
+      canonical = id.is_string() ? id.get<std::string>() : id.dump();
+    }
+    if (canonical.empty()) return {};
+    Status s = crosswalk_.link(config_.crosswalk_entity, config_.crosswalk_system, outcome.id,
+                               canonical);
+    if (!s.ok()) {
+      return Error::retryable("salesforce: " + config_.target.object + " " + outcome.id +
+                              " was written but its crosswalk link was not: " +
+                              s.error().message());
+    }
+    return {};
+  }
+
   void note_usage() {
     if (usage_gauge_ != nullptr && session_) usage_gauge_->Set(session_->usage().ratio());
   }
@@ -271,6 +300,7 @@ class SalesforceSink final : public Sink {
 
   SalesforceConfig config_;
   std::shared_ptr<spdlog::logger> log_;
+  CrosswalkAccess crosswalk_;
   prometheus::Gauge* usage_gauge_ = nullptr;
   std::shared_ptr<Session> session_;
   mutable std::mutex health_mutex_;

@@ -30,6 +30,11 @@ struct SalesforceConfig {
   // of Collections requests; 0: never.
   std::size_t bulk_threshold = 2000;
   BulkOptions bulk;
+  // Write-back: each record Salesforce accepted links its Salesforce Id to the record's
+  // canonical id (the external id field's value for upsert, the record key otherwise) in the
+  // crosswalk table of `crosswalk_entity` for system `crosswalk_system`. Empty: no write-back.
+  std::string crosswalk_entity;
+  std::string crosswalk_system = "salesforce";
 };
 
 std::unique_ptr<Sink> make_salesforce_sink(SalesforceConfig config, const ConnectorContext& ctx);

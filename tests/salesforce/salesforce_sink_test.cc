@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "connectors/run_coroutine.h"
 #include "fakes/salesforce/fake_salesforce.h"
@@ -65,7 +66,7 @@ class SalesforceSinkTest : public ::testing::Test {
 
   Sink& sink() {
     if (!sink_) {
-      sink_ = make_salesforce_sink(config_, ConnectorContext{});
+      sink_ = make_salesforce_sink(config_, ctx_);
       Status s = run(sink_->connect());
       EXPECT_TRUE(s.ok()) << s.error().message();
     }
@@ -79,6 +80,7 @@ class SalesforceSinkTest : public ::testing::Test {
   std::unique_ptr<test::IoThreads> threads_;
   boost::asio::io_context io_;
   SalesforceConfig config_;
+  ConnectorContext ctx_;
   std::unique_ptr<Sink> sink_;
 };
 
@@ -168,6 +170,37 @@ TEST_F(SalesforceSinkTest, TheOrgsRequestLimitPausesDeliveryInsteadOfFailingReco
   ASSERT_TRUE(later.status.ok()) << later.status.error().message();
   EXPECT_TRUE(sink().health().healthy);
   EXPECT_EQ(fake_->records("Account").size(), 3u);
+}
+
+TEST_F(SalesforceSinkTest, AcceptedRecordsLinkTheirSalesforceIdToTheCanonicalId) {
+  std::vector<std::string> links;  // entity/system/salesforce id/canonical id
+  bool store_down = false;
+  ctx_.crosswalk.link = [&](const std::string& entity, const std::string& system,
+                            const std::string& external_id, const std::string& canonical) {
+    if (store_down) return Status(Error::retryable("state store busy"));
+    links.push_back(entity + "/" + system + "/" + external_id + "/" + canonical);
+    return Status{};
+  };
+  config_.crosswalk_entity = "customer";
+  ASSERT_TRUE(fake_->inject_error({{"external_id", "F2"}, {"code", "INVALID_FIELD"}}).ok());
+  auto result = write({rec({{"Ext__c", "F1"}}), rec({{"Ext__c", "F2"}})});
+  ASSERT_EQ(result.failures.size(), 1u);
+  const json stored = fake_->records("Account");
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_EQ(links, (std::vector<std::string>{"customer/salesforce/" +
+                                             stored[0]["Id"].get<std::string>() + "/F1"}));
+
+  // A link that cannot be written fails the record (retryable): sent again, the upsert changes
+  // nothing and the link is written then.
+  store_down = true;
+  result = write({rec({{"Ext__c", "F3"}})});
+  ASSERT_EQ(result.failures.size(), 1u);
+  EXPECT_TRUE(result.failures[0].error.retryable());
+  store_down = false;
+  result = write({rec({{"Ext__c", "F3"}})});
+  EXPECT_TRUE(result.failures.empty());
+  EXPECT_EQ(links.size(), 2u);
+  EXPECT_EQ(fake_->records("Account").size(), 2u);
 }
 
 TEST_F(SalesforceSinkTest, WrongCredentialsFailAtConnectWithoutTheSecret) {

@@ -110,6 +110,11 @@ Result<SalesforceConfig> sink_config(const Settings& settings) {
   if (c.target.operation == Operation::kUpsert && c.target.external_id_field.empty()) {
     return field_error("external_id_field", "required with operation upsert");
   }
+  if (settings.has("crosswalk")) {
+    const Settings crosswalk = settings.object("crosswalk");
+    c.crosswalk_entity = crosswalk.string("entity");
+    c.crosswalk_system = crosswalk.string("system");
+  }
   c.requests_in_flight = static_cast<std::size_t>(settings.integer("requests_in_flight"));
   c.slow_down_above = settings.number("slow_down_above");
   c.bulk_threshold = static_cast<std::size_t>(settings.integer("bulk_threshold"));
@@ -150,6 +155,16 @@ ConnectorInfo sink_info() {
                    "it and none may carry `Id`.")
       .example("Weft_Id__c");
   spec.object("auth", auth_spec()).description("How weft logs in (OAuth 2.0).");
+  ConfigSpec crosswalk;
+  crosswalk.string("entity").required().description("The crosswalk entity, e.g. customer.")
+      .example("customer");
+  crosswalk.string("system").default_value("salesforce")
+      .description("The system name the Salesforce Ids are stored under.").example("salesforce");
+  spec.object("crosswalk", crosswalk)
+      .description("Write-back: link the Salesforce Id of every record Salesforce accepted to "
+                   "the record's canonical id (the external id field's value for upsert, the "
+                   "record key otherwise) in this crosswalk table, so that records coming back "
+                   "from Salesforce translate to the same canonical id (docs/mapping.md).");
   spec.integer("requests_in_flight")
       .default_value("4")
       .min(1)
