@@ -5,9 +5,6 @@
 
 #include <gtest/gtest.h>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/io_context.hpp>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -15,18 +12,15 @@
 #include <set>
 #include <string>
 
-#include "connectors/run_coroutine.h"
-#include "fakes/salesforce/fake_salesforce.h"
 #include "salesforce/bulk_csv.h"
 #include "salesforce/response_error.h"
 #include "salesforce/salesforce_sink.h"
+#include "salesforce/fake_org_fixture.h"
 #include "salesforce/session.h"
-#include "support/server_test_helpers.h"
 
 namespace weft::salesforce {
 namespace {
 
-using fakes::salesforce::FakeSalesforce;
 using nlohmann::json;
 
 Record rec(json value) {
@@ -104,52 +98,18 @@ TEST(BulkCsv, ErrorTextSplitsIntoCodeMessageAndFields) {
 
 // ---- jobs against the fake org ----
 
-class BulkJobTest : public ::testing::Test {
+class BulkJobTest : public FakeOrgTest {
  protected:
   void SetUp() override {
-    auto fake = FakeSalesforce::start(fake_io_, fakes::salesforce::FakeSalesforceOptions{});
-    ASSERT_TRUE(fake.ok()) << fake.error().message();
-    fake_ = std::move(fake).value();
-    threads_ = std::make_unique<test::IoThreads>(fake_io_, 2);
-    config_.auth.grant = Grant::kClientCredentials;
-    config_.auth.login_url = fake_->base_url();
-    config_.auth.client_id = "fake-consumer-key";
-    config_.auth.client_secret = "fake-consumer-secret";
-    config_.target.object = "Account";
-    config_.target.external_id_field = "Ext__c";
+    FakeOrgTest::SetUp();
     config_.bulk_threshold = 10;
     config_.bulk.first_poll = std::chrono::milliseconds(1);
     config_.bulk.max_poll = std::chrono::milliseconds(4);
   }
   void TearDown() override {
-    sink_.reset();
     session_.reset();
-    fake_->stop();
-    EXPECT_TRUE(threads_->exited_within(std::chrono::seconds(5)));
+    FakeOrgTest::TearDown();
   }
-
-  // Runs a call on the fixture's io_context, where the HTTP client lives, until the call is
-  // done (not until the context runs out of work: pooled connections keep idle timers).
-  template <typename T>
-  T run(boost::asio::awaitable<T> op) {
-    std::optional<T> result;
-    boost::asio::co_spawn(io_, weft::testing::detail::store_result(std::move(op), &result),
-                          boost::asio::detached);
-    io_.restart();
-    while (!result && io_.run_one() > 0) {
-    }
-    return std::move(*result);
-  }
-
-  Sink& sink() {
-    if (!sink_) {
-      sink_ = make_salesforce_sink(config_, ConnectorContext{});
-      Status s = run(sink_->connect());
-      EXPECT_TRUE(s.ok()) << s.error().message();
-    }
-    return *sink_;
-  }
-  WriteResult write(const Batch& batch) { return run(sink().write_batch(batch)); }
 
   Result<std::vector<RecordOutcome>> job(const CollectionsTarget& target,
                                          const std::vector<json>& records) {
@@ -170,12 +130,6 @@ class BulkJobTest : public ::testing::Test {
     return out;
   }
 
-  boost::asio::io_context fake_io_;
-  std::unique_ptr<FakeSalesforce> fake_;
-  std::unique_ptr<test::IoThreads> threads_;
-  boost::asio::io_context io_;
-  SalesforceConfig config_;
-  std::unique_ptr<Sink> sink_;
   std::shared_ptr<Session> session_;
 };
 

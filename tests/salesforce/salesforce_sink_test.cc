@@ -5,24 +5,16 @@
 
 #include <gtest/gtest.h>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/io_context.hpp>
-#include <memory>
 #include <nlohmann/json.hpp>
-#include <optional>
 #include <string>
 #include <vector>
 
-#include "connectors/run_coroutine.h"
-#include "fakes/salesforce/fake_salesforce.h"
-#include "support/server_test_helpers.h"
+#include "salesforce/fake_org_fixture.h"
 
 namespace weft::salesforce {
 namespace {
 
 using nlohmann::json;
-using fakes::salesforce::FakeSalesforce;
 
 Record rec(json value) {
   Record r;
@@ -30,59 +22,7 @@ Record rec(json value) {
   return r;
 }
 
-class SalesforceSinkTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    auto fake = FakeSalesforce::start(fake_io_, fakes::salesforce::FakeSalesforceOptions{});
-    ASSERT_TRUE(fake.ok()) << fake.error().message();
-    fake_ = std::move(fake).value();
-    threads_ = std::make_unique<test::IoThreads>(fake_io_, 2);
-    config_.auth.grant = Grant::kClientCredentials;
-    config_.auth.login_url = fake_->base_url();
-    config_.auth.client_id = "fake-consumer-key";
-    config_.auth.client_secret = "fake-consumer-secret";
-    config_.target.object = "Account";
-    config_.target.external_id_field = "Ext__c";
-  }
-  void TearDown() override {
-    sink_.reset();
-    fake_->stop();
-    EXPECT_TRUE(threads_->exited_within(std::chrono::seconds(5)));
-  }
-
-  // Runs a sink call on the fixture's io_context, which outlives the calls: the HTTP client
-  // stays bound to the context it was created on. Runs until the call is done, not until the
-  // context runs out of work: pooled connections keep idle timers.
-  template <typename T>
-  T run(boost::asio::awaitable<T> op) {
-    std::optional<T> result;
-    boost::asio::co_spawn(io_, weft::testing::detail::store_result(std::move(op), &result),
-                          boost::asio::detached);
-    io_.restart();
-    while (!result && io_.run_one() > 0) {
-    }
-    return std::move(*result);
-  }
-
-  Sink& sink() {
-    if (!sink_) {
-      sink_ = make_salesforce_sink(config_, ctx_);
-      Status s = run(sink_->connect());
-      EXPECT_TRUE(s.ok()) << s.error().message();
-    }
-    return *sink_;
-  }
-
-  WriteResult write(const Batch& batch) { return run(sink().write_batch(batch)); }
-
-  boost::asio::io_context fake_io_;
-  std::unique_ptr<FakeSalesforce> fake_;
-  std::unique_ptr<test::IoThreads> threads_;
-  boost::asio::io_context io_;
-  SalesforceConfig config_;
-  ConnectorContext ctx_;
-  std::unique_ptr<Sink> sink_;
-};
+using SalesforceSinkTest = FakeOrgTest;
 
 TEST_F(SalesforceSinkTest, UpsertCreatesThenUpdatesByExternalId) {
   auto first = write({rec({{"Ext__c", "A1"}, {"Name", "Acme"}}),
