@@ -1,9 +1,10 @@
 #include "salesforce/salesforce_sink.h"
 
-#include <algorithm>
-#include <mutex>
-#include <utility>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+#include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -11,11 +12,11 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <mutex>
 #include <nlohmann/json.hpp>
-#include <prometheus/gauge.h>
-#include <prometheus/registry.h>
-#include <spdlog/spdlog.h>
+#include <utility>
 
+#include "salesforce/id_lookup.h"
 #include "salesforce/response_error.h"
 #include "salesforce/session.h"
 
@@ -36,10 +37,10 @@ struct Fanout {
   CollectionsTarget target;
   double slow_down_above = 0;
   std::chrono::milliseconds slow_down_delay{0};
-  std::vector<std::vector<nlohmann::json>> requests;                // records per request
-  std::vector<Result<std::vector<RecordOutcome>>> outcomes;          // per request
-  std::size_t next = 0;                                              // the next request to send
-  Done done;                                                         // one message per worker
+  std::vector<std::vector<nlohmann::json>> requests;         // records per request
+  std::vector<Result<std::vector<RecordOutcome>>> outcomes;  // per request
+  std::size_t next = 0;                                      // the next request to send
+  Done done;                                                 // one message per worker
 };
 
 // Sends the fanout's requests in turn until none is left, then reports on `done`.
@@ -65,8 +66,9 @@ class SalesforceSink final : public Sink {
     if (ctx.metrics != nullptr) {
       usage_gauge_ = &prometheus::BuildGauge()
                           .Name("weft_salesforce_api_usage_ratio")
-                          .Help("The share of the org's daily API requests used, as Salesforce "
-                                "reported it on the last response (Sforce-Limit-Info)")
+                          .Help(
+                              "The share of the org's daily API requests used, as Salesforce "
+                              "reported it on the last response (Sforce-Limit-Info)")
                           .Register(*ctx.metrics)
                           .Add({{"pipeline", ctx.pipeline}});
     }
@@ -100,6 +102,12 @@ class SalesforceSink final : public Sink {
       }
       bodies[i] = std::move(*body);
       sendable.push_back(i);
+    }
+    // Updates by external id: the records' Salesforce Ids first.
+    if (config_.target.operation == Operation::kUpdate &&
+        !config_.target.external_id_field.empty()) {
+      Status found = co_await add_ids(bodies, sendable, result);
+      if (!found.ok()) co_return WriteResult::failed(found.error());
     }
     // The batch indexes each request carried (a Collections request, or the one Bulk job) and
     // what came of it.
@@ -163,12 +171,18 @@ class SalesforceSink final : public Sink {
         return Error::permanent("no value for the external id field " + t.external_id_field);
       }
       if (value.contains("Id")) {
-        return Error::permanent("field Id must not be sent with an upsert: Salesforce matches "
-                                "records by " + t.external_id_field);
+        return Error::permanent(
+            "field Id must not be sent with an upsert: Salesforce matches "
+            "records by " +
+            t.external_id_field);
       }
     }
-    if (t.operation == Operation::kUpdate && !value.contains("Id")) {
-      return Error::permanent("a salesforce update needs the record's Salesforce Id in field Id");
+    if (t.operation == Operation::kUpdate && !value.contains("Id") &&
+        (t.external_id_field.empty() || external_id_of(value).empty())) {
+      return Error::permanent("a salesforce update needs the record's Salesforce Id in field Id" +
+                              (t.external_id_field.empty()
+                                   ? std::string()
+                                   : " or its external id in " + t.external_id_field));
     }
     return value;
   }
@@ -261,6 +275,45 @@ class SalesforceSink final : public Sink {
     co_return std::move(f->outcomes);
   }
 
+  // The external id field's value as text; "" when the record has none.
+  std::string external_id_of(const nlohmann::json& value) const {
+    const auto found = value.find(config_.target.external_id_field);
+    if (found == value.end() || found->is_null()) return {};
+    return found->is_string() ? found->get<std::string>() : found->dump();
+  }
+
+  // Gives the sendable records without an Id the Id of the record their external id names;
+  // a record whose external id names none is refused (an update creates nothing).
+  awaitable<Status> add_ids(std::vector<nlohmann::json>& bodies, std::vector<std::size_t>& sendable,
+                            WriteResult& result) {
+    std::vector<std::string> wanted;
+    for (std::size_t i : sendable) {
+      if (!bodies[i].contains("Id")) wanted.push_back(external_id_of(bodies[i]));
+    }
+    if (wanted.empty()) co_return Status{};
+    auto ids = co_await find_ids(*session_, config_.target.object, config_.target.external_id_field,
+                                 wanted);
+    if (!ids.ok()) co_return ids.error();
+    std::vector<std::size_t> kept;
+    for (std::size_t i : sendable) {
+      if (!bodies[i].contains("Id")) {
+        const std::string external = external_id_of(bodies[i]);
+        const auto id = ids->find(external);
+        if (id == ids->end()) {
+          result.failures.push_back(
+              {i, Error::permanent("no " + config_.target.object + " has " +
+                                   config_.target.external_id_field + " '" + external +
+                                   "' to update (operation update creates nothing)")});
+          continue;
+        }
+        bodies[i]["Id"] = id->second;
+      }
+      kept.push_back(i);
+    }
+    sendable = std::move(kept);
+    co_return Status{};
+  }
+
   // Links the Salesforce Id of an accepted record to its canonical id (crosswalk write-back).
   Status link(const Record& record, const RecordOutcome& outcome) {
     if (config_.crosswalk_entity.empty() || !crosswalk_.link || outcome.id.empty()) return {};
@@ -271,12 +324,12 @@ class SalesforceSink final : public Sink {
       canonical = id.is_string() ? id.get<std::string>() : id.dump();
     }
     if (canonical.empty()) return {};
-    Status s = crosswalk_.link(config_.crosswalk_entity, config_.crosswalk_system, outcome.id,
-                               canonical);
+    Status s =
+        crosswalk_.link(config_.crosswalk_entity, config_.crosswalk_system, outcome.id, canonical);
     if (!s.ok()) {
-      return Error::retryable("salesforce: " + config_.target.object + " " + outcome.id +
-                              " was written but its crosswalk link was not: " +
-                              s.error().message());
+      return Error::retryable(
+          "salesforce: " + config_.target.object + " " + outcome.id +
+          " was written but its crosswalk link was not: " + s.error().message());
     }
     return {};
   }
@@ -289,10 +342,11 @@ class SalesforceSink final : public Sink {
     std::lock_guard lock(health_mutex_);
     if (reached) {
       const ApiUsage usage = session_ ? session_->usage() : ApiUsage{};
-      health_ = {false, "salesforce: the org's API request limit is used up "
-                        "(REQUEST_LIMIT_EXCEEDED, api-usage=" +
-                            std::to_string(usage.used) + "/" + std::to_string(usage.limit) +
-                            "); waiting, nothing is lost"};
+      health_ = {false,
+                 "salesforce: the org's API request limit is used up "
+                 "(REQUEST_LIMIT_EXCEEDED, api-usage=" +
+                     std::to_string(usage.used) + "/" + std::to_string(usage.limit) +
+                     "); waiting, nothing is lost"};
     } else {
       health_ = {};
     }

@@ -25,8 +25,8 @@ Record rec(json value) {
 using SalesforceSinkTest = FakeOrgTest;
 
 TEST_F(SalesforceSinkTest, UpsertCreatesThenUpdatesByExternalId) {
-  auto first = write({rec({{"Ext__c", "A1"}, {"Name", "Acme"}}),
-                      rec({{"Ext__c", "A2"}, {"Name", "Globex"}})});
+  auto first = write(
+      {rec({{"Ext__c", "A1"}, {"Name", "Acme"}}), rec({{"Ext__c", "A2"}, {"Name", "Globex"}})});
   ASSERT_TRUE(first.status.ok()) << first.status.error().message();
   EXPECT_TRUE(first.failures.empty());
   auto second = write({rec({{"Ext__c", "A1"}, {"Name", "Acme Corp"}})});
@@ -39,15 +39,18 @@ TEST_F(SalesforceSinkTest, UpsertCreatesThenUpdatesByExternalId) {
 }
 
 TEST_F(SalesforceSinkTest, OnlyTheRecordsSalesforceRefusedComeBackAsFailures) {
-  ASSERT_TRUE(fake_->inject_error({{"external_id", "B2"}, {"code", "REQUIRED_FIELD_MISSING"},
-                                   {"message", "Required fields are missing: [Name]"},
-                                   {"fields", {"Name"}}}).ok());
-  ASSERT_TRUE(fake_->inject_error({{"external_id", "B3"}, {"code", "UNABLE_TO_LOCK_ROW"},
-                                   {"failures", 1}}).ok());
-  auto result = write({rec({{"Ext__c", "B1"}, {"Name", "one"}}),
-                       rec({{"Ext__c", "B2"}}),
-                       rec({{"Ext__c", "B3"}, {"Name", "three"}}),
-                       rec({{"Name", "no external id"}})});
+  ASSERT_TRUE(fake_
+                  ->inject_error({{"external_id", "B2"},
+                                  {"code", "REQUIRED_FIELD_MISSING"},
+                                  {"message", "Required fields are missing: [Name]"},
+                                  {"fields", {"Name"}}})
+                  .ok());
+  ASSERT_TRUE(
+      fake_->inject_error({{"external_id", "B3"}, {"code", "UNABLE_TO_LOCK_ROW"}, {"failures", 1}})
+          .ok());
+  auto result =
+      write({rec({{"Ext__c", "B1"}, {"Name", "one"}}), rec({{"Ext__c", "B2"}}),
+             rec({{"Ext__c", "B3"}, {"Name", "three"}}), rec({{"Name", "no external id"}})});
   ASSERT_TRUE(result.status.ok()) << result.status.error().message();
   ASSERT_EQ(result.failures.size(), 3u);
   EXPECT_EQ(result.failures[0].index, 1u);
@@ -141,6 +144,38 @@ TEST_F(SalesforceSinkTest, AcceptedRecordsLinkTheirSalesforceIdToTheCanonicalId)
   EXPECT_TRUE(result.failures.empty());
   EXPECT_EQ(links.size(), 2u);
   EXPECT_EQ(fake_->records("Account").size(), 2u);
+}
+
+TEST_F(SalesforceSinkTest, UpdateByExternalIdChangesExistingRecordsAndCreatesNone) {
+  write(
+      {rec({{"Ext__c", "G1"}, {"Name", "one"}}), rec({{"Ext__c", "it's \\ G2"}, {"Name", "two"}})});
+  config_.target.operation = Operation::kUpdate;
+  sink_.reset();
+  auto result =
+      write({rec({{"Ext__c", "G1"}, {"Name", "ONE"}}), rec({{"Ext__c", "G9"}, {"Name", "nine"}}),
+             rec({{"Ext__c", "it's \\ G2"}, {"Name", "TWO"}})});
+  ASSERT_TRUE(result.status.ok()) << result.status.error().message();
+  ASSERT_EQ(result.failures.size(), 1u);
+  EXPECT_EQ(result.failures[0].index, 1u);
+  EXPECT_FALSE(result.failures[0].error.retryable());
+  EXPECT_EQ(result.failures[0].error.message(),
+            "no Account has Ext__c 'G9' to update (operation update creates nothing)");
+  const json stored = fake_->records("Account");
+  ASSERT_EQ(stored.size(), 2u);
+  EXPECT_EQ(stored[0]["Name"], "ONE");
+  EXPECT_EQ(stored[1]["Name"], "TWO");
+}
+
+TEST_F(SalesforceSinkTest, InsertAlwaysCreatesAndRefusesRecordsThatCarryAnId) {
+  config_.target.operation = Operation::kInsert;
+  config_.target.external_id_field.clear();
+  auto result = write({rec({{"Name", "a"}}), rec({{"Name", "a"}}),
+                       rec({{"Id", "001000000000001AAA"}, {"Name", "b"}})});
+  ASSERT_TRUE(result.status.ok()) << result.status.error().message();
+  ASSERT_EQ(result.failures.size(), 1u);
+  EXPECT_EQ(result.failures[0].index, 2u);
+  EXPECT_NE(result.failures[0].error.message().find("INVALID_FIELD"), std::string::npos);
+  EXPECT_EQ(fake_->records("Account").size(), 2u);  // two inserts of the same values: two records
 }
 
 TEST_F(SalesforceSinkTest, WrongCredentialsFailAtConnectWithoutTheSecret) {

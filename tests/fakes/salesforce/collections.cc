@@ -135,14 +135,74 @@ HttpResponse remove(SObjectStore& store, const HttpRequest& request) {
   return json_response(200, results);
 }
 
+// POST (insert) and PATCH (update by Id) of records that each name their type: per-record
+// results in request order. An update of an Id the org does not have fails with
+// ENTITY_IS_DELETED; an insert carrying an Id fails with INVALID_FIELD.
+HttpResponse insert_or_update(SObjectStore& store, const HttpRequest& request) {
+  const json body = json::parse(request.body, nullptr, false);
+  if (!body.is_object() || !body.contains("records") || !body["records"].is_array()) {
+    return api_error(400, "JSON_PARSER_ERROR", "expected {\"allOrNone\":...,\"records\":[...]}");
+  }
+  const json& records = body["records"];
+  if (records.size() > kMaxCollectionRecords) {
+    return api_error(400, "EXCEEDED_ID_LIMIT",
+                     "record limit reached. cannot submit more than 200 records into this call");
+  }
+  const bool insert = request.method == "POST";
+  json results = json::array();
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const json& record = records[i];
+    if (!record.is_object() || !record.contains("attributes") ||
+        !record["attributes"].is_object() || !record["attributes"].contains("type") ||
+        !record["attributes"]["type"].is_string()) {
+      return api_error(400, "INVALID_INPUT",
+                       "record " + std::to_string(i) + ": no attributes.type");
+    }
+    const std::string object = record["attributes"]["type"].get<std::string>();
+    json fields = record;
+    fields.erase("attributes");
+    if (insert) {
+      if (fields.contains("Id")) {
+        results.push_back(
+            failure({"INVALID_FIELD", "cannot specify Id in an insert call", {"Id"}}));
+        continue;
+      }
+      results.push_back({{"id", store.insert(object, fields)},
+                         {"success", true},
+                         {"errors", json::array()},
+                         {"created", true}});
+      continue;
+    }
+    if (!fields.contains("Id") || !fields["Id"].is_string()) {
+      results.push_back(failure({"MISSING_ARGUMENT", "Id not specified in an update call", {}}));
+      continue;
+    }
+    const std::string id = fields["Id"].get<std::string>();
+    fields.erase("Id");
+    if (store.update(object, id, fields)) {
+      results.push_back({{"id", id}, {"success", true}, {"errors", json::array()}});
+    } else {
+      json result = failure({"ENTITY_IS_DELETED", "entity is deleted", {}});
+      result["id"] = id;
+      results.push_back(std::move(result));
+    }
+  }
+  return json_response(200, results);
+}
+
 }  // namespace
 
 HttpResponse answer_collections(SObjectStore& store, const HttpRequest& request,
                                 std::string_view rest) {
   if (rest.empty() || rest == "/") {
     if (request.method == "DELETE") return remove(store, request);
+    if (request.method == "POST" || request.method == "PATCH") {
+      return insert_or_update(store, request);
+    }
     return api_error(405, "METHOD_NOT_ALLOWED",
-                     "HTTP Method '" + request.method + "' not allowed. Allowed are DELETE");
+                     "HTTP Method '" + request.method +
+                         "' not allowed. Allowed are DELETE, PATCH, "
+                         "POST");
   }
   rest.remove_prefix(1);
   const auto slash = rest.find('/');

@@ -13,6 +13,7 @@
 #include "common/text.h"
 #include "fakes/salesforce/admin_api.h"
 #include "fakes/salesforce/collections.h"
+#include "fakes/salesforce/query.h"
 #include "fakes/salesforce/salesforce_state.h"
 #include "net/http_server.h"
 #include "net/listen_address.h"
@@ -80,6 +81,7 @@ HttpResponse route_data(SalesforceState& state, const HttpRequest& request,
   }
   if (resource.starts_with("sobjects/"))
     return answer_sobject(state.store, request, resource.substr(9));
+  if (resource == "query") return answer_query(state.store, request);
   if (under("jobs/ingest")) {
     return state.bulk.answer(request, resource.substr(11), version.substr(1), settings.bulk_polls);
   }

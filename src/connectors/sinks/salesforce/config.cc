@@ -148,8 +148,10 @@ ConnectorInfo sink_info() {
   spec.enumeration("operation", {"upsert", "insert", "update", "delete"})
       .default_value("upsert")
       .description("upsert: by external_id_field, creating what is missing (replays are "
-                   "harmless). insert: always creates. update and delete: by the Salesforce Id "
-                   "in the record's `Id` field (delete also finds it in a CDC before-image).");
+                   "harmless). insert: always creates. update: by the record's `Id`, or by "
+                   "external_id_field when it has no Id (the Ids are looked up with a SOQL "
+                   "query; a record nobody has is dead-lettered, nothing is created). delete: "
+                   "by `Id` (also found in a CDC before-image).");
   spec.string("external_id_field")
       .description("The external id field upsert matches records by; every record must carry "
                    "it and none may carry `Id`.")
