@@ -58,7 +58,9 @@ HeldPosition StoredPosition::after_load(const std::vector<const Position*>& posi
   for (std::size_t i = first_rejected; i < positions.size(); ++i) {
     if (!rejected[i] && !positions[i]->empty()) row.applied.insert(*positions[i]);
   }
-  // Records loaded before a restart that this batch did not reach yet.
+  // Records loaded before a restart that this batch did not reach yet (after a restart only:
+  // the set of the batch's positions is not built for nothing).
+  if (unseen_.empty()) return row;
   std::set<std::string_view> in_batch;
   for (const Position* p : positions) in_batch.insert(*p);
   for (const auto& p : unseen_) {
