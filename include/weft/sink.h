@@ -56,6 +56,21 @@ class Sink {
   // checkpoint still never passes a record that is not settled.
   virtual std::size_t max_concurrent_writes() const { return 1; }
 
+  // ---- Preparing the next batch while one is written (optional) ----
+  // A sink that spends CPU on a batch before it talks to its target (a warehouse encoding rows
+  // for a bulk load) says so here, and the runtime then overlaps that work with the write before
+  // it: each batch goes to prepare() as soon as it is mapped, possibly while the previous batch
+  // is still being written, and write_batch() is called one at a time, in the order the batches
+  // came, retries included (so a retried batch never lands after a later one). prepare() must
+  // not touch the target and must not change the batch; write_batch() later gets that batch
+  // or a part of it (a retry), or never (the pipeline stopped). flush() and commit() may run
+  // while a write waits on the target.
+  virtual bool prepares_batches() const { return false; }
+  virtual boost::asio::awaitable<void> prepare(const Batch& batch) {
+    (void)batch;
+    co_return;
+  }
+
   virtual boost::asio::awaitable<void> close() = 0;
 
   // ---- Exactly-once into a transactional target (DESIGN.md §3.5) ----

@@ -269,6 +269,9 @@ awaitable<bool> Delivery::Impl::map_stage(Work& w, std::string& stop_reason) {
 }
 
 awaitable<bool> Delivery::Impl::run(Work& w, std::string& stop_reason) {
+  // Joins the line before anything can suspend: deliveries start in their batches' order.
+  std::optional<WriteTurns::Ticket> turn;
+  if (env.sink.prepares_batches()) turn.emplace(turns.join(w.first));
   w.attempts.assign(w.size(), 0);
   bool mapped = co_await map_stage(w, stop_reason);
   if (mapped && env.tap != nullptr && env.tap->tapping(TapStage::kMapped)) {
@@ -282,6 +285,19 @@ awaitable<bool> Delivery::Impl::run(Work& w, std::string& stop_reason) {
   SteadyClock::time_point retry_started{};
   SteadyClock::duration paused_at_start{};
   Batch subset;
+  const auto take_subset = [&] {
+    subset.clear();
+    for (std::size_t i : pending) subset.push_back(w.records()[i]);
+  };
+  if (turn && !pending.empty()) {
+    // The sink prepares this batch while the one before it may still be writing, then waits
+    // for its turn to write (see WriteTurns).
+    const bool whole_batch = pending.size() == w.size();
+    if (!whole_batch) take_subset();
+    co_await env.sink.prepare(whole_batch ? w.records() : subset);
+    bool my_turn = co_await turns.wait(*turn, env.aborting);
+    if (!my_turn) co_return false;
+  }
 
   while (!pending.empty()) {
     bool allowed = co_await breaker_allows();
@@ -289,10 +305,7 @@ awaitable<bool> Delivery::Impl::run(Work& w, std::string& stop_reason) {
     bool got_tokens = co_await take_tokens(pending.size());
     if (!got_tokens) co_return false;
     const bool whole_batch = pending.size() == w.size();
-    if (!whole_batch) {
-      subset.clear();
-      for (std::size_t i : pending) subset.push_back(w.records()[i]);
-    }
+    if (!whole_batch) take_subset();
     WriteResult result = co_await env.sink.write_batch(whole_batch ? w.records() : subset);
 
     // Sort the attempt's records into delivered, permanent and retryable (original indices).

@@ -24,6 +24,7 @@
 #include "delivery/retry_policy.h"
 #include "runtime/backoff.h"
 #include "runtime/dead_letter_file.h"
+#include "runtime/write_turns.h"
 #include "runtime/delivery.h"
 #include "state/state_store.h"
 
@@ -67,6 +68,7 @@ struct Delivery::Impl {
   RetryPolicy retry;
   std::optional<CircuitBreaker> breaker;
   std::shared_ptr<TokenBucket> limiter;
+  WriteTurns turns;  // used when the sink prepares batches ahead
   std::optional<RecordTemplate> key_template;
   std::chrono::milliseconds key_ttl{0};
   std::size_t max_keys = 0;

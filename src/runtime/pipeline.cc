@@ -36,6 +36,8 @@ namespace asio = boost::asio;
 using asio::awaitable;
 using asio::use_awaitable;
 constexpr auto kNoThrow = asio::as_tuple(use_awaitable);
+// The most records a gathered batch reserves room for up front (larger ones grow as usual).
+constexpr std::size_t kMaxGatherReserve = 1 << 20;
 // How often a batch being gathered (batch.max_wait) looks for more records.
 constexpr std::chrono::milliseconds kGatherNap{5};
 
@@ -442,8 +444,10 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
   awaitable<void> write_loop() {
     const auto interval = config.runtime.object("checkpoint").duration("interval");
     auto next_commit = std::chrono::steady_clock::now() + interval;
-    // Batches go to the sink one at a time, or as several writes in flight when it takes them.
-    WriteWindow window(writer_strand, sink->max_concurrent_writes());
+    // Batches go to the sink one at a time, or as several writes in flight when it takes them,
+    // or one writing while the next is prepared (delivery then keeps the writes in order).
+    WriteWindow window(writer_strand,
+                       sink->prepares_batches() ? 2 : sink->max_concurrent_writes());
     std::optional<Envelope> carried;  // what a gathered batch left over, written next
     while (!aborting) {
       Envelope env;
@@ -483,6 +487,9 @@ struct Pipeline::Impl : std::enable_shared_from_this<Impl> {
         limits.has("max_bytes") ? limits.size("max_bytes") : UINT64_MAX;
     std::uint64_t bytes = 0;
     for (const Record& r : env.records) bytes += r.value.text().size();
+    // Room for the whole batch at once: growing by doubling moved every record again and
+    // again, into fresh pages. (Reserved pages cost nothing until records fill them.)
+    env.records.reserve(std::min<std::size_t>(max_records, kMaxGatherReserve));
     const auto deadline = std::chrono::steady_clock::now() + max_wait;
     asio::steady_timer nap(writer_strand);
     while (env.records.size() < max_records && bytes < max_bytes && !stopping && !aborting) {

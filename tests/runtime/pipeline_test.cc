@@ -313,6 +313,50 @@ TEST_F(PipelineTest, ASinkTakingSeveralWritesGetsThemAndTheCheckpointWaitsForAll
   EXPECT_EQ(saved_checkpoint(), "2000");
 }
 
+// A sink that prepares batches (a warehouse staging rows) gets the next batch while one is
+// written, but writes stay one at a time and in order.
+TEST_F(PipelineTest, ASinkThatPreparesGetsTheNextBatchWhileOneIsWrittenAndWritesInOrder) {
+  sink_log_->prepares = true;
+  sink_log_->write_time = 5ms;
+  auto p = make_pipeline(2000, 50);
+  p->start();
+  ASSERT_TRUE(eventually([&] { return p->snapshot().state == PipelineState::kFinished; }))
+      << p->snapshot().error;
+  std::lock_guard lock(sink_log_->mutex);
+  EXPECT_EQ(sink_log_->most_writing, 1u) << "one write at a time";
+  EXPECT_GT(sink_log_->prepared_while_writing, 0u) << "batches were prepared during writes";
+  EXPECT_EQ(sink_log_->prepared.size(), sink_log_->write_sizes.size())
+      << "every batch prepared before its write";
+  std::vector<std::string> expected;
+  for (int key = 1; key <= 2000; ++key) expected.push_back(std::to_string(key));
+  EXPECT_EQ(sink_log_->delivered, expected) << "in order, each record once";
+  EXPECT_EQ(saved_checkpoint(), "2000");
+}
+
+// The batch after a failed one is prepared meanwhile, but is written only once the failed batch
+// went through: a load retried after a later one would bring back older values.
+TEST_F(PipelineTest, ABatchRetriedByASinkThatPreparesLandsBeforeTheBatchesAfterIt) {
+  sink_log_->prepares = true;
+  sink_log_->write_time = 2ms;
+  int failures_left = 4;
+  sink_log_->script = [&](const Batch& batch) {
+    if (batch.front().key == "51" && failures_left-- > 0) {
+      return WriteResult::failed(Error::retryable("lock timeout"));
+    }
+    return WriteResult::all_delivered();
+  };
+  auto p = make_pipeline(500, 50);
+  p->start();
+  ASSERT_TRUE(eventually([&] { return p->snapshot().state == PipelineState::kFinished; }))
+      << p->snapshot().error;
+  std::lock_guard lock(sink_log_->mutex);
+  EXPECT_EQ(failures_left, -1) << "the second batch failed four times, then went through";
+  std::vector<std::string> expected;
+  for (int key = 1; key <= 500; ++key) expected.push_back(std::to_string(key));
+  EXPECT_EQ(sink_log_->delivered, expected) << "no batch overtook the retried one";
+  EXPECT_EQ(saved_checkpoint(), "500");
+}
+
 TEST_F(PipelineTest, AbortWithSeveralWritesInFlightCommitsOnlyWhatWasDelivered) {
   std::atomic<bool> target_down{false};
   sink_log_->concurrency = 4;

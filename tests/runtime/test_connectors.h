@@ -105,6 +105,9 @@ struct SinkLog {
   std::chrono::milliseconds write_time{0};        // how long each write takes
   std::size_t writing = 0;                        // writes under way (under `mutex`)
   std::size_t most_writing = 0;                   // the most ever under way at once
+  bool prepares = false;                          // what prepares_batches() says
+  std::vector<std::string> prepared;              // each prepared batch's first key
+  std::size_t prepared_while_writing = 0;         // prepares while a write was under way
   std::string unhealthy_reason;                   // under `mutex`; non-empty: health() says so
   std::atomic<bool> closed{false};
   // A target that keeps the pipeline's position (Sink::keeps_position), as a warehouse does:
@@ -160,6 +163,13 @@ class ScriptedSink final : public Sink {
     return {log_->unhealthy_reason.empty(), log_->unhealthy_reason};
   }
   std::size_t max_concurrent_writes() const override { return log_->concurrency; }
+  bool prepares_batches() const override { return log_->prepares; }
+  asio::awaitable<void> prepare(const Batch& batch) override {
+    std::lock_guard lock(log_->mutex);
+    if (!batch.empty()) log_->prepared.push_back(batch.front().key);
+    if (log_->writing > 0) ++log_->prepared_while_writing;
+    co_return;
+  }
   asio::awaitable<Status> flush() override {
     std::lock_guard lock(log_->mutex);
     ++log_->flushes;
