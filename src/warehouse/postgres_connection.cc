@@ -12,14 +12,22 @@ namespace {
 using boost::asio::awaitable;
 using pgcdc::PgConnection;
 
-// Every value quoted, so an empty string stays distinct from NULL (an unquoted empty field).
 void append_csv(std::string& out, const Cell& cell) {
-  if (!cell) return;
-  out += '"';
-  for (char c : *cell) {
-    if (c == '"') out += '"';
-    out += c;
+  if (!cell) return;  // NULL: an unquoted empty field
+  const std::string& value = *cell;
+  if (!value.empty() && value.find_first_of(",\"\r\n\\") == std::string::npos) {
+    out += value;
+    return;
   }
+  out += '"';
+  std::size_t from = 0;
+  for (std::size_t quote = value.find('"'); quote != std::string::npos;
+       quote = value.find('"', from)) {
+    out.append(value, from, quote + 1 - from);
+    out += '"';  // doubled
+    from = quote + 1;
+  }
+  out.append(value, from);
   out += '"';
 }
 
@@ -59,12 +67,9 @@ class PostgresConnection final : public WarehouseConnection {
       copy += (i ? ", " : "") + dialect_->quote(rows.columns[i]);
     }
     copy += ") FROM STDIN WITH (FORMAT csv)";
-    std::string data;
-    const std::size_t width = rows.columns.size();
-    for (std::size_t i = 0; i < rows.cells.size(); ++i) {
-      append_csv(data, rows.cells[i]);
-      data += (i + 1) % width == 0 ? '\n' : ',';
-    }
+    std::string encoded;
+    if (rows.copy_text.empty()) encoded = postgres_copy_csv(rows);
+    const std::string& data = rows.copy_text.empty() ? encoded : rows.copy_text;
     Status s = co_await conn_->copy_in(copy, data);
     if (!s.ok()) co_return s.error();
     co_return data.size();
@@ -109,6 +114,16 @@ class PostgresConnection final : public WarehouseConnection {
 };
 
 }  // namespace
+
+std::string postgres_copy_csv(const StagedRows& rows) {
+  std::string data;
+  const std::size_t width = rows.columns.size();
+  for (std::size_t i = 0; i < rows.cells.size(); ++i) {
+    append_csv(data, rows.cells[i]);
+    data += (i + 1) % width == 0 ? '\n' : ',';
+  }
+  return data;
+}
 
 awaitable<Result<std::unique_ptr<WarehouseConnection>>> connect_postgres(
     boost::asio::any_io_executor executor, std::string dsn, bool use_merge) {

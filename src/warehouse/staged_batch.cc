@@ -3,17 +3,17 @@
 #include <algorithm>
 #include <map>
 #include <set>
-
-#include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "warehouse/column_value.h"
+#include "warehouse/record_fields.h"
 
 namespace weft::warehouse {
 
 namespace {
 
 // Columns weft fills itself: a record's fields of these names are not loaded.
-bool weft_column(const std::string& name) {
+bool weft_column(std::string_view name) {
   return name == kLoadedAtColumn || name == kDeletedAtColumn || name == kPositionColumn;
 }
 
@@ -21,19 +21,7 @@ bool contains(const std::vector<std::string>& names, const std::string& name) {
   return std::find(names.begin(), names.end(), name) != names.end();
 }
 
-// The object whose fields a record loads: its value, or for a delete without the key in its
-// value (a CDC delete carries only the before-image) the before-image.
-const nlohmann::json* fields_of(const Record& record, const std::vector<std::string>& key) {
-  const nlohmann::json& value = record.value.json();
-  const bool complete = value.is_object() && std::all_of(key.begin(), key.end(), [&](auto& k) {
-                          return value.contains(k) && !value[k].is_null();
-                        });
-  if (record.op == Operation::kDelete && !complete && record.before &&
-      record.before->json().is_object()) {
-    return &record.before->json();
-  }
-  return value.is_object() ? &value : nullptr;
-}
+constexpr std::size_t kNoColumn = static_cast<std::size_t>(-1);
 
 class Stager {
  public:
@@ -49,12 +37,16 @@ class Stager {
     }
   }
 
+  // Each record is read twice, once per pass: reading is cheaper than keeping what was read.
   StagedBatch run() {
-    fields_.assign(batch_.size(), nullptr);
+    usable_.assign(batch_.size(), false);
     for (std::size_t i = 0; i < batch_.size(); ++i) collect(i);
     settle_columns();
+    for (std::size_t i = 0; i < out_.plan.columns.size(); ++i) {
+      column_index_.emplace(out_.plan.columns[i].name, i);
+    }
     for (std::size_t i = 0; i < batch_.size(); ++i) {
-      if (fields_[i] != nullptr) encode(i);
+      if (usable_[i]) encode(i);
     }
     return std::move(out_);
   }
@@ -62,7 +54,7 @@ class Stager {
  private:
   void fail(std::size_t index, std::string message) {
     out_.failures.push_back({index, Error::permanent(std::move(message))});
-    fields_[index] = nullptr;
+    usable_[index] = false;
   }
 
   bool loads(const Record& record) const {
@@ -73,20 +65,23 @@ class Stager {
   void collect(std::size_t index) {
     const Record& record = batch_[index];
     if (skip_[index] || !loads(record)) return;
-    const nlohmann::json* fields = fields_of(record, config_.plan.key);
-    if (fields == nullptr) {
+    if (!fields_.read(record, config_.plan.key)) {
       return fail(index, "the record's value is not a JSON object, so it has no columns");
     }
-    fields_[index] = fields;
-    for (const auto& [name, value] : fields->items()) {
+    usable_[index] = true;
+    for (const auto& [name, value] : fields_.fields()) {
       if (weft_column(name)) continue;
       if (!types_.contains(name) && !admit_new(index, name, value)) return;
-      if (seen_.insert(name).second) touched_.push_back(name);
+      if (!seen_.contains(name)) {
+        seen_.emplace(name);
+        touched_.emplace_back(name);
+      }
     }
   }
 
   // A field the table has no column for. False when the record is rejected for it.
-  bool admit_new(std::size_t index, const std::string& name, const nlohmann::json& value) {
+  bool admit_new(std::size_t index, std::string_view field, const FieldValue& value) {
+    const std::string name(field);
     if (Status s = dialect_.check_identifier(name, "column"); !s.ok()) {
       fail(index, "field \"" + name + "\" cannot be a column: " + s.error().message());
       return false;
@@ -133,25 +128,46 @@ class Stager {
     if (config_.plan.source_position) out_.rows.columns.push_back(kPositionColumn);
   }
 
+  // The load column a record's k-th field fills, or kNoColumn. Records of one source tend to
+  // list their fields in one order, so the column the previous record's k-th field filled is
+  // tried first.
+  std::size_t column_of(std::size_t k, std::string_view name) {
+    if (k < guess_.size() && guess_[k] != kNoColumn &&
+        out_.plan.columns[guess_[k]].name == name) {
+      return guess_[k];
+    }
+    auto found = column_index_.find(name);
+    const std::size_t column = found == column_index_.end() ? kNoColumn : found->second;
+    if (k >= guess_.size()) guess_.resize(k + 1, kNoColumn);
+    guess_[k] = column;
+    return column;
+  }
+
   // Pass 2: the record's cells in its columns' types.
   void encode(std::size_t index) {
     const Record& record = batch_[index];
-    const nlohmann::json& fields = *fields_[index];
     const bool merge = config_.plan.mode == WriteMode::kMerge;
     const bool sqlite = dialect_.name() == "sqlite";
-    std::vector<Cell> cells;
-    cells.reserve(out_.rows.columns.size());
     for (const auto& key : config_.plan.key) {
       if (!types_.contains(key)) {
         return fail(index, dialect_.qualified(config_.plan) + " has no column \"" + key +
                                "\", its primary_key");
       }
     }
-    static const nlohmann::json kNull;
-    for (const auto& column : out_.plan.columns) {
-      auto found = fields.find(column.name);
-      const nlohmann::json& value = found != fields.end() ? *found : kNull;
-      if (merge && value.is_null() && contains(config_.plan.key, column.name)) {
+    fields_.read(record, config_.plan.key);
+    static const FieldValue kNull;
+    values_.assign(out_.plan.columns.size(), &kNull);
+    const auto& fields = fields_.fields();
+    for (std::size_t k = 0; k < fields.size(); ++k) {
+      const std::size_t column = column_of(k, fields[k].name);
+      if (column != kNoColumn) values_[column] = &fields[k].value;  // a repeated field: the last
+    }
+    std::vector<Cell> cells;
+    cells.reserve(out_.rows.columns.size());
+    for (std::size_t c = 0; c < out_.plan.columns.size(); ++c) {
+      const Column& column = out_.plan.columns[c];
+      const FieldValue& value = *values_[c];
+      if (merge && value.kind == ValueKind::kNull && contains(config_.plan.key, column.name)) {
         return fail(index, "no value for primary key column \"" + column.name + "\"");
       }
       auto cell = cell_text(value, column.type, sqlite);
@@ -173,11 +189,16 @@ class Stager {
   const std::vector<bool>& skip_;
   const Dialect& dialect_;
   StagedBatch out_;
-  std::map<std::string, ColumnType> types_;  // the table's columns, and those to be added
-  std::map<std::string, std::optional<ColumnType>> inferred_;  // fields new to the table
+  // std::less<>: looked up by the string_views RecordFields hands out.
+  std::map<std::string, ColumnType, std::less<>> types_;  // the table's columns, those to add
+  std::map<std::string, std::optional<ColumnType>, std::less<>> inferred_;  // fields new to it
   std::vector<std::string> touched_;  // fields the batch carries, in order of appearance
-  std::set<std::string> seen_;
-  std::vector<const nlohmann::json*> fields_;  // per record; null once rejected or left out
+  std::set<std::string, std::less<>> seen_;
+  std::vector<bool> usable_;  // per record: read in pass 1, not rejected, not left out
+  RecordFields fields_;
+  std::map<std::string, std::size_t, std::less<>> column_index_;  // load column -> index
+  std::vector<std::size_t> guess_;  // by field index: the column it filled last time
+  std::vector<const FieldValue*> values_;  // by column: the record's value (pass 2)
 };
 
 }  // namespace

@@ -27,6 +27,9 @@ using Row = std::vector<Cell>;
 struct StagedRows {
   std::vector<std::string> columns;
   std::vector<Cell> cells;
+  // The same rows as PostgreSQL's COPY reads them (postgres_copy_csv()), when they were encoded
+  // ahead of the load; empty otherwise.
+  std::string copy_text;
   std::size_t rows() const { return columns.empty() ? 0 : cells.size() / columns.size(); }
 };
 
@@ -52,6 +55,11 @@ class WarehouseConnection {
   // Errors worth retrying on a new connection: the old one may be broken.
   virtual bool broken() const = 0;
 };
+
+// `rows` in COPY ... WITH (FORMAT csv): a value is quoted only when it must be (an empty string,
+// which unquoted would be NULL, and values holding a comma, a quote, a line break or a
+// backslash, which keeps `\.` from ending the data).
+std::string postgres_copy_csv(const StagedRows& rows);
 
 // PostgreSQL through libpq, driven by the Asio loop. `dsn` is a secret: never in messages.
 boost::asio::awaitable<Result<std::unique_ptr<WarehouseConnection>>> connect_postgres(

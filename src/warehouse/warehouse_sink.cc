@@ -3,12 +3,18 @@
 #include <chrono>
 #include <utility>
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <prometheus/counter.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 #include <spdlog/spdlog.h>
 
+#include "warehouse/prepared_batches.h"
 #include "warehouse/staged_batch.h"
 #include "warehouse/stored_position.h"
 #include "warehouse/warehouse_connection.h"
@@ -51,6 +57,16 @@ struct WarehouseMetrics {
   prometheus::Histogram& batch_seconds;
 };
 
+// Runs on the sink's worker thread: staging is CPU work without I/O (staged_batch.h), done
+// there while the writer strand waits on the database.
+awaitable<StagedBatch> stage_on_worker(const Batch* batch, const WarehouseConfig* config,
+                                       std::optional<std::vector<Column>> table,
+                                       std::vector<bool> skip, const Dialect* dialect) {
+  StagedBatch staged = stage_batch(*batch, *config, table, skip, *dialect);
+  if (dialect->name() == "postgres") staged.rows.copy_text = postgres_copy_csv(staged.rows);
+  co_return std::move(staged);
+}
+
 // What one load did, for the metrics.
 struct LoadCounts {
   std::size_t copied = 0;
@@ -64,7 +80,9 @@ class WarehouseSink final : public Sink {
       : config_(std::move(config)),
         pipeline_(ctx.pipeline),
         log_(ctx.logger ? ctx.logger : spdlog::default_logger()),
-        metrics_(ctx.metrics ? std::make_unique<WarehouseMetrics>(ctx) : nullptr) {
+        metrics_(ctx.metrics ? std::make_unique<WarehouseMetrics>(ctx) : nullptr),
+        staging_dialect_(config_.dialect == "postgres" ? make_postgres_dialect(config_.use_merge)
+                                                       : make_sqlite_dialect()) {
     config_.plan.staging = kStaging;
   }
 
@@ -98,7 +116,23 @@ class WarehouseSink final : public Sink {
     co_return stored_.held().position;
   }
 
+  // Stages the batch on the worker thread while the writer strand may be loading the batch
+  // before it; its write_batch() then takes the staging (PreparedBatches).
+  bool prepares_batches() const override { return true; }
+
+  awaitable<void> prepare(const Batch& batch) override {
+    if (batch.empty() || !conn_ || table_stale_) co_return;  // write_batch() stages then
+    std::vector<bool> skip = skipped(batch);
+    const std::uint64_t schema = schema_version_;
+    StagedBatch staged = co_await asio::co_spawn(
+        worker_, stage_on_worker(&batch, &config_, table_, skip, staging_dialect_.get()),
+        asio::use_awaitable);
+    prepared_.keep(batch, schema, std::move(skip), std::move(staged));
+  }
+
   awaitable<WriteResult> write_batch(const Batch& batch) override {
+    Loading loading(*this);
+    co_await commit_finished();
     Status ready;
     if (!conn_) {
       ready = co_await open();
@@ -107,14 +141,13 @@ class WarehouseSink final : public Sink {
     }
     if (!ready.ok()) co_return WriteResult::failed(ready.error());
     const auto started = std::chrono::steady_clock::now();
-    std::vector<bool> skip(batch.size(), false);
     std::vector<const Position*> positions;
     positions.reserve(batch.size());
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      skip[i] = stored_.already_loaded(batch[i].position);
-      positions.push_back(&batch[i].position);
-    }
-    StagedBatch staged = stage_batch(batch, config_, table_, skip, conn_->dialect());
+    for (const Record& r : batch) positions.push_back(&r.position);
+    std::vector<bool> skip = skipped(batch);
+    std::optional<StagedBatch> prepared = prepared_.take(batch, schema_version_, skip);
+    StagedBatch staged = prepared ? std::move(*prepared)
+                                  : stage_batch(batch, config_, table_, skip, *staging_dialect_);
     LoadCounts counts;
     Result<HeldPosition> row = co_await transaction(staged, positions, batch.size(), counts);
     if (!row.ok()) co_return WriteResult::failed(row.error());
@@ -134,7 +167,14 @@ class WarehouseSink final : public Sink {
   // Every load committed with its batch: nothing waits to be made durable.
   awaitable<Status> flush() override { co_return Status{}; }
 
+  // While a load is under way (the runtime checkpoints while the next batch waits), the position
+  // is only noted: the loads store it with their own position from then on.
   awaitable<Status> commit(const Position& position) override {
+    if (loading_) {
+      deferred_commit_ = position;
+      co_return Status{};
+    }
+    Committing committing(*this);
     if (!conn_) {
       Status s = co_await open();
       if (!s.ok()) co_return s;
@@ -153,6 +193,45 @@ class WarehouseSink final : public Sink {
   }
 
  private:
+  // Marks a write under way; at its end, a commit() noted meanwhile takes effect.
+  struct Loading {
+    explicit Loading(WarehouseSink& sink) : sink(sink) { sink.loading_ = true; }
+    ~Loading() {
+      sink.loading_ = false;
+      if (sink.deferred_commit_) {
+        sink.stored_.loaded(sink.stored_.after_commit(*sink.deferred_commit_), {});
+        sink.deferred_commit_.reset();
+      }
+    }
+    WarehouseSink& sink;
+  };
+  // Marks a commit() using the connection; a write waits for it (commit_finished()).
+  struct Committing {
+    explicit Committing(WarehouseSink& sink) : sink(sink) { sink.committing_ = true; }
+    ~Committing() {
+      sink.committing_ = false;
+      if (sink.commit_done_) sink.commit_done_->cancel();
+    }
+    WarehouseSink& sink;
+  };
+
+  awaitable<void> commit_finished() {
+    while (committing_) {
+      if (!commit_done_) commit_done_.emplace(co_await asio::this_coro::executor);
+      commit_done_->expires_at(asio::steady_timer::time_point::max());
+      co_await commit_done_->async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+  }
+
+  // Which of the batch's records were loaded before a restart, to be left out.
+  std::vector<bool> skipped(const Batch& batch) const {
+    std::vector<bool> skip(batch.size(), false);
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      skip[i] = stored_.already_loaded(batch[i].position);
+    }
+    return skip;
+  }
+
   awaitable<Status> open() {
     if (config_.dialect == "postgres") {
       auto executor = co_await asio::this_coro::executor;
@@ -172,6 +251,7 @@ class WarehouseSink final : public Sink {
     if (!table.ok()) co_return fail_connection(table.error(), "reading the table's columns");
     table_ = std::move(*table);
     table_stale_ = false;
+    ++schema_version_;
     co_return Status{};
   }
 
@@ -321,6 +401,16 @@ class WarehouseSink final : public Sink {
   std::optional<std::vector<Column>> table_;  // the target's columns; nullopt: not created yet
   bool table_stale_ = false;                  // table_ must be read again before the next load
   StoredPosition stored_;
+
+  // Staging ahead (prepares_batches()): one worker thread, while the strand loads.
+  std::unique_ptr<Dialect> staging_dialect_;  // the connection's may go away meanwhile
+  PreparedBatches prepared_;
+  std::uint64_t schema_version_ = 0;  // counts readings of table_
+  bool loading_ = false;              // a write_batch() is under way
+  bool committing_ = false;           // a commit() is using the connection
+  std::optional<Position> deferred_commit_;
+  std::optional<asio::steady_timer> commit_done_;
+  asio::thread_pool worker_{1};  // last: joined first, while what it reads still exists
 };
 
 }  // namespace
