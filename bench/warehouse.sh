@@ -29,6 +29,7 @@ ROWS=${ROWS:-1000000}
 EXISTING=${EXISTING:-$((ROWS / 10))}
 WORKERS=${WORKERS:-2}
 BUFFER_BATCHES=${BUFFER_BATCHES:-4}
+BATCH_ROWS=${BATCH_ROWS:-100000}
 
 ./scripts/install-packages.sh postgresql-15 postgresql-client-15 procps curl
 
@@ -102,6 +103,8 @@ CREATE TEMP TABLE weft_staging (id bigint, name text, email text, amount double 
 $MERGE_SQL;
 COMMIT;
 SQL
+# Each load starts from a clean buffer cache: no dirty pages left for it to write out.
+sql "CHECKPOINT"
 start=$EPOCHREALTIME
 "$PSQL" "host=127.0.0.1 port=$PORT user=postgres dbname=bench" -X -q -v ON_ERROR_STOP=1 \
   -f "$WORK/psql.sql" >"$WORK/psql.log" 2>&1
@@ -124,7 +127,7 @@ sink:
   table: t_weft
   write_mode: merge
   primary_key: [id]
-batch: {max_records: 100000, max_wait: 2s}
+batch: {max_records: $BATCH_ROWS, max_wait: 2s}
 buffer: {batches: $BUFFER_BATCHES}
 YAML
 "$WEFT" validate --config "$dir/weft.yaml" >"$dir/validate.log" 2>&1 ||
@@ -136,6 +139,7 @@ cpu_ticks() {  # $1: pid; utime + stime in clock ticks
 }
 done_sql="SELECT count(*) = $TOTAL AND count(*) FILTER (WHERE name LIKE 'updated-%') = $UPDATES
           FROM t_weft"
+sql "CHECKPOINT"  # the psql load's dirty pages, written out before weft's clock starts
 start=$EPOCHREALTIME
 "$WEFT" run --config "$dir/weft.yaml" >"$dir/weft.log" 2>&1 &
 WEFT_PID=$!
