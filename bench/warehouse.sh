@@ -11,14 +11,16 @@
 #      the file into it; the MERGE weft generates for this table (latest row per key, update
 #      only when a value differs, insert the rest); COMMIT;
 #   5. weft: a daemon with one pipeline `files` (the same CSV) -> `warehouse` (postgres, merge
-#      by id, batch.max_records 100000 with max_wait 2s, buffer.batches BUFFER_BATCHES), timed
+#      by id, batch.max_records BATCH_ROWS with max_wait 2s, buffer.batches BUFFER_BATCHES), timed
 #      from process start until
 #      t_weft holds every row and every update, polled with psql every 0.2 s;
 #   6. both tables are compared row for row (except _loaded_at) after the run.
+#   Each timed load starts right after a CHECKPOINT: no dirty pages of the other left to write.
 # Prints Markdown; not part of CI; docs/benchmarks.md records a run.
 #   QUICK=1 ./bench/warehouse.sh   a smoke run: 100,000 rows
 #   ROWS=1000000 EXISTING=100000  WORKERS=2  FSYNC=off  WEFT=path/to/weft  KEEP=1
 #   BUFFER_BATCHES=4              the pipeline's buffer.batches
+#   BATCH_ROWS=100000             the pipeline's batch.max_records
 # Exit status: 0 when both loads produced the same table; 1 otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
