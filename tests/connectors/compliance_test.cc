@@ -92,6 +92,37 @@ TEST_P(Compliance, EveryFieldExampleIsAccepted) {
   }
 }
 
+// The connector's own checks run on what its spec lets through: the documented example with any
+// one setting left out is a valid pipeline or a located error naming it, never a crash (an
+// optional object's absence once aborted `weft validate`).
+TEST_P(Compliance, LeavingOutAnySettingIsFineOrAnErrorNeverACrash) {
+  const ConnectorInfo& info = *GetParam();
+  for (const auto& field : info.spec.fields()) {
+    std::string base;  // the example without `field` and the lines indented under it
+    bool inside = false;
+    std::size_t start = 0;
+    while (start < info.example.size()) {
+      auto end = info.example.find('\n', start);
+      std::string line = info.example.substr(start, end - start);
+      start = end == std::string::npos ? info.example.size() : end + 1;
+      if (line.rfind(field.name + ":", 0) == 0) {
+        inside = true;
+        continue;
+      }
+      if (inside && (line.starts_with(" ") || line.starts_with("-"))) continue;
+      inside = false;
+      base += line + "\n";
+    }
+    auto loaded = load_pipeline_file(write_pipeline(base), builtin_registry(),
+                                     example_environment());
+    if (field.is_required) {
+      ASSERT_FALSE(loaded.ok()) << info.type << "." << field.name << " is required";
+      EXPECT_NE(loaded.errors[0].format().find(field.name), std::string::npos)
+          << loaded.errors[0].format();
+    }
+  }
+}
+
 TEST_P(Compliance, UnknownSettingIsRejectedWithItsLocation) {
   auto path = write_pipeline(GetParam()->example + "no_such_setting: 1\n");
   auto loaded = load_pipeline_file(path, builtin_registry(), example_environment());

@@ -156,7 +156,7 @@ ConnectorInfo sink_info() {
       .description("The external id field upsert matches records by; every record must carry "
                    "it and none may carry `Id`.")
       .example("Weft_Id__c");
-  spec.object("auth", auth_spec()).description("How weft logs in (OAuth 2.0).");
+  spec.object("auth", auth_spec()).required().description("How weft logs in (OAuth 2.0).");
   ConfigSpec crosswalk;
   crosswalk.string("entity").required().description("The crosswalk entity, e.g. customer.")
       .example("customer");
