@@ -205,19 +205,4 @@ PipelineList fetch_pipelines(const AdminTarget& target) {
   return out;
 }
 
-void print_admin_usage(std::FILE* to, const char* synopsis, const char* description,
-                       const char* rest) {
-  std::fputs(synopsis, to);
-  std::fputs(description, to);
-  std::fputs(kAdminOptionsHelp, to);
-  std::fputs(rest, to);
-}
-
-int report_usage_error(std::string_view verb, const std::string& message) {
-  const std::string name(verb);
-  std::fprintf(stderr, "weft %s: %s\nRun 'weft %s --help' for usage.\n", name.c_str(),
-               message.c_str(), name.c_str());
-  return kExitConfig;
-}
-
 }  // namespace weft::cli

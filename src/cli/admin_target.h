@@ -12,7 +12,6 @@
 
 #include <chrono>
 #include <cstddef>
-#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -25,16 +24,12 @@
 
 namespace weft::cli {
 
-// The options every admin-API verb accepts, and the help text lines that describe them.
+// The options every admin-API verb accepts (their help: admin_config_option() and
+// token_file_option() in cli/help/help.h).
 struct AdminTargetArgs {
   std::string config_path = kDefaultConfigPath;
   std::optional<std::string> token_file;
 };
-inline constexpr const char* kAdminOptionsHelp =
-    R"HELP(  --config FILE      the daemon config: admin.listen says where the daemon listens
-                     (default config/weft.yaml)
-  --token-file FILE  read the admin token from FILE (else $WEFT_ADMIN_TOKEN, else admin.token)
-)HELP";
 
 enum class OptionUse {
   kNotMine,       // args[i] is not --config or --token-file
@@ -89,14 +84,5 @@ struct PipelineList {
   std::optional<std::string> error;
 };
 PipelineList fetch_pipelines(const AdminTarget& target);
-
-// Prints a verb's --help: its synopsis and description, the shared options
-// (kAdminOptionsHelp), then `rest` (its own options, examples, exit status).
-void print_admin_usage(std::FILE* to, const char* synopsis, const char* description,
-                       const char* rest);
-
-// Prints "weft VERB: MESSAGE" and "Run 'weft VERB --help' for usage." to stderr; returns
-// kExitConfig.
-int report_usage_error(std::string_view verb, const std::string& message);
 
 }  // namespace weft::cli

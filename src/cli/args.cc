@@ -1,6 +1,7 @@
 #include <cstdio>
 
 #include "cli/commands.h"
+#include "cli/help/help.h"
 
 namespace weft::cli {
 
@@ -15,20 +16,18 @@ std::optional<long> parse_positive_integer(std::string_view text) {
 }
 
 std::optional<int> parse_common_args(const std::vector<std::string>& args, const char* verb,
-                                     const char* usage, bool accepts_paths, CommonArgs& out) {
+                                     bool accepts_paths, CommonArgs& out) {
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
-    if (arg == "--help" || arg == "-h") {
-      std::fputs(usage, stdout);
-      return kExitOk;
-    }
+    if (arg == "--help" || arg == "-h") return print_help(verb);
     if (arg == "--config" && i + 1 < args.size()) {
       out.config_path = args[++i];
+    } else if (arg == "--config") {
+      return usage_error(verb, "--config needs a value");
     } else if (accepts_paths && !arg.empty() && arg[0] != '-') {
       out.paths.push_back(arg);
     } else {
-      std::fprintf(stderr, "weft %s: unexpected argument '%s'\n\n%s", verb, arg.c_str(), usage);
-      return kExitConfig;
+      return usage_error(verb, "unexpected argument '" + arg + "'");
     }
   }
   return std::nullopt;

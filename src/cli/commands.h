@@ -27,6 +27,13 @@ int crosswalk_command(const std::vector<std::string>& args);
 int map_command(const std::vector<std::string>& args);
 int trigger_command(const std::vector<std::string>& args);
 int files_command(const std::vector<std::string>& args);
+// A new pipeline file from two connectors' specs.
+int init_command(const std::vector<std::string>& args);
+// The shell completion script.
+int completion_command(const std::vector<std::string>& args);
+// `weft help [VERB]` and `weft version`.
+int help_command(const std::vector<std::string>& args);
+int version_command(const std::vector<std::string>& args);
 // The running daemon's pipelines, through its admin API (see admin_target.h).
 int status_command(const std::vector<std::string>& args);
 int top_command(const std::vector<std::string>& args);
@@ -47,8 +54,9 @@ struct CommonArgs {
 std::optional<long> parse_positive_integer(std::string_view text);
 
 // Parses `args` for `weft <verb>`. Returns an exit code when the command must end now (--help
-// printed `usage`; an unknown option or an unwanted path was reported), nullopt to go on.
+// printed the verb's manual; an unknown option or an unwanted path was reported), nullopt to go
+// on.
 std::optional<int> parse_common_args(const std::vector<std::string>& args, const char* verb,
-                                     const char* usage, bool accepts_paths, CommonArgs& out);
+                                     bool accepts_paths, CommonArgs& out);
 
 }  // namespace weft::cli

@@ -17,6 +17,7 @@
 #include "cli/commands.h"
 #include "cli/crosswalk_csv.h"
 #include "cli/crosswalk_import.h"
+#include "cli/help/help.h"
 #include "config/daemon_config.h"
 #include "mapper/crosswalk.h"
 #include "runtime/logging.h"
@@ -24,78 +25,6 @@
 
 namespace weft::cli {
 namespace {
-
-constexpr const char* kUsage = R"(Usage: weft crosswalk <command> [options]
-
-Reads and writes crosswalk links: which canonical id an entity's id in each system stands for.
-Works on the state file (state.path in the daemon config, or --state), also while the daemon
-runs. A running daemon may keep using a link it has cached until it evicts it or restarts.
-
-Commands:
-  get --entity E --system S --id ID
-        Prints the canonical id that ID in system S is linked to.
-  get --entity E --system S --canonical C
-        Prints system S's id for canonical id C (reverse lookup).
-  put --entity E --system S --id ID --canonical C
-        Links ID in S to C, replacing what ID was linked to and S's previous id for C.
-  import FILE [--entity E] [--system S]
-        Links every row of a CSV file (run 'weft crosswalk import --help').
-  export [--entity E] [--system S] [--output FILE]
-        Writes links as CSV, to standard output or FILE.
-
-Options:
-  --config FILE   the daemon config, for state.path (default config/weft.yaml)
-  --state PATH    the state file itself, instead of --config
-  --help          print this help (after a command: that command's help)
-
-Exit status: 0 done, 1 not found or the operation failed, 2 usage or configuration error.
-)";
-
-constexpr const char* kGetUsage =
-    R"(Usage: weft crosswalk get --entity E --system S (--id ID | --canonical C)
-                          [--config FILE | --state PATH]
-
-With --id, prints the canonical id that ID in system S is linked to. With --canonical, prints
-system S's id for canonical id C. Exits 1 when there is no such link.
-)";
-
-constexpr const char* kPutUsage =
-    R"(Usage: weft crosswalk put --entity E --system S --id ID --canonical C
-                          [--config FILE | --state PATH]
-
-Links ID in system S to canonical id C in one durable transaction. What ID was linked to before,
-and the id S had for C before, are replaced. The state file is created when it does not exist.
-)";
-
-constexpr const char* kImportUsage = R"(Usage: weft crosswalk import FILE [--entity E] [--system S]
-                          [--config FILE | --state PATH]
-
-Links every row of FILE, a CSV file (RFC 4180: commas, fields with commas, quotes or line breaks
-in double quotes) with a header row naming its columns:
-
-  entity,system,external_id,canonical_id
-  customer,stripe,cus_123,6f1c0a52-3c43-4bd5-9c39-0d2ea08e11a7
-  customer,stripe,cus_456,
-
-The entity and system columns may be left out when --entity and --system give them (when both
-are there, every row must agree with the option). An empty canonical_id (or no such column)
-mints the stable id weft's `create` would (UUID v5 of entity/system/external_id), unless the
-external id is already linked: then its link is kept. Rows with a canonical id replace what
-their external id, and the system's id for that canonical id, were linked to.
-
-Every row is checked before anything is written; a bad row is reported with its line and
-nothing is imported. Links are written in transactions of 10000.
-)";
-
-constexpr const char* kExportUsage =
-    R"(Usage: weft crosswalk export [--entity E] [--system S] [--output FILE]
-                          [--config FILE | --state PATH]
-
-Writes the links (of one entity and/or system when given) as CSV, ordered by entity, system and
-external id, with the header row entity,system,external_id,canonical_id: the format import
-reads. --output writes FILE (replaced whole once everything is written) instead of standard
-output.
-)";
 
 constexpr std::size_t kBatchSize = 10000;
 
@@ -112,19 +41,8 @@ struct CrosswalkArgs {
   std::optional<std::string> file;  // import
 };
 
-const char* usage_of(const std::string& command) {
-  if (command == "get") return kGetUsage;
-  if (command == "put") return kPutUsage;
-  if (command == "import") return kImportUsage;
-  if (command == "export") return kExportUsage;
-  return kUsage;
-}
-
 int usage_error(const std::string& command, const std::string& message) {
-  const std::string verb = command.empty() ? "weft crosswalk" : "weft crosswalk " + command;
-  std::fprintf(stderr, "%s: %s\nRun '%s --help' for usage.\n", verb.c_str(), message.c_str(),
-               verb.c_str());
-  return kExitConfig;
+  return cli::usage_error("crosswalk", command, message);
 }
 
 int failure(const std::string& command, const std::string& message) {
@@ -134,18 +52,12 @@ int failure(const std::string& command, const std::string& message) {
 
 // Fills `out` from `args` (after "crosswalk"). Returns an exit code when the command must end.
 std::optional<int> parse_args(const std::vector<std::string>& args, CrosswalkArgs& out) {
-  if (args.empty()) {
-    std::fputs(kUsage, stderr);
-    return kExitConfig;
+  for (const auto& arg : args) {
+    if (arg == "--help" || arg == "-h") return print_help("crosswalk");
   }
+  if (args.empty()) return missing_command("crosswalk");
   const bool known =
       args[0] == "get" || args[0] == "put" || args[0] == "import" || args[0] == "export";
-  for (const auto& arg : args) {
-    if (arg == "--help" || arg == "-h") {
-      std::fputs(known ? usage_of(args[0]) : kUsage, stdout);
-      return kExitOk;
-    }
-  }
   if (!known) {
     return usage_error("", "unknown command '" + args[0] + "' (expected get, put, import, export)");
   }

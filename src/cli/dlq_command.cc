@@ -18,41 +18,13 @@
 #include "cli/admin_target.h"
 #include "cli/commands.h"
 #include "cli/dlq_table.h"
+#include "cli/help/help.h"
 #include "state/state_store.h"
 
 namespace weft::cli {
 namespace {
 
 using nlohmann::json;
-
-constexpr const char* kUsage = R"(Usage: weft dlq <command> [options]
-
-Inspects and acts on the dead-letter queue: the records pipelines gave up on. Talks to the running
-daemon's admin API (admin.listen in the daemon config); when no daemon is listening, works on the
-state file (state.path) directly.
-
-Commands:
-  list [--pipeline P] [--since T] [--limit N] [--json]
-        Entries ordered by id, oldest first (at most N, default 100).
-  show ID [--json]
-        One entry with its record, as JSON.
-  replay (--id ID | --pipeline P | --all) [--dry-run] [--json]
-        Marks entries for replay: their pipeline delivers them again (while it runs, within
-        seconds; otherwise when the daemon next starts). --dry-run only counts them.
-  purge (--id ID | --pipeline P | --all) [--before T] [--json]
-        Deletes entries for good; with --before, only those that last failed before T.
-
-Options:
-  --config FILE      the daemon config (default config/weft.yaml)
-  --token-file FILE  read the admin token from FILE (else $WEFT_ADMIN_TOKEN, else admin.token)
-  --json             print machine-readable JSON
-  --help             print this help
-T is an RFC 3339 time (2026-11-27T10:00:00Z) or a duration ago (30m, 1h, 7d).
---id and --pipeline may be combined (both must match); --all stands alone.
-
-Exit status: 0 done, 1 the operation failed (not found, daemon or state file error), 2 usage or
-configuration error.
-)";
 
 constexpr std::size_t kDefaultListLimit = 100;
 
@@ -70,9 +42,7 @@ struct DlqArgs {
 };
 
 int usage_error(const std::string& command, const std::string& message) {
-  const std::string verb = command.empty() ? "weft dlq" : "weft dlq " + command;
-  std::fprintf(stderr, "%s: %s\nRun 'weft dlq --help' for usage.\n", verb.c_str(), message.c_str());
-  return kExitConfig;
+  return cli::usage_error("dlq", command, message);
 }
 
 std::optional<std::int64_t> parse_positive(std::string_view text) {
@@ -88,15 +58,9 @@ std::optional<std::int64_t> parse_positive(std::string_view text) {
 // Fills `out` from `args` (after "dlq"). Returns an exit code when the command must end now.
 std::optional<int> parse_args(const std::vector<std::string>& args, DlqArgs& out) {
   for (const auto& arg : args) {
-    if (arg == "--help" || arg == "-h") {
-      std::fputs(kUsage, stdout);
-      return kExitOk;
-    }
+    if (arg == "--help" || arg == "-h") return print_help("dlq");
   }
-  if (args.empty()) {
-    std::fputs(kUsage, stderr);
-    return kExitConfig;
-  }
+  if (args.empty()) return missing_command("dlq");
   out.command = args[0];
   const std::string& command = out.command;
   if (command != "list" && command != "show" && command != "replay" && command != "purge") {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/help/help.h"
 #include "config/daemon_config.h"
 #include "config/environment.h"
 #include "state/state_store.h"
@@ -14,28 +15,7 @@
 namespace weft::cli {
 namespace {
 
-constexpr const char* kUsage = R"(Usage: weft files forget PIPELINE [KEY_PREFIX] [--config FILE | --state PATH]
-
-Forgets that PIPELINE's files source processed the objects whose key starts with KEY_PREFIX
-(every object when it is left out), so they are read again: by a running daemon at the
-pipeline's next poll, otherwise when it starts. Objects that were deleted or moved after
-reading are not brought back; copy them into the location again instead (a new copy has a new
-ETag and is read anyway). Works on the state file (state.path in the daemon config, or --state),
-also while the daemon runs.
-
-Options:
-  --config FILE   the daemon config, for state.path (default config/weft.yaml)
-  --state PATH    the state file itself, instead of --config
-  --help          print this help
-
-Exit status: 0 done, 1 the state file could not be opened or written, 2 usage or configuration
-error.
-)";
-
-int usage_error(const std::string& message) {
-  std::fprintf(stderr, "weft files: %s\nRun 'weft files --help' for usage.\n", message.c_str());
-  return kExitConfig;
-}
+int usage_error(const std::string& message) { return cli::usage_error("files", message); }
 
 }  // namespace
 
@@ -46,17 +26,14 @@ int files_command(const std::vector<std::string>& args) {
   bool config_given = false;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
-    if (arg == "--help" || arg == "-h") {
-      std::fputs(kUsage, stdout);
-      return kExitOk;
-    }
+    if (arg == "--help" || arg == "-h") return print_help("files");
     if (arg == "--config" || arg == "--state") {
       if (i + 1 == args.size()) return usage_error(arg + " needs a value");
       (arg == "--config" ? config_path : state_path) = args[++i];
       config_given = config_given || arg == "--config";
       continue;
     }
-    if (arg.rfind("--", 0) == 0) return usage_error("unknown option " + arg);
+    if (arg.rfind("--", 0) == 0) return usage_error("unknown option '" + arg + "'");
     positional.push_back(arg);
   }
   if (positional.empty() || positional[0] != "forget") {
@@ -91,10 +68,10 @@ int files_command(const std::vector<std::string>& args) {
     std::fprintf(stderr, "weft files forget: %s\n", forgotten.error().message().c_str());
     return kExitFailure;
   }
-  std::printf("forgot %zu processed object(s) of pipeline '%s'%s; they are read again at its "
-              "next poll\n",
-              *forgotten, pipeline.c_str(),
-              prefix.empty() ? "" : (" under '" + prefix + "'").c_str());
+  std::printf(
+      "forgot %zu processed object(s) of pipeline '%s'%s; they are read again at its "
+      "next poll\n",
+      *forgotten, pipeline.c_str(), prefix.empty() ? "" : (" under '" + prefix + "'").c_str());
   return kExitOk;
 }
 

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "cli/help/help.h"
 #include "config/daemon_config.h"
 #include "config/pipeline_config.h"
 #include "mapper/coerce.h"
@@ -19,28 +20,6 @@
 
 namespace weft::cli {
 namespace {
-
-constexpr const char* kUsage = R"(Usage: weft map --pipeline NAME|FILE [options] < records.jsonl
-
-Runs only the pipeline's mapping (filter, map, model validation, route) on sample records, one
-JSON value per input line, and prints each mapped record as a JSON line on stdout. Filtered
-records and errors are reported on stderr with their line number; nothing is delivered.
-
-Crosswalk lookups read the state file's crosswalk tables; ids a lookup would create are shown
-(stable UUID v5 ids as the pipeline would mint them) but not stored.
-
-Options:
-  --pipeline NAME|FILE  the pipeline: a name in the daemon's pipelines dir, or a YAML file
-  --config FILE         the daemon config (default config/weft.yaml)
-  --input FILE          read records from FILE instead of stdin
-  --envelope            each line is a whole record: {"value": ..., "key", "op", "before",
-                        "headers", "id", "position", "event_time"} (to try @op, @headers,
-                        @before, @position and @event_time paths)
-  --state FILE          the state file for crosswalk lookups (default: the config's state.path)
-
-Exit status: 0 every record mapped or filtered, 1 some record failed, 2 usage or configuration
-error.
-)";
 
 struct MapArgs {
   std::string config_path = kDefaultConfigPath;
@@ -58,10 +37,7 @@ std::optional<int> parse(const std::vector<std::string>& args, MapArgs& out) {
       target = args[++i];
       return true;
     };
-    if (arg == "--help" || arg == "-h") {
-      std::fputs(kUsage, stdout);
-      return kExitOk;
-    }
+    if (arg == "--help" || arg == "-h") return print_help("map");
     bool ok = true;
     if (arg == "--config") {
       ok = value(out.config_path);
@@ -77,14 +53,13 @@ std::optional<int> parse(const std::vector<std::string>& args, MapArgs& out) {
       ok = false;
     }
     if (!ok) {
-      std::fprintf(stderr, "weft map: unexpected argument '%s'\n\n%s", arg.c_str(), kUsage);
-      return kExitConfig;
+      const bool takes_value =
+          arg == "--config" || arg == "--pipeline" || arg == "--input" || arg == "--state";
+      return usage_error(
+          "map", takes_value ? arg + " needs a value" : "unexpected argument '" + arg + "'");
     }
   }
-  if (out.pipeline.empty()) {
-    std::fprintf(stderr, "weft map: --pipeline is required\n\n%s", kUsage);
-    return kExitConfig;
-  }
+  if (out.pipeline.empty()) return usage_error("map", "--pipeline is required");
   return std::nullopt;
 }
 
@@ -186,8 +161,10 @@ int map_command(const std::vector<std::string>& args) {
     return kExitConfig;
   }
   if (!pipeline.value->mapping) {
-    std::fprintf(stderr, "weft map: pipeline %s has no model, map, filter or route; records "
-                         "pass unchanged\n", file->c_str());
+    std::fprintf(stderr,
+                 "weft map: pipeline %s has no model, map, filter or route; records "
+                 "pass unchanged\n",
+                 file->c_str());
   }
 
   // Crosswalk lookups read the real tables but never write them (dry run). Without a state file
@@ -263,7 +240,8 @@ int map_command(const std::vector<std::string>& args) {
       out = result.record.value.text();
       if (auto route = result.record.headers.find(kRouteHeader);
           route != result.record.headers.end() && parsed.envelope) {
-        out = nlohmann::json{{"value", result.record.value.json()}, {"route", route->second}}.dump();
+        out =
+            nlohmann::json{{"value", result.record.value.json()}, {"route", route->second}}.dump();
       }
     }
     out += '\n';

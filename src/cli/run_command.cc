@@ -30,15 +30,6 @@ namespace {
 
 namespace asio = boost::asio;
 
-constexpr const char* kUsage = R"(Usage: weft run [--config FILE]
-
-Runs the daemon with the daemon config FILE (default config/weft.yaml) and every pipeline in its
-pipelines directory. Refuses to start if any file is invalid.
-Signals: SIGTERM/SIGINT drain and exit, SIGHUP reloads the pipeline files.
-Exit status: 0 after a complete drain, 1 when the drain missed shutdown.deadline or a second
-signal cut it short, 2 on invalid configuration.
-)";
-
 // Batches are a few MB that are allocated and freed many times a second. With glibc's defaults
 // the heap top is trimmed back to the kernel and refaulted on every batch (measured: about a
 // fifth of the throughput of generate -> file). Keeping up to 64 MiB of freed heap and serving
@@ -192,7 +183,7 @@ class Daemon {
 
 int run_command(const std::vector<std::string>& args) {
   CommonArgs parsed;
-  if (auto exit_code = parse_common_args(args, "run", kUsage, false, parsed)) return *exit_code;
+  if (auto exit_code = parse_common_args(args, "run", false, parsed)) return *exit_code;
   const std::string& config_path = parsed.config_path;
 
   const Environment env = Environment::process();

@@ -9,51 +9,13 @@
 
 #include "cli/admin_target.h"
 #include "cli/commands.h"
+#include "cli/help/help.h"
 #include "net/url.h"
 
 namespace weft::cli {
 namespace {
 
 constexpr long kDefaultLimit = 10;
-
-constexpr const char* kSynopsis =
-    "Usage: weft tap PIPELINE [--stage source|mapped|sink] [--limit N] [--config FILE]\n"
-    "                [--token-file FILE]\n";
-constexpr const char* kDescription = R"HELP(
-Prints records as they pass one stage of PIPELINE in the running daemon, one JSON object per
-line on standard output ({"pipeline", "stage", "record"}), each as soon as the daemon sends it;
-then exits. Asks the daemon's admin API (admin.listen in the daemon config). Use it to see what a
-source really reads or what a mapping really produces, without a debugger or a test pipeline.
-Values of fields the canonical model marks pii (and the source fields mapped into them) and of
-fields named like credentials (password, token, api_key, ...) show as "***". A tap never slows
-the pipeline down: when records pass faster than weft tap reads them, some are skipped (a tap
-is a sample).
-
-The stream ends after N records, when the pipeline stops, or with Ctrl-C. When it ends before N
-records, standard error says so. A quiet pipeline prints nothing until records pass; a daemon
-that sends nothing at all for 20 s (not even its keep-alive line every 10 s) is given up on.
-
-Options:
-  --stage STAGE      where to watch (default source):
-                       source  records as the source read them, before filter and mapping
-                       mapped  records after the mapping, as they go to the sink
-                       sink    records the sink has accepted
-  --limit N          stop after N records (default 10)
-)HELP";
-constexpr const char* kExamples = R"HELP(  --help             print this help
-
-Examples:
-  weft tap orders
-  weft tap orders --stage mapped --limit 100 > mapped.jsonl
-  weft tap orders --stage sink --limit 1 | jq .record.value
-
-Exit status: 0 the stream ended, 1 no such pipeline, or the daemon cannot be reached, refused or
-broke the stream; 2 usage or configuration error.
-)HELP";
-
-void print_usage(std::FILE* to) {
-  print_admin_usage(to, kSynopsis, kDescription, kExamples);
-}
 
 struct TapArgs {
   AdminTargetArgs target;
@@ -67,11 +29,10 @@ std::optional<int> parse_args(const std::vector<std::string>& args, TapArgs& out
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
     if (arg == "--help" || arg == "-h") {
-      print_usage(stdout);
-      return kExitOk;
+      return print_help("tap");
     }
     const OptionUse use = take_admin_option(args, i, out.target);
-    if (use == OptionUse::kMissingValue) return report_usage_error("tap", arg + " needs a value");
+    if (use == OptionUse::kMissingValue) return usage_error("tap", arg + " needs a value");
     if (use == OptionUse::kTaken) continue;
     if (!arg.starts_with("-")) {
       names.push_back(arg);
@@ -84,28 +45,26 @@ std::optional<int> parse_args(const std::vector<std::string>& args, TapArgs& out
       option.erase(eq);
     }
     if (option != "--stage" && option != "--limit") {
-      return report_usage_error("tap", "unexpected argument '" + arg + "'");
+      return usage_error("tap", "unexpected argument '" + arg + "'");
     }
     if (!value) {
-      if (i + 1 >= args.size()) return report_usage_error("tap", option + " needs a value");
+      if (i + 1 >= args.size()) return usage_error("tap", option + " needs a value");
       value = args[++i];
     }
     if (option == "--stage") {
       if (*value != "source" && *value != "mapped" && *value != "sink") {
-        return report_usage_error("tap",
-                                  "--stage must be source, mapped or sink, got '" + *value + "'");
+        return usage_error("tap", "--stage must be source, mapped or sink, got '" + *value + "'");
       }
       out.stage = *value;
     } else {
       const auto limit = parse_positive_integer(*value);
       if (!limit) {
-        return report_usage_error("tap",
-                                  "--limit must be a positive integer, got '" + *value + "'");
+        return usage_error("tap", "--limit must be a positive integer, got '" + *value + "'");
       }
       out.limit = *limit;
     }
   }
-  if (names.size() != 1) return report_usage_error("tap", "name one pipeline: weft tap PIPELINE");
+  if (names.size() != 1) return usage_error("tap", "name one pipeline: weft tap PIPELINE");
   out.pipeline = names.front();
   return std::nullopt;
 }

@@ -12,6 +12,7 @@
 
 #include "cli/admin_target.h"
 #include "cli/commands.h"
+#include "cli/help/help.h"
 #include "cli/status_table.h"
 #include "cli/terminal.h"
 #include "cli/text_cells.h"
@@ -22,49 +23,6 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr std::size_t kPlainWidth = 120;
-
-constexpr const char* kSynopsis =
-    "Usage: weft top [--config FILE] [--token-file FILE] [--interval SECONDS]\n"
-    "                [--sort name|rate|errors] [--iterations N]\n";
-constexpr const char* kDescription = R"HELP(
-Shows the table of 'weft status' (see 'weft status --help' for its columns) and refreshes it every
-SECONDS, asking the running daemon's admin API (admin.listen in the daemon config). Above the
-table: the time, the daemon's address and the number of pipelines.
-
-On a terminal the table is redrawn in place, and single keys act at once:
-  q          quit
-  n, r, e    sort by name, by rate, by errors
-When the daemon stops answering, the last table stays with the error above it, and weft top keeps
-trying.
-
-When standard output is not a terminal (a pipe, a file), weft top prints plain tables without
-escape sequences, separated by a blank line, and by default only one: 'weft top | cat' prints
-one table and exits. It then stops at the first error.
-
-Options:
-)HELP";
-constexpr const char* kMoreOptions =
-    R"HELP(  --interval SECONDS
-                     seconds between refreshes, at least 0.1 (default 2)
-  --sort ORDER       name (default); rate: records in and out per second, busiest first;
-                     errors: dead-lettered records plus DLQ depth, most first, then open
-                     circuit breakers first
-  --iterations N     stop after N tables (default: until q on a terminal, else 1)
-  --help             print this help
-
-Examples:
-  weft top
-  weft top --sort errors --interval 5
-  weft top --iterations 30 --interval 60 >> weft-status.log
-
-Exit status: 0 quit with q or after N tables, 1 the daemon cannot be reached or refused (the
-first time on a terminal, any time otherwise), 2 usage or configuration error. Ctrl-C ends it
-like any program (the shell reports 130), with the terminal restored.
-)HELP";
-
-void print_usage(std::FILE* to) {
-  print_admin_usage(to, kSynopsis, kDescription, kMoreOptions);
-}
 
 struct TopArgs {
   AdminTargetArgs target;
@@ -89,11 +47,10 @@ std::optional<int> parse_args(const std::vector<std::string>& args, TopArgs& out
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
     if (arg == "--help" || arg == "-h") {
-      print_usage(stdout);
-      return kExitOk;
+      return print_help("top");
     }
     const OptionUse use = take_admin_option(args, i, out.target);
-    if (use == OptionUse::kMissingValue) return report_usage_error("top", arg + " needs a value");
+    if (use == OptionUse::kMissingValue) return usage_error("top", arg + " needs a value");
     if (use == OptionUse::kTaken) continue;
     std::string option = arg;
     std::optional<std::string> value;
@@ -102,31 +59,29 @@ std::optional<int> parse_args(const std::vector<std::string>& args, TopArgs& out
       option.erase(eq);
     }
     if (option != "--interval" && option != "--sort" && option != "--iterations") {
-      return report_usage_error("top", "unexpected argument '" + arg + "'");
+      return usage_error("top", "unexpected argument '" + arg + "'");
     }
     if (!value) {
-      if (i + 1 >= args.size()) return report_usage_error("top", option + " needs a value");
+      if (i + 1 >= args.size()) return usage_error("top", option + " needs a value");
       value = args[++i];
     }
     if (option == "--interval") {
       const auto interval = parse_interval(*value);
       if (!interval) {
-        return report_usage_error(
+        return usage_error(
             "top", "--interval must be a number of seconds, at least 0.1, got '" + *value + "'");
       }
       out.interval = *interval;
     } else if (option == "--sort") {
       const auto sort = parse_sort_order(*value);
       if (!sort) {
-        return report_usage_error("top",
-                                  "--sort must be name, rate or errors, got '" + *value + "'");
+        return usage_error("top", "--sort must be name, rate or errors, got '" + *value + "'");
       }
       out.sort = *sort;
     } else {
       out.iterations = parse_positive_integer(*value);
       if (!out.iterations) {
-        return report_usage_error("top",
-                                  "--iterations must be a positive integer, got '" + *value + "'");
+        return usage_error("top", "--iterations must be a positive integer, got '" + *value + "'");
       }
     }
   }

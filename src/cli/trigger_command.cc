@@ -6,55 +6,30 @@
 
 #include "cli/admin_target.h"
 #include "cli/commands.h"
+#include "cli/help/help.h"
 #include "net/url.h"
 
 namespace weft::cli {
-namespace {
-
-constexpr const char* kSynopsis =
-    "Usage: weft trigger PIPELINE [--config FILE] [--token-file FILE]\n";
-constexpr const char* kDescription = R"HELP(
-Starts the next run of PIPELINE now instead of when its schedule says (sources that poll on a
-schedule, such as rest). Asks the running daemon's admin API (admin.listen in the daemon config).
-
-Options:
-)HELP";
-constexpr const char* kMore = R"HELP(  --help             print this help
-
-Examples:
-  weft trigger items
-  weft trigger items --config /etc/weft/weft.yaml --token-file /run/secrets/weft-admin
-
-Exit status: 0 the run was started, 1 the daemon refused (unknown pipeline, not running, no
-schedule) or cannot be reached, 2 usage or configuration error.
-)HELP";
-
-void print_usage(std::FILE* to) {
-  print_admin_usage(to, kSynopsis, kDescription, kMore);
-}
-
-}  // namespace
 
 int trigger_command(const std::vector<std::string>& args) {
   AdminTargetArgs target_args;
   std::vector<std::string> names;
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--help" || args[i] == "-h") {
-      print_usage(stdout);
-      return kExitOk;
+      return print_help("trigger");
     }
     const OptionUse use = take_admin_option(args, i, target_args);
     if (use == OptionUse::kMissingValue) {
-      return report_usage_error("trigger", args[i] + " needs a value");
+      return usage_error("trigger", args[i] + " needs a value");
     }
     if (use == OptionUse::kTaken) continue;
     if (args[i].empty() || args[i][0] == '-') {
-      return report_usage_error("trigger", "unexpected argument '" + args[i] + "'");
+      return usage_error("trigger", "unexpected argument '" + args[i] + "'");
     }
     names.push_back(args[i]);
   }
   if (names.size() != 1) {
-    return report_usage_error("trigger", "name one pipeline: weft trigger PIPELINE");
+    return usage_error("trigger", "name one pipeline: weft trigger PIPELINE");
   }
   const std::string& pipeline = names.front();
   const auto target = resolve_admin_target(target_args, "trigger");

@@ -1,3 +1,4 @@
+// `weft validate`: checks the configuration as `weft run` would, and starts nothing.
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -9,21 +10,10 @@
 #include "config/pipeline_config.h"
 
 namespace weft::cli {
-namespace {
-
-constexpr const char* kUsage = R"(Usage: weft validate [--config FILE] [PIPELINE_FILE_OR_DIR...]
-
-Checks configuration without starting anything and reports every problem with file:line:column.
-With no paths, validates the daemon config (default config/weft.yaml) and every pipeline file in
-its pipelines directory. With paths, validates those pipeline files and directories.
-Exit status: 0 when everything is valid, 2 otherwise.
-)";
-
-}  // namespace
 
 int validate_command(const std::vector<std::string>& args) {
   CommonArgs parsed;
-  if (auto exit_code = parse_common_args(args, "validate", kUsage, true, parsed)) return *exit_code;
+  if (auto exit_code = parse_common_args(args, "validate", true, parsed)) return *exit_code;
   const std::string& config_path = parsed.config_path;
   std::vector<std::string>& paths = parsed.paths;
 

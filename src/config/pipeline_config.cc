@@ -7,6 +7,7 @@
 
 #include "config/delivery_spec.h"
 #include "config/mapping_config.h"
+#include "config/pipeline_name.h"
 #include "config/pipeline_loader.h"
 #include "config/redact.h"
 #include "common/suggest.h"
@@ -14,19 +15,6 @@
 
 namespace weft {
 namespace {
-
-constexpr const char* kNameHint =
-    "use 1 to 63 characters: lowercase letters, digits, '_' and '-', starting with a letter or "
-    "digit";
-
-bool valid_pipeline_name(const std::string& name) {
-  auto lower_or_digit = [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-  };
-  if (name.empty() || name.size() > 63 || !lower_or_digit(name[0])) return false;
-  return std::all_of(name.begin(), name.end(),
-                     [&](char c) { return lower_or_digit(c) || c == '_' || c == '-'; });
-}
 
 // The fields written at the top of a pipeline file, besides `source` and `sink`.
 const std::vector<FieldSpec>& top_level_fields() {
@@ -191,7 +179,7 @@ LocatedPipeline load_checked(const std::string& path, const Registry& registry,
   if (auto it = v.locations.find("name"); it != v.locations.end()) out.name_at = it->second;
   if (top.contains("name") && !valid_pipeline_name(top["name"].get<std::string>())) {
     report(v, out.name_at,
-           "invalid pipeline name '" + top["name"].get<std::string>() + "'", kNameHint);
+           "invalid pipeline name '" + top["name"].get<std::string>() + "'", kPipelineNameHint);
   }
   check_delivery_fields(top, v);
   auto source = connector_block(*root, ConnectorKind::kSource, registry, v);
@@ -224,6 +212,13 @@ LocatedPipeline load_checked(const std::string& path, const Registry& registry,
 }
 
 }  // namespace
+
+bool valid_pipeline_name(std::string_view name) {
+  auto lower_or_digit = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  if (name.empty() || name.size() > 63 || !lower_or_digit(name[0])) return false;
+  return std::all_of(name.begin(), name.end(),
+                     [&](char c) { return lower_or_digit(c) || c == '_' || c == '-'; });
+}
 
 const ConfigSpec& pipeline_runtime_spec() {
   static const ConfigSpec spec = [] {

@@ -29,9 +29,16 @@ std::string slurp(const std::string& path) {
 
 CliResult run_cli(const std::vector<std::string>& args, const TempDir& dir,
                   const std::vector<std::string>& env) {
+  std::vector<std::string> argv = {weft_binary()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_program(argv, dir, env);
+}
+
+CliResult run_program(const std::vector<std::string>& argv, const TempDir& dir,
+                      const std::vector<std::string>& env, const std::string& cwd) {
   const std::string out_path = dir.file("cli.out");
   const std::string err_path = dir.file("cli.err");
-  std::string binary = weft_binary();
+  std::string binary = argv.front();
   // The environment weft gets, built before fork(): a variable of `env` replaces an inherited one.
   std::vector<std::string> environment = env;
   for (char** inherited = environ; *inherited != nullptr; ++inherited) {
@@ -50,11 +57,12 @@ CliResult run_cli(const std::vector<std::string>& args, const TempDir& dir,
     const int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     ::dup2(out, 1);
     ::dup2(err, 2);
-    std::vector<std::string> copy = args;
-    std::vector<char*> argv{binary.data()};
-    for (auto& arg : copy) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    ::execve(binary.c_str(), argv.data(), envp.data());
+    if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) ::_exit(126);
+    std::vector<std::string> copy = argv;
+    std::vector<char*> pointers;
+    for (auto& arg : copy) pointers.push_back(arg.data());
+    pointers.push_back(nullptr);
+    ::execve(binary.c_str(), pointers.data(), envp.data());
     ::_exit(127);
   }
   CliResult result;
@@ -64,7 +72,7 @@ CliResult run_cli(const std::vector<std::string>& args, const TempDir& dir,
     if (std::chrono::steady_clock::now() > deadline) {
       ::kill(pid, SIGKILL);
       ::waitpid(pid, &status, 0);
-      ADD_FAILURE() << "weft did not finish within 30 s";
+      ADD_FAILURE() << binary << " did not finish within 30 s";
       break;
     }
     std::this_thread::sleep_for(5ms);

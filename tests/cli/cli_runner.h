@@ -20,6 +20,11 @@ struct CliResult {
 CliResult run_cli(const std::vector<std::string>& args, const TempDir& dir,
                   const std::vector<std::string>& env = {});
 
+// The same for any program: `argv[0]` is its path. `cwd`, when not empty, is the directory it
+// runs in.
+CliResult run_program(const std::vector<std::string>& argv, const TempDir& dir,
+                      const std::vector<std::string>& env = {}, const std::string& cwd = "");
+
 // The whole file ("" when it cannot be read).
 std::string slurp(const std::string& path);
 

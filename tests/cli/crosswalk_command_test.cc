@@ -330,24 +330,26 @@ TEST_F(CrosswalkCommandTest, UsageErrorsExit2WithAHint) {
     const auto result = crosswalk(args);
     EXPECT_EQ(result.code, 2) << args[0] << ": " << result.err;
     EXPECT_TRUE(result.err.starts_with(message)) << result.err;
-    EXPECT_NE(result.err.find("--help' for usage."), std::string::npos) << result.err;
+    EXPECT_NE(result.err.find("Run 'weft crosswalk --help' for the full help."), std::string::npos)
+        << result.err;
     EXPECT_EQ(result.out, "");
   }
   EXPECT_FALSE(std::filesystem::exists(state_path_));
 
   auto result = run_cli({"crosswalk"}, dir_);
   EXPECT_EQ(result.code, 2);
-  EXPECT_TRUE(result.err.starts_with("Usage: weft crosswalk <command>")) << result.err;
+  EXPECT_TRUE(result.err.starts_with("Usage: weft crosswalk get ")) << result.err;
   result = run_cli({"crosswalk", "--help"}, dir_);
   EXPECT_EQ(result.code, 0);
-  EXPECT_TRUE(result.out.starts_with("Usage: weft crosswalk <command>")) << result.out;
+  EXPECT_TRUE(result.out.starts_with("NAME\n    weft crosswalk - ")) << result.out;
   for (const std::string command : {"get", "put", "import", "export"}) {
-    result = run_cli({"crosswalk", command, "--help"}, dir_);
-    EXPECT_EQ(result.code, 0) << command;
-    EXPECT_TRUE(result.out.starts_with("Usage: weft crosswalk " + command + " ")) << result.out;
+    const auto page = run_cli({"crosswalk", command, "--help"}, dir_);
+    EXPECT_EQ(page.code, 0) << command;
+    EXPECT_EQ(page.out, result.out) << command;
+    EXPECT_NE(page.out.find("\n    weft crosswalk " + command + " "), std::string::npos);
   }
   result = run_cli({"--help"}, dir_);
-  EXPECT_NE(result.out.find("\n  crosswalk "), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("\n    crosswalk "), std::string::npos) << result.out;
 }
 
 }  // namespace

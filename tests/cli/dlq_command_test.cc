@@ -249,7 +249,7 @@ TEST_F(DlqCommandTest, UsageErrorsExit2WithAHint) {
     const auto result = dlq(args);
     EXPECT_EQ(result.code, 2) << args[0] << ": " << result.err;
     EXPECT_TRUE(result.err.starts_with(message)) << result.err;
-    EXPECT_NE(result.err.find("Run 'weft dlq --help' for usage."), std::string::npos);
+    EXPECT_NE(result.err.find("Run 'weft dlq --help' for the full help."), std::string::npos);
     EXPECT_EQ(result.out, "");
   }
   EXPECT_TRUE(stored(true).empty());
@@ -257,12 +257,12 @@ TEST_F(DlqCommandTest, UsageErrorsExit2WithAHint) {
 
   auto result = run_cli({"dlq"}, dir_);
   EXPECT_EQ(result.code, 2);
-  EXPECT_TRUE(result.err.starts_with("Usage: weft dlq <command>")) << result.err;
+  EXPECT_TRUE(result.err.starts_with("Usage: weft dlq list ")) << result.err;
   result = run_cli({"dlq", "replay", "--help"}, dir_);
   EXPECT_EQ(result.code, 0);
-  EXPECT_TRUE(result.out.starts_with("Usage: weft dlq <command>")) << result.out;
+  EXPECT_TRUE(result.out.starts_with("NAME\n    weft dlq - ")) << result.out;
   result = run_cli({"--help"}, dir_);
-  EXPECT_NE(result.out.find("\n  dlq "), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("\n    dlq "), std::string::npos) << result.out;
 }
 
 TEST_F(DlqCommandTest, BadDaemonConfigExits2) {
