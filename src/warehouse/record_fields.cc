@@ -111,6 +111,7 @@ RecordFields::~RecordFields() = default;
 
 bool RecordFields::read(const Record& record, const std::vector<std::string>& key) {
   const bool is_object = read_payload(record.value);
+  if (is_object && read_envelope_part()) return true;
   if (is_object && has_key(key)) return true;
   if (record.op == Operation::kDelete && record.before && read_payload(*record.before)) {
     return true;
@@ -158,6 +159,38 @@ bool RecordFields::read_parsed(const nlohmann::json& value) {
     fields_.push_back(field);
   }
   return true;
+}
+
+// When fields_ are a Debezium envelope's, reads the part a warehouse loads instead: `after`, or
+// `before` for a delete (op "d"). False, with fields_ unchanged, for anything else.
+bool RecordFields::read_envelope_part() {
+  const Field* op = nullptr;
+  const Field* before = nullptr;
+  const Field* after = nullptr;
+  bool source = false;
+  for (const auto& f : fields_) {
+    if (f.name == "op") op = &f;
+    if (f.name == "before") before = &f;
+    if (f.name == "after") after = &f;
+    if (f.name == "source") source = f.value.kind == ValueKind::kStructured;
+  }
+  if (op == nullptr || op->value.kind != ValueKind::kString || before == nullptr ||
+      after == nullptr || !source) {
+    return false;
+  }
+  const std::string_view code = op->value.text;
+  if (code != "c" && code != "u" && code != "r" && code != "d") return false;
+  const Field* part = code == "d" ? before : after;
+  if (part->value.kind != ValueKind::kStructured || !part->value.text.starts_with('{')) {
+    return false;
+  }
+  part_ = std::string(part->value.text);  // outlives the fields read from it
+  fields_.clear();
+  texts_.clear();
+  if (parser_->read(part_, fields_, texts_) == simdjson::SUCCESS) return true;
+  fields_.clear();  // not reached: part_ is compact JSON written by a parser
+  texts_.clear();
+  return false;
 }
 
 // Whether every key column has a value that is not null.

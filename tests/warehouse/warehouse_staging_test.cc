@@ -84,6 +84,35 @@ TEST_P(WarehouseStagingTest, ATextDeleteIsKeyedByItsBeforeImage) {
   EXPECT_EQ(sql("SELECT id FROM customers"), (Rows{{"2"}}));
 }
 
+// postgres_cdc's default envelope: the row is `after`, a delete's key is in `before`.
+TEST_P(WarehouseStagingTest, ADebeziumEnvelopeLoadsItsAfterAndADeleteItsBefore) {
+  const std::string source = R"("source": {"schema": "public", "table": "customers"})";
+  auto change = [&](const std::string& op, const std::string& before, const std::string& after,
+                    std::string position, bool parsed) {
+    const std::string text = "{\"before\": " + before + ", \"after\": " + after + ", " +
+                             source + ", \"op\": \"" + op + "\", \"ts_ms\": 1}";
+    Record r = parsed ? rec(nlohmann::json::parse(text), std::move(position))
+                      : text_rec(text, std::move(position));
+    r.op = op == "d" ? Operation::kDelete : Operation::kUpdate;
+    return r;
+  };
+  for (const bool parsed : {false, true}) {
+    config_.plan.table = parsed ? "from_parsed" : "from_text";
+    auto sink = connected_sink();
+    auto result = write(
+        *sink, {change("r", "null", R"({"id": 1, "name": "ada"})", "p1", parsed),
+                change("c", "null", R"({"id": 2, "name": "alan"})", "p2", parsed),
+                change("u", R"({"id": 1, "name": "ada"})", R"({"id": 1, "name": "Ada"})", "p3",
+                       parsed)});
+    ASSERT_TRUE(result.failures.empty()) << result.failures[0].error.message();
+    write(*sink, {change("d", R"({"id": 2, "name": "alan"})", "null", "p4", parsed)});
+    EXPECT_EQ(sql("SELECT id, name FROM " + config_.plan.table), (Rows{{"1", "Ada"}}));
+    const Rows all = sql("SELECT * FROM " + config_.plan.table);
+    ASSERT_EQ(all.size(), 1u);
+    EXPECT_EQ(all[0].size(), 3u) << "id, name, _loaded_at: no envelope field became a column";
+  }
+}
+
 TEST_P(WarehouseStagingTest, TextThatIsNoObjectOrNoJsonIsDeadLetteredAndTheRestLoads) {
   auto sink = connected_sink();
   auto result = write(*sink, {text_rec("[1, 2]", "p1"), text_rec("{\"id\": 5", "p2"),
