@@ -1,19 +1,39 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages weft needs to build, test and run. Idempotent and quiet:
 # packages already present are left alone, and apt is only touched when something is missing.
+#   scripts/install-deps.sh               everything `make run` and `make test` need
+#   scripts/install-deps.sh --build-only  only what compiling the weft binary needs (the build
+#                                         stage of docker/Dockerfile: no test services, no Node.js)
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
+
+build_only=0
+case "${1:-}" in
+  "") ;;
+  --build-only) build_only=1 ;;
+  *) echo "usage: $0 [--build-only]" >&2; exit 2 ;;
+esac
 
 packages=(
   build-essential cmake ninja-build pkg-config
   libboost1.81-dev nlohmann-json3-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
   libssl-dev libpq-dev librdkafka-dev libsqlite3-dev zlib1g-dev libsimdjson-dev libpugixml-dev
-  libgtest-dev libgmock-dev prometheus-cpp-dev libjemalloc-dev
+  prometheus-cpp-dev libjemalloc-dev
+)
+if [ "$build_only" -eq 1 ]; then
+  exec "$root/scripts/install-packages.sh" "${packages[@]}"
+fi
+
+packages+=(
+  libgtest-dev libgmock-dev
   # The Postgres CDC tests and bench/cdc.sh start their own throwaway PostgreSQL 15 clusters.
   # (Installing the server may start a default cluster on 5432; weft's tests never use it.)
   postgresql-15 postgresql-client-15
   curl procps
+  # tests/ship parses docker/docker-compose.yml with `docker-compose config`, which needs no
+  # Docker engine (install-packages.sh skips recommends, so none is installed).
+  docker-compose
 )
 # The S3 tests run s3rver (npm) under Node.js. Debian's nodejs/npm only when no node/npm is on
 # the PATH: a Node.js from elsewhere (NodeSource ships npm inside its nodejs) conflicts with them.
