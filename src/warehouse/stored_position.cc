@@ -70,6 +70,7 @@ HeldPosition StoredPosition::after_load(const std::vector<const Position*>& posi
 }
 
 HeldPosition StoredPosition::after_commit(const Position& position) const {
+  if (held_.position == position) return held_;
   HeldPosition row;
   row.position = position;
   row.applied = unseen_;

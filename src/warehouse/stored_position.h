@@ -49,7 +49,12 @@ class StoredPosition {
   void loaded(HeldPosition row, const std::vector<const Position*>& positions);
 
   // The runtime committed `position`: every record up to it is settled. The row to store: the
-  // position, and only the loaded records not yet seen again since a restart.
+  // position, and only the loaded records not yet seen again since a restart. When `position`
+  // is the held position itself, the records listed past it stay listed: the runtime commits
+  // that position while it is still dead-lettering the rejected record after it, and the
+  // records loaded beyond that one are not covered yet. (Positions are opaque, so any other
+  // position is taken to be ahead: the sink is told no commit during a load that could pass
+  // it, see WarehouseSink::commit.)
   HeldPosition after_commit(const Position& position) const;
 
  private:

@@ -152,6 +152,7 @@ class WarehouseSink final : public Sink {
     Result<HeldPosition> row = co_await transaction(staged, positions, batch.size(), counts);
     if (!row.ok()) co_return WriteResult::failed(row.error());
     stored_.loaded(std::move(*row), positions);
+    ++loads_;
     if (metrics_) {
       metrics_->copied.Increment(static_cast<double>(counts.copied));
       metrics_->applied.Increment(static_cast<double>(counts.applied));
@@ -168,10 +169,12 @@ class WarehouseSink final : public Sink {
   awaitable<Status> flush() override { co_return Status{}; }
 
   // While a load is under way (the runtime checkpoints while the next batch waits), the position
-  // is only noted: the loads store it with their own position from then on.
+  // is only noted. It takes effect when that load fails; a load that commits holds a position
+  // past it already (the batch came after every record the commit covers).
   awaitable<Status> commit(const Position& position) override {
     if (loading_) {
       deferred_commit_ = position;
+      loads_at_deferral_ = loads_;
       co_return Status{};
     }
     Committing committing(*this);
@@ -198,10 +201,10 @@ class WarehouseSink final : public Sink {
     explicit Loading(WarehouseSink& sink) : sink(sink) { sink.loading_ = true; }
     ~Loading() {
       sink.loading_ = false;
-      if (sink.deferred_commit_) {
+      if (sink.deferred_commit_ && sink.loads_ == sink.loads_at_deferral_) {
         sink.stored_.loaded(sink.stored_.after_commit(*sink.deferred_commit_), {});
-        sink.deferred_commit_.reset();
       }
+      sink.deferred_commit_.reset();
     }
     WarehouseSink& sink;
   };
@@ -409,6 +412,8 @@ class WarehouseSink final : public Sink {
   bool loading_ = false;              // a write_batch() is under way
   bool committing_ = false;           // a commit() is using the connection
   std::optional<Position> deferred_commit_;
+  std::uint64_t loads_ = 0;  // loads committed; with loads_at_deferral_: one since the deferral?
+  std::uint64_t loads_at_deferral_ = 0;
   std::optional<asio::steady_timer> commit_done_;
   asio::thread_pool worker_{1};  // last: joined first, while what it reads still exists
 };

@@ -2,9 +2,11 @@
 // simdjson) loads exactly as the parsed form does, and batches staged ahead (prepare(), while
 // the batch before is loading) load as if staged at their write, even when that write found
 // the table changed.
+#include <optional>
 #include <string>
 #include <vector>
 
+#include <boost/asio/detached.hpp>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -151,6 +153,33 @@ TEST_P(WarehouseStagingTest, APartOfAPreparedBatchLoadsOnlyThatPart) {
   write(*sink, retried);
   EXPECT_EQ(sql("SELECT id FROM customers ORDER BY id"), (Rows{{"1"}, {"3"}}));
 }
+
+// A checkpoint can reach the sink while it loads the next batch (the runtime prepares and
+// writes ahead). PostgreSQL only: a SQLite load never waits, so nothing runs in between.
+class WarehouseCommitDuringLoadTest : public WarehouseSinkTest {};
+
+TEST_P(WarehouseCommitDuringLoadTest, ACheckpointArrivingDuringALoadNeverMovesThePositionBack) {
+  auto sink = connected_sink();
+  write(*sink, {text_rec(R"({"id": 1})", "p1")});
+  const Batch next{text_rec(R"({"id": 2})", "p2"), text_rec(R"({"id": 3})", "p3")};
+  std::optional<WriteResult> wrote;
+  std::optional<Status> committed;
+  boost::asio::co_spawn(io_, weft::testing::detail::store_result(sink->write_batch(next), &wrote),
+                        boost::asio::detached);
+  boost::asio::co_spawn(io_, weft::testing::detail::store_result(sink->commit("p1"), &committed),
+                        boost::asio::detached);
+  io_.restart();
+  io_.run();
+  ASSERT_TRUE(wrote && wrote->status.ok());
+  ASSERT_TRUE(committed && committed->ok());
+  EXPECT_EQ(stored(*sink), "p3");
+  EXPECT_EQ(sql("SELECT position FROM _weft_checkpoints WHERE pipeline = 'crm'"),
+            (Rows{{"p3"}}));
+  EXPECT_EQ(stored(*connected_sink()), "p3") << "a restart resumes after p3, not p1";
+}
+
+INSTANTIATE_TEST_SUITE_P(Postgres, WarehouseCommitDuringLoadTest, ::testing::Values("postgres"),
+                         [](const auto& info) { return info.param; });
 
 INSTANTIATE_TEST_SUITE_P(Dialects, WarehouseStagingTest, ::testing::Values("sqlite", "postgres"),
                          [](const auto& info) { return info.param; });
