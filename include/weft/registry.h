@@ -3,6 +3,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "weft/config_spec.h"
@@ -39,6 +41,35 @@ struct ConnectorInfo {
   // is reported at that field.
   std::function<Status(const Settings&)> check;
 };
+
+// Fills in `check` and the factory of a connector whose settings parse into a config object:
+// `parse(settings)` returns Result<Config> and `build(Config, ctx)` the source or sink. The
+// config loader's check runs the parser, so `weft validate` reports everything it refuses, and
+// the factory parses again, then builds.
+template <typename Parse, typename Build>
+void parse_then_build(ConnectorInfo& info, Parse parse, Build build) {
+  info.check = [parse](const Settings& settings) -> Status {
+    auto config = parse(settings);
+    if (!config.ok()) return config.error();
+    return Status{};
+  };
+  using Config = std::decay_t<decltype(*parse(std::declval<const Settings&>()))>;
+  using Built = decltype(build(std::declval<Config>(), std::declval<const ConnectorContext&>()));
+  // `build` may return the connector or a Result of it.
+  using Made = std::conditional_t<std::is_constructible_v<Result<std::unique_ptr<Sink>>, Built>,
+                                  std::unique_ptr<Sink>, std::unique_ptr<Source>>;
+  auto factory = [parse, build](const Settings& settings,
+                                const ConnectorContext& ctx) -> Result<Made> {
+    auto config = parse(settings);
+    if (!config.ok()) return config.error();
+    return build(std::move(*config), ctx);
+  };
+  if constexpr (std::is_same_v<Made, std::unique_ptr<Sink>>) {
+    info.make_sink = std::move(factory);
+  } else {
+    info.make_source = std::move(factory);
+  }
+}
 
 // The connectors a daemon can build. Filled once at start-up from one explicit list
 // (connectors/builtin.cc); read-only afterwards, so safe to share between threads.

@@ -66,17 +66,7 @@ ConnectorInfo sink_info() {
           "Batches handed to the producer before the first is confirmed. More hide the broker's "
           "round trip; the producer keeps their order. 1: each batch waits for the previous.");
   add_security_fields(spec, "producer");
-  info.check = [](const Settings& settings) -> Status {
-    auto config = sink_config(settings);
-    if (!config) return config.error();
-    return Status{};
-  };
-  info.make_sink = [](const Settings& settings,
-                      const ConnectorContext& ctx) -> Result<std::unique_ptr<Sink>> {
-    auto config = sink_config(settings);
-    if (!config) return config.error();
-    return make_kafka_sink(std::move(*config), ctx);
-  };
+  parse_then_build(info, sink_config, make_kafka_sink);
   return info;
 }
 

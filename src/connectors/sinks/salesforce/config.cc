@@ -189,17 +189,7 @@ ConnectorInfo sink_info() {
                    "batch instead of one per 200 records, at the price of latency (the job is "
                    "polled until Salesforce has processed it, seconds to minutes). Each record "
                    "still gets its own result. 0: never use Bulk API.");
-  info.check = [](const Settings& settings) -> Status {
-    auto config = sink_config(settings);
-    if (!config) return config.error();
-    return Status{};
-  };
-  info.make_sink = [](const Settings& settings,
-                      const ConnectorContext& ctx) -> Result<std::unique_ptr<Sink>> {
-    auto config = sink_config(settings);
-    if (!config) return config.error();
-    return make_salesforce_sink(std::move(*config), ctx);
-  };
+  parse_then_build(info, sink_config, make_salesforce_sink);
   return info;
 }
 

@@ -144,17 +144,7 @@ ConnectorInfo sink_info() {
       .description(
           "PostgreSQL: apply with MERGE; false: INSERT ... ON CONFLICT, which also suits other "
           "writers inserting the same keys at the same time.");
-  info.check = [](const Settings& settings) -> Status {
-    auto config = sink_config(settings);
-    if (!config) return config.error();
-    return Status{};
-  };
-  info.make_sink = [](const Settings& settings,
-                      const ConnectorContext& ctx) -> Result<std::unique_ptr<Sink>> {
-    auto config = sink_config(settings);
-    if (!config) return config.error();
-    return make_warehouse_sink(std::move(*config), ctx);
-  };
+  parse_then_build(info, sink_config, make_warehouse_sink);
   return info;
 }
 

@@ -154,17 +154,10 @@ ConnectorInfo info() {
       .description(
           "A bad row: `continue` dead-letters it and reads on; `skip_file` dead-letters the "
           "whole file as one entry and delivers none of it; `abort` stops the pipeline");
-  info.check = [](const Settings& settings) -> Status {
-    auto config = FilesConfig::from(settings, Environment::process());
-    if (!config.ok()) return config.error();
-    return Status{};
+  const auto parse = [](const Settings& settings) {
+    return FilesConfig::from(settings, Environment::process());
   };
-  info.make_source = [](const Settings& settings,
-                        const ConnectorContext& ctx) -> Result<std::unique_ptr<Source>> {
-    auto config = FilesConfig::from(settings, Environment::process());
-    if (!config.ok()) return config.error();
-    return make_files_source(std::move(*config), ctx);
-  };
+  parse_then_build(info, parse, make_files_source);
   return info;
 }
 

@@ -60,17 +60,7 @@ ConnectorInfo source_info() {
           "How message values are read: `json`, one JSON document (a message that is not "
           "goes to the dead-letter queue); `raw`, UTF-8 text kept as a JSON string.");
   add_security_fields(spec, "consumer");
-  info.check = [](const Settings& settings) -> Status {
-    auto config = source_config(settings);
-    if (!config) return config.error();
-    return Status{};
-  };
-  info.make_source = [](const Settings& settings,
-                        const ConnectorContext& ctx) -> Result<std::unique_ptr<Source>> {
-    auto config = source_config(settings);
-    if (!config) return config.error();
-    return make_kafka_source(std::move(*config), ctx);
-  };
+  parse_then_build(info, source_config, make_kafka_source);
   return info;
 }
 

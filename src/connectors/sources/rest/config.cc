@@ -265,17 +265,7 @@ ConnectorInfo info() {
       .default_value("0")
       .min(0)
       .description("Stop a run after this many pages (a guard); 0: no limit");
-  info.check = [](const Settings& settings) -> Status {
-    auto config = RestConfig::from(settings);
-    if (!config.ok()) return config.error();
-    return Status{};
-  };
-  info.make_source = [](const Settings& settings,
-                        const ConnectorContext& ctx) -> Result<std::unique_ptr<Source>> {
-    auto config = RestConfig::from(settings);
-    if (!config.ok()) return config.error();
-    return make_rest_source(std::move(*config), ctx);
-  };
+  parse_then_build(info, RestConfig::from, make_rest_source);
   return info;
 }
 

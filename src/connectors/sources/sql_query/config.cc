@@ -196,17 +196,7 @@ ConnectorInfo info() {
           "SQLite: applies to text timestamps, read as UTC; numbers are not held back.")
       .example("5s")
       .example("2m");
-  info.check = [](const Settings& settings) -> Status {
-    auto config = SqlQueryConfig::from(settings);
-    if (!config.ok()) return config.error();
-    return Status{};
-  };
-  info.make_source = [](const Settings& settings,
-                        const ConnectorContext& ctx) -> Result<std::unique_ptr<Source>> {
-    auto config = SqlQueryConfig::from(settings);
-    if (!config.ok()) return config.error();
-    return make_sql_query_source(std::move(*config), ctx);
-  };
+  parse_then_build(info, SqlQueryConfig::from, make_sql_query_source);
   return info;
 }
 

@@ -134,17 +134,10 @@ ConnectorInfo info() {
       .description("POST handshakes such as Slack's url_verification");
   spec.object("get_challenge", get_challenge_spec())
       .description("GET handshakes such as Meta's hub.challenge");
-  info.check = [](const Settings& settings) -> Status {
-    auto config = WebhookConfig::from(settings);
-    if (!config) return config.error();
-    return Status::ok_status();
+  const auto build = [](WebhookConfig config, const ConnectorContext& ctx) {
+    return make_webhook_source(std::move(config), ctx, ctx.webhooks);
   };
-  info.make_source = [](const Settings& settings,
-                        const ConnectorContext& ctx) -> Result<std::unique_ptr<Source>> {
-    auto config = WebhookConfig::from(settings);
-    if (!config) return config.error();
-    return make_webhook_source(std::move(*config), ctx, ctx.webhooks);
-  };
+  parse_then_build(info, WebhookConfig::from, build);
   return info;
 }
 
