@@ -5,18 +5,12 @@
 #include <cstring>
 #include <unordered_map>
 
+#include "common/text.h"
+
 namespace weft::rest {
 namespace {
 
 namespace od = simdjson::ondemand;
-
-std::string_view trim_json(std::string_view text) {
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\n' || text.back() == '\r' ||
-                           text.back() == '\t')) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
 
 // The JSON text of `value` as it appears in the document.
 simdjson::error_code raw_text(od::value value, std::string_view& out) {
@@ -26,17 +20,17 @@ simdjson::error_code raw_text(od::value value, std::string_view& out) {
     od::object object;
     if (auto e = value.get_object().get(object)) return e;
     if (auto e = object.raw_json().get(out)) return e;
-    out = trim_json(out);  // raw_json() takes the whitespace after the value along
+    out = trim(out);  // raw_json() takes the whitespace after the value along
     return simdjson::SUCCESS;
   }
   if (type == od::json_type::array) {
     od::array array;
     if (auto e = value.get_array().get(array)) return e;
     if (auto e = array.raw_json().get(out)) return e;
-    out = trim_json(out);
+    out = trim(out);
     return simdjson::SUCCESS;
   }
-  out = trim_json(value.raw_json_token());
+  out = trim(value.raw_json_token());
   return simdjson::SUCCESS;
 }
 

@@ -5,19 +5,13 @@
 #include <nlohmann/json.hpp>
 #include <simdjson.h>
 
+#include "common/text.h"
+
 namespace weft::warehouse {
 
 namespace {
 
 namespace od = simdjson::ondemand;
-
-std::string_view trim_trailing_space(std::string_view text) {
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\n' || text.back() == '\r' ||
-                           text.back() == '\t')) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
 
 }  // namespace
 
@@ -66,7 +60,7 @@ struct RecordFields::Parser {
                            number == od::number_type::unsigned_integer
                        ? ValueKind::kInteger
                        : ValueKind::kFloat;
-        out.text = trim_trailing_space(value.raw_json_token());
+        out.text = trim(value.raw_json_token());  // it takes the space after the token along
         return simdjson::SUCCESS;
       }
       case od::json_type::boolean: {
