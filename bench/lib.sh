@@ -42,6 +42,15 @@ ${3:-}
 YAML
 }
 
+# await_line FILE PATTERN PID: returns once a line of FILE matches PATTERN (grep -E), or fails
+# once process PID has exited without writing one. It costs no CPU while it waits (tail -f
+# sleeps on inotify), where polling /api with curl every few ms takes a share of the cores
+# from the daemon being measured.
+await_line() {
+  grep -q -m1 -E "$2" < <(tail --pid="$3" -n +1 -f "$1")
+  grep -q -E "$2" "$1"
+}
+
 # CPU time from /proc and GNU time, in clock ticks.
 CLK_TCK=$(getconf CLK_TCK)
 ticks_to_s() { awk -v t="$1" -v hz="$CLK_TCK" 'BEGIN {printf "%.2f", t / hz}'; }
