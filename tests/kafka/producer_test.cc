@@ -98,6 +98,45 @@ TEST_F(ProducerTest, AFullLocalQueueWaitsInsteadOfFailing) {
   }
 }
 
+// Messages without headers for one topic are handed over together; the lot must behave as if
+// handed one by one: topics switching, a message with headers between, a message too large
+// for the broker inside a run, and a local queue that fills part-way through.
+TEST_F(ProducerTest, MixedTopicsHeadersAndARefusedMessageKeepTheirOrderThroughAFullQueue) {
+  kafka_.create_topic("orders", 1);
+  kafka_.create_topic("audit", 1);
+  auto producer = make({{"queue.buffering.max.messages", "7"}, {"message.max.bytes", "2000"}});
+  std::vector<OutgoingMessage> batch;
+  for (int i = 0; i < 200; ++i) {
+    batch.push_back(message(i % 50 < 30 ? "orders" : "audit", "k", std::to_string(i)));
+  }
+  batch[15].headers = {{"_row", "15"}};
+  batch[42].value = storage_.emplace_back(5000, 'x');  // over message.max.bytes
+  const auto results = send(*producer, std::move(batch));
+  ASSERT_EQ(results.size(), 200u);
+  for (int i = 0; i < 200; ++i) {
+    if (i == 42) continue;
+    ASSERT_TRUE(results[i].status.ok()) << i << ": " << results[i].status.error().message();
+  }
+  ASSERT_FALSE(results[42].status.ok());
+  EXPECT_FALSE(results[42].status.error().retryable()) << results[42].status.error().message();
+  EXPECT_EQ(results[42].code, "MSG_SIZE_TOO_LARGE");
+
+  std::vector<std::string> want_orders, want_audit;
+  for (int i = 0; i < 200; ++i) {
+    if (i != 42) (i % 50 < 30 ? want_orders : want_audit).push_back(std::to_string(i));
+  }
+  const auto values = [](const auto& arrived) {
+    std::vector<std::string> v;
+    for (const auto& m : arrived) v.push_back(m.value.value_or("<null>"));
+    return v;
+  };
+  const auto orders = kafka_.consume("orders", want_orders.size());
+  EXPECT_EQ(values(orders), want_orders);
+  EXPECT_EQ(values(kafka_.consume("audit", want_audit.size())), want_audit);
+  ASSERT_GT(orders.size(), 15u);
+  EXPECT_EQ(orders[15].headers, (std::vector<std::pair<std::string, std::string>>{{"_row", "15"}}));
+}
+
 TEST_F(ProducerTest, MessagesNotConfirmedWhileTheBrokerIsDownAreRetryable) {
   kafka_.create_topic("events", 1);
   auto producer = make({{"message.timeout.ms", "1000"},
