@@ -10,12 +10,12 @@
 #
 # The records: RECORDS (1,000,000) messages keyed by their number, each value the 100-byte JSON
 # of weft's `generate` source ({"id":N,"message":"hello from weft","pad":"xx..."}).
-#   kcat  `kcat -P -K TAB -z lz4 -X enable.idempotence=true -X linger.ms=5` reading a file of
+#   kcat  `kcat -P -K TAB -z lz4 -X enable.idempotence=true -X linger.ms=1` reading a file of
 #         "N<TAB>value" lines written before the clock starts (from /dev/shm): librdkafka with
 #         the settings weft's sink uses; kcat exits once every message has its delivery report.
 #         Wall, CPU and max RSS from GNU time.
 #   weft  a daemon with one pipeline: `generate` (rate 0, count RECORDS, record_size 100) ->
-#         `kafka` sink (defaults: idempotent, lz4, linger 5ms), batch max_records 10,000;
+#         `kafka` sink (defaults: idempotent, lz4, linger 1ms), batch max_records 10,000;
 #         timed from process start until it logs that the pipeline stopped (the last record's
 #         delivery report, then the final checkpoint; /api/pipelines/bench, checked afterwards,
 #         then says `finished`: polling it during the run took CPU from weft). CPU (utime +
@@ -28,7 +28,7 @@
 #   QUICK=1 ./bench/kafka.sh      a smoke run: 100,000 records, one round
 #   WEFT=path/to/weft             run that binary instead of building build/release's
 #   BATCH=10000                   weft's batch max_records
-#   SINK_EXTRA='linger: 1ms'      more settings for weft's kafka sink (YAML flow mapping entries)
+#   SINK_EXTRA='linger: 5ms'      more settings for weft's kafka sink (YAML flow mapping entries)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
@@ -78,7 +78,7 @@ run_kcat() {  # $1: topic; sets WALL CPU RSS
   local t0 t1
   t0=$EPOCHREALTIME
   /usr/bin/time -f "$TIME_FORMAT" -o "$WORK/kcat.time" \
-    kcat -P -b "$BOOTSTRAP" -t "$1" -K $'\t' -z lz4 -X enable.idempotence=true -X linger.ms=5 \
+    kcat -P -b "$BOOTSTRAP" -t "$1" -K $'\t' -z lz4 -X enable.idempotence=true -X linger.ms=1 \
     -X client.id=kcat <"$WORK/records.tsv" 2>"$WORK/kcat.err" || {
     echo "kcat failed:" >&2; cat "$WORK/kcat.err" >&2; exit 1; }
   t1=$EPOCHREALTIME

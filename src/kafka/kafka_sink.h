@@ -26,7 +26,7 @@ struct KafkaSinkConfig {
   std::vector<std::string> headers;     // record headers sent as Kafka headers; "*": all
   bool tombstones = false;
   std::string compression = "none";
-  std::chrono::milliseconds linger{5};
+  std::chrono::milliseconds linger{1};
   std::size_t batches_in_flight = 4;  // write_batch calls the runtime may have waiting at once
 
   // The librdkafka properties: the client's, the sink's own, then `librdkafka` (which may
