@@ -79,27 +79,25 @@ class KafkaSink final : public Sink {
       sent.push_back(i);
     }
     const auto started = std::chrono::steady_clock::now();
-    const std::vector<DeliveryReport> reports = co_await producer_->send(std::move(messages));
-    if (metrics_ && !reports.empty()) {
+    const std::vector<Undelivered> undelivered = co_await producer_->send(std::move(messages));
+    if (metrics_ && !sent.empty()) {
       metrics_->produce.Observe(
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     }
     std::size_t retryable = 0;
-    for (std::size_t m = 0; m < reports.size(); ++m) {
-      const Status& status = reports[m].status;
-      if (status.ok()) continue;
-      if (status.error().retryable()) ++retryable;
+    for (const auto& [m, report] : undelivered) {
+      if (report.status.error().retryable()) ++retryable;
       if (metrics_) {
-        metrics_->errors.Add({{"pipeline", metrics_->pipeline}, {"code", reports[m].code}})
+        metrics_->errors.Add({{"pipeline", metrics_->pipeline}, {"code", report.code}})
             .Increment();
       }
-      result.failures.push_back({sent[m], status.error()});
+      result.failures.push_back({sent[m], report.status.error()});
     }
     // Nothing got through and the broker is the reason: an outage, for the breaker to count.
-    if (!reports.empty() && retryable == reports.size()) {
+    if (!sent.empty() && retryable == sent.size()) {
       co_return WriteResult::failed(Error::retryable(
           "no message of the batch was confirmed by " + config_.client.broker_list() + "; the first: " +
-          reports.front().status.error().message()));
+          undelivered.front().report.status.error().message()));
     }
     co_return result;
   }

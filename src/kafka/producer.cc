@@ -5,6 +5,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <mutex>
@@ -35,16 +36,21 @@ constexpr auto kQueueFullPause = std::chrono::milliseconds(5);
 // message.
 struct Waiting {
   Waiting(const asio::any_io_executor& executor, std::size_t count)
-      : results(count), slots(count, this), outstanding(count), done(executor, 1) {}
-  std::vector<DeliveryReport> results;  // written once per index, by its report
-  std::vector<Waiting*> slots;          // message i's opaque is &slots[i]
+      : slots(count, this), outstanding(count), done(executor, 1) {}
+  std::vector<Waiting*> slots;  // message i's opaque is &slots[i]
   std::atomic<std::size_t> outstanding;
+  // Only what went wrong is kept: a batch is mostly delivered, and a report per message
+  // would be written, read and freed for nothing. Added to by the thread serving reports
+  // and by the sender (messages librdkafka refused), hence the lock.
+  std::mutex failing;
+  std::vector<Undelivered> undelivered;
   asio::experimental::concurrent_channel<void(boost::system::error_code)> done;
   // Holds the Waiting until its last report, should the sender be gone by then (the pipeline
   // was torn down while librdkafka still had the messages).
   std::shared_ptr<Waiting> keep_alive;
 
-  // Message `index` was never handed to librdkafka: it gets no report but this one.
+  // Message `index` was not delivered: a failed report, or librdkafka refused it (then it
+  // gets no report but this one).
   void fail(std::size_t index, rd_kafka_resp_err_t err, std::string_view topic);
 
   void report_done() {
@@ -60,7 +66,11 @@ DeliveryReport failed(rd_kafka_resp_err_t err, const std::string& topic) {
 }
 
 void Waiting::fail(std::size_t index, rd_kafka_resp_err_t err, std::string_view topic) {
-  results[index] = failed(err, std::string(topic));
+  DeliveryReport report = failed(err, std::string(topic));
+  {
+    std::lock_guard lock(failing);
+    undelivered.push_back({index, std::move(report)});
+  }
   report_done();
 }
 
@@ -85,10 +95,11 @@ void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void*) {
   if (slot == nullptr) return;
   Waiting& w = **slot;
   if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    w.results[static_cast<std::size_t>(slot - w.slots.data())] =
-        failed(message->err, rd_kafka_topic_name(message->rkt));
+    w.fail(static_cast<std::size_t>(slot - w.slots.data()), message->err,
+           rd_kafka_topic_name(message->rkt));
+  } else {
+    w.report_done();
   }
-  w.report_done();
 }
 
 // Where delivery reports are served: a strand of their own on the sender's io_context, so the
@@ -287,10 +298,10 @@ Result<std::shared_ptr<Producer>> Producer::create(
 
 Producer::~Producer() { close(std::chrono::milliseconds(0)); }
 
-awaitable<std::vector<DeliveryReport>> Producer::send(std::vector<OutgoingMessage> messages) {
+awaitable<std::vector<Undelivered>> Producer::send(std::vector<OutgoingMessage> messages) {
   Impl& impl = *impl_;
   auto waiting = std::make_shared<Waiting>(co_await asio::this_coro::executor, messages.size());
-  if (messages.empty()) co_return std::move(waiting->results);
+  if (messages.empty()) co_return std::vector<Undelivered>{};
   waiting->keep_alive = waiting;
   asio::steady_timer pause(co_await asio::this_coro::executor);
   std::vector<rd_kafka_message_t> run;
@@ -311,13 +322,19 @@ awaitable<std::vector<DeliveryReport>> Producer::send(std::vector<OutgoingMessag
     // The sender stopped waiting (the pipeline is aborting) with reports still due, which go
     // on arriving into `waiting`: none of its messages counts as delivered, so a message that
     // did arrive is sent again rather than one that did not being lost.
-    co_return std::vector<DeliveryReport>(
-        messages.size(),
-        DeliveryReport{Status(Error::retryable("kafka: stopped waiting for the broker's "
-                                               "confirmation")),
-                       "CANCELLED"});
+    const DeliveryReport unconfirmed{
+        Status(Error::retryable("kafka: stopped waiting for the broker's confirmation")),
+        "CANCELLED"};
+    std::vector<Undelivered> all;
+    all.reserve(messages.size());
+    for (std::size_t i = 0; i < messages.size(); ++i) all.push_back({i, unconfirmed});
+    co_return all;
   }
-  co_return std::move(waiting->results);
+  // Every report is in: no other thread touches the list any more.
+  std::vector<Undelivered> undelivered = std::move(waiting->undelivered);
+  std::sort(undelivered.begin(), undelivered.end(),
+            [](const Undelivered& a, const Undelivered& b) { return a.index < b.index; });
+  co_return undelivered;
 }
 
 void Producer::close(std::chrono::milliseconds timeout) {

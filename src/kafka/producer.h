@@ -40,6 +40,12 @@ struct DeliveryReport {
   std::string code;  // librdkafka's error name ("MSG_TIMED_OUT"); empty on success
 };
 
+// A message send() did not deliver, by its index among the messages sent.
+struct Undelivered {
+  std::size_t index = 0;
+  DeliveryReport report;
+};
+
 class Producer {
  public:
   // `properties` are librdkafka settings (bootstrap.servers, enable.idempotence, ...). An
@@ -52,10 +58,11 @@ class Producer {
   Producer& operator=(const Producer&) = delete;
 
   // Hands the messages to librdkafka in order and completes when every one has its delivery
-  // report: report i is message i's. When librdkafka's local queue is full it waits for
-  // reports to make room. Cancelled (the pipeline aborts), it completes at once with every
-  // report a retryable error: unconfirmed messages never count as delivered.
-  boost::asio::awaitable<std::vector<DeliveryReport>> send(std::vector<OutgoingMessage> messages);
+  // report, with the messages that were not delivered, in index order; every other message
+  // was confirmed by the broker. When librdkafka's local queue is full it waits for reports
+  // to make room. Cancelled (the pipeline aborts), it completes at once with every message
+  // undelivered and retryable: unconfirmed messages never count as delivered.
+  boost::asio::awaitable<std::vector<Undelivered>> send(std::vector<OutgoingMessage> messages);
 
   // Waits up to `timeout` for the reports still due, then purges what is left (those reports
   // say so) and stops serving. The producer cannot send afterwards.
