@@ -15,7 +15,8 @@
 #         the settings weft's sink uses; kcat exits once every message has its delivery report.
 #         Wall, CPU and max RSS from GNU time.
 #   weft  a daemon with one pipeline: `generate` (rate 0, count RECORDS, record_size 100) ->
-#         `kafka` sink (defaults: idempotent, lz4, linger 1ms), batch max_records 10,000;
+#         `kafka` sink with its defaults (idempotent, lz4, linger 1ms, as many batches in
+#         flight as hold 32,000 records), and weft's default batch of 1,000 records;
 #         timed from process start until it logs that the pipeline stopped (the last record's
 #         delivery report, then the final checkpoint; /api/pipelines/bench, checked afterwards,
 #         then says `finished`: polling it during the run took CPU from weft). CPU (utime +
@@ -27,7 +28,7 @@
 # docs/benchmarks.md records a run.
 #   QUICK=1 ./bench/kafka.sh      a smoke run: 100,000 records, one round
 #   WEFT=path/to/weft             run that binary instead of building build/release's
-#   BATCH=10000                   weft's batch max_records
+#   BATCH=10000                   weft's batch.max_records (default 1000, weft's own default)
 #   SINK_EXTRA='linger: 5ms'      more settings for weft's kafka sink (YAML flow mapping entries)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -99,7 +100,7 @@ run_weft() {  # $1: topic; sets WALL CPU RSS
 name: bench
 source: {type: generate, rate: 0, count: $RECORDS, record_size: 100}
 sink: {type: kafka, brokers: ["$BOOTSTRAP"], topic: $1${SINK_EXTRA:+, $SINK_EXTRA}}
-batch: {max_records: ${BATCH:-10000}}
+batch: {max_records: ${BATCH:-1000}}
 YAML
   t0=$EPOCHREALTIME
   "$WEFT" run --config "$dir/weft.yaml" 2>"$dir/weft.log" &

@@ -78,6 +78,9 @@ struct ConnectorContext {
   WebhookIntake* webhooks = nullptr;
   // The pipeline's processed-object ledger; unset where there is no state store.
   ObjectLedger objects;
+  // The pipeline's batch.max_records: the most records one read_batch or write_batch call
+  // carries. 0 where no pipeline runs the connector (tests, `weft map`).
+  std::size_t batch_max_records = 0;
 };
 
 }  // namespace weft

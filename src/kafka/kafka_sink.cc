@@ -1,5 +1,6 @@
 #include "kafka/kafka_sink.h"
 
+#include <algorithm>
 #include <deque>
 
 #include <boost/asio/this_coro.hpp>
@@ -45,7 +46,10 @@ class KafkaSink final : public Sink {
   KafkaSink(KafkaSinkConfig config, const ConnectorContext& ctx)
       : config_(std::move(config)),
         log_(ctx.logger),
-        metrics_(ctx.metrics ? std::make_unique<KafkaMetrics>(ctx) : nullptr) {}
+        metrics_(ctx.metrics ? std::make_unique<KafkaMetrics>(ctx) : nullptr),
+        batches_in_flight_(config_.batches_in_flight != 0
+                               ? config_.batches_in_flight
+                               : batches_in_flight_for(ctx.batch_max_records)) {}
   ~KafkaSink() override {
     if (producer_) producer_->close(std::chrono::milliseconds(0));
   }
@@ -107,7 +111,7 @@ class KafkaSink final : public Sink {
 
   // Later batches are produced while earlier ones await their reports: the idempotent
   // producer keeps the order of everything it is handed, across batches, as within one.
-  std::size_t max_concurrent_writes() const override { return config_.batches_in_flight; }
+  std::size_t max_concurrent_writes() const override { return batches_in_flight_; }
 
   asio::awaitable<void> close() override {
     if (producer_) producer_->close(kCloseTimeout);
@@ -158,6 +162,7 @@ class KafkaSink final : public Sink {
   std::shared_ptr<spdlog::logger> log_;
   std::unique_ptr<KafkaMetrics> metrics_;
   std::shared_ptr<Producer> producer_;
+  const std::size_t batches_in_flight_;
 };
 
 }  // namespace
@@ -171,6 +176,14 @@ std::map<std::string, std::string> KafkaSinkConfig::properties() const {
   unless_set("linger.ms", std::to_string(linger.count()));
   p["enable.idempotence"] = "true";  // implies acks=all and ordered retries
   return p;
+}
+
+std::size_t batches_in_flight_for(std::size_t batch_max_records) {
+  constexpr std::size_t kAtLeast = 2;
+  constexpr std::size_t kAtMost = 64;
+  if (batch_max_records == 0) return 4;
+  const std::size_t batches = (kRecordsInFlight + batch_max_records - 1) / batch_max_records;
+  return std::clamp(batches, kAtLeast, kAtMost);
 }
 
 std::unique_ptr<Sink> make_kafka_sink(KafkaSinkConfig config, const ConnectorContext& ctx) {

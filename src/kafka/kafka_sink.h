@@ -27,12 +27,22 @@ struct KafkaSinkConfig {
   bool tombstones = false;
   std::string compression = "none";
   std::chrono::milliseconds linger{1};
-  std::size_t batches_in_flight = 4;  // write_batch calls the runtime may have waiting at once
+  // write_batch calls the runtime may have waiting at once; 0: batches_in_flight_for() the
+  // pipeline's batch size.
+  std::size_t batches_in_flight = 0;
 
   // The librdkafka properties: the client's, the sink's own, then `librdkafka` (which may
   // override them, except that idempotence stays on).
   std::map<std::string, std::string> properties() const;
 };
+
+// The records the sink keeps handed to the producer and unconfirmed when `batches_in_flight`
+// is not set: enough for librdkafka to fill its requests while earlier ones are confirmed.
+inline constexpr std::size_t kRecordsInFlight = 32000;
+
+// The batches that hold about kRecordsInFlight records of `batch_max_records` (0: unknown),
+// at least 2 so one is produced while another is confirmed, at most 64.
+std::size_t batches_in_flight_for(std::size_t batch_max_records);
 
 std::unique_ptr<Sink> make_kafka_sink(KafkaSinkConfig config, const ConnectorContext& ctx);
 

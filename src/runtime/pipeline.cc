@@ -56,7 +56,11 @@ void Pipeline::Impl::note_problem(const std::string& why) {
 }
 
 ConnectorContext Pipeline::Impl::context(const std::string& type) {
-  return make_connector_context(config.name, type, *log, metrics->registry(), shared, &state);
+  ConnectorContext ctx =
+      make_connector_context(config.name, type, *log, metrics->registry(), shared, &state);
+  ctx.batch_max_records =
+      static_cast<std::size_t>(config.runtime.object("batch").integer("max_records"));
+  return ctx;
 }
 
 awaitable<bool> Pipeline::Impl::build_connectors() {

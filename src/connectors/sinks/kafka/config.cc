@@ -19,7 +19,9 @@ Result<KafkaSinkConfig> sink_config(const Settings& settings) {
   c.tombstones = settings.boolean("tombstones");
   c.compression = settings.string("compression");
   c.linger = settings.duration("linger");
-  c.batches_in_flight = static_cast<std::size_t>(settings.integer("batches_in_flight"));
+  if (settings.has("batches_in_flight")) {
+    c.batches_in_flight = static_cast<std::size_t>(settings.integer("batches_in_flight"));
+  }
   return c;
 }
 
@@ -64,12 +66,12 @@ ConnectorInfo sink_info() {
           "How long the producer waits to fill a batch (librdkafka linger.ms). weft already "
           "hands the producer whole batches; a longer linger only delays their confirmation.");
   spec.integer("batches_in_flight")
-      .default_value("4")
       .min(1)
       .max(64)
       .description(
           "Batches handed to the producer before the first is confirmed. More hide the broker's "
-          "round trip; the producer keeps their order. 1: each batch waits for the previous.");
+          "round trip; the producer keeps their order. 1: each batch waits for the previous. "
+          "Unset: as many as hold 32,000 records (`batch.max_records`), 2 to 64.");
   add_security_fields(spec, "producer");
   parse_then_build(info, sink_config, make_kafka_sink);
   return info;
