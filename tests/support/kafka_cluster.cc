@@ -28,9 +28,15 @@ std::string read_file(const std::string& path) {
 
 }  // namespace
 
-KafkaCluster::KafkaCluster(int brokers) {
+KafkaCluster::KafkaCluster(const KafkaSecurity& security, int brokers) : security_(security) {
   const std::string log = (dir_.path() / "fake-kafka.log").string();
-  process_.start({WEFT_FAKE_KAFKA_BINARY, "--brokers", std::to_string(brokers)}, log);
+  std::vector<std::string> command = {WEFT_FAKE_KAFKA_BINARY, "--brokers", std::to_string(brokers)};
+  if (security_.tls) command.insert(command.end(), {"--tls", (dir_.path() / "tls").string()});
+  for (const KafkaSecurity::User& user : security_.users) {
+    command.insert(command.end(),
+                   {"--sasl", user.mechanism + ":" + user.username + ":" + user.password});
+  }
+  process_.start(command, log);
   bootstrap_ = process_.read_line(kStartTimeout).value_or("");
   if (bootstrap_.find(':') == std::string::npos) {
     process_.stop();
@@ -38,6 +44,25 @@ KafkaCluster::KafkaCluster(int brokers) {
                              WEFT_FAKE_KAFKA_BINARY + ", printed '" + bootstrap_ +
                              "'); stderr:\n" + read_file(log));
   }
+}
+
+std::string KafkaCluster::ca_file() const {
+  return security_.tls ? (dir_.path() / "tls" / "ca.pem").string() : std::string();
+}
+
+std::map<std::string, std::string> KafkaCluster::client_properties() const {
+  std::map<std::string, std::string> p = {{"bootstrap.servers", bootstrap_}};
+  if (!security_.users.empty()) {
+    const KafkaSecurity::User& user = security_.users.front();
+    p["security.protocol"] = security_.tls ? "sasl_ssl" : "sasl_plaintext";
+    p["sasl.mechanism"] = user.mechanism;
+    p["sasl.username"] = user.username;
+    p["sasl.password"] = user.password;
+  } else if (security_.tls) {
+    p["security.protocol"] = "ssl";
+  }
+  if (security_.tls) p["ssl.ca.location"] = ca_file();
+  return p;
 }
 
 void KafkaCluster::create_topic(const std::string& topic, int partitions) {
@@ -70,10 +95,12 @@ void KafkaCluster::command(const std::string& line) {
 void KafkaCluster::produce(const std::string& topic, const std::vector<Message>& messages) const {
   char error[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  if (rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap_.c_str(), error, sizeof error) !=
-      RD_KAFKA_CONF_OK) {
-    rd_kafka_conf_destroy(conf);
-    throw std::runtime_error(std::string("test producer: ") + error);
+  for (const auto& [name, value] : client_properties()) {
+    if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), error, sizeof error) !=
+        RD_KAFKA_CONF_OK) {
+      rd_kafka_conf_destroy(conf);
+      throw std::runtime_error(std::string("test producer: ") + error);
+    }
   }
   std::atomic<int> failed{0};  // delivery reports with an error
   rd_kafka_conf_set_opaque(conf, &failed);
@@ -121,10 +148,10 @@ std::vector<KafkaCluster::Message> KafkaCluster::consume(const std::string& topi
   char error[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   const std::string group = "weft-test-" + topic + "-" + std::to_string(++groups);
-  for (const auto& [name, value] :
-       std::vector<std::pair<std::string, std::string>>{{"bootstrap.servers", bootstrap_},
-                                                        {"group.id", group},
-                                                        {"auto.offset.reset", "earliest"}}) {
+  std::map<std::string, std::string> properties = client_properties();
+  properties["group.id"] = group;
+  properties["auto.offset.reset"] = "earliest";
+  for (const auto& [name, value] : properties) {
     if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), error, sizeof error) !=
         RD_KAFKA_CONF_OK) {
       rd_kafka_conf_destroy(conf);
