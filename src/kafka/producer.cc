@@ -9,6 +9,7 @@
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <optional>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -30,6 +31,8 @@ using asio::awaitable;
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 // How long a send waits before trying again when librdkafka's local queue is full.
 constexpr auto kQueueFullPause = std::chrono::milliseconds(5);
+// How often queued messages are given up while the brokers refuse the client.
+constexpr auto kRefusalCheck = std::chrono::seconds(1);
 
 // One send()'s messages waiting for their reports. Reports run on whichever thread serves the
 // queue; the sender waits on `done`. Each message's opaque is its slot: no allocation per
@@ -52,6 +55,7 @@ struct Waiting {
   // Message `index` was not delivered: a failed report, or librdkafka refused it (then it
   // gets no report but this one).
   void fail(std::size_t index, rd_kafka_resp_err_t err, std::string_view topic);
+  void fail(std::size_t index, DeliveryReport report);
 
   void report_done() {
     if (outstanding.fetch_sub(1) == 1) {
@@ -65,8 +69,47 @@ DeliveryReport failed(rd_kafka_resp_err_t err, const std::string& topic) {
   return DeliveryReport{Status(classify_delivery_error(err, topic)), rd_kafka_err2name(err)};
 }
 
+// The brokers refusing the client (a wrong password, an untrusted certificate), as librdkafka's
+// error callback last said, shared with its callbacks as the configuration's opaque. librdkafka
+// keeps reconnecting, and queued messages would wait out message.timeout.ms (5 minutes by
+// default) before failing as merely timed out: instead they are given up at once, their
+// reports saying why, and the runtime sends them again later (its breaker counting).
+struct Refusal {
+  std::atomic<bool> refused = false;  // cleared by the next delivered message
+  std::atomic<bool> purge = false;    // queued messages are to be given up
+  std::mutex lock;
+  std::string reason;  // librdkafka's words; it names the mechanism, never the password
+
+  static bool is_refusal(int err) {
+    return err == RD_KAFKA_RESP_ERR__AUTHENTICATION || err == RD_KAFKA_RESP_ERR__SSL;
+  }
+  // The report of a message given up because of the refusal, or none.
+  std::optional<DeliveryReport> report(rd_kafka_resp_err_t err, const std::string& topic) {
+    if (err != RD_KAFKA_RESP_ERR__PURGE_QUEUE || !refused) return std::nullopt;
+    std::lock_guard hold(lock);
+    return DeliveryReport{
+        Status(Error::retryable("kafka topic " + topic + ": not sent: the brokers refused the "
+                                "client: " + reason)),
+        "REFUSED"};
+  }
+};
+
+void on_error(rd_kafka_t*, int err, const char* reason, void* opaque) {
+  if (!Refusal::is_refusal(err) || opaque == nullptr) return;
+  auto& refusal = *static_cast<Refusal*>(opaque);
+  {
+    std::lock_guard hold(refusal.lock);
+    refusal.reason = reason;
+  }
+  refusal.refused = true;
+  refusal.purge = true;
+}
+
 void Waiting::fail(std::size_t index, rd_kafka_resp_err_t err, std::string_view topic) {
-  DeliveryReport report = failed(err, std::string(topic));
+  fail(index, failed(err, std::string(topic)));
+}
+
+void Waiting::fail(std::size_t index, DeliveryReport report) {
   {
     std::lock_guard lock(failing);
     undelivered.push_back({index, std::move(report)});
@@ -90,15 +133,22 @@ bool is_permanent(rd_kafka_resp_err_t err) {
   }
 }
 
-void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void*) {
+void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
   auto* slot = static_cast<Waiting**>(message->_private);
   if (slot == nullptr) return;
   Waiting& w = **slot;
-  if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    w.fail(static_cast<std::size_t>(slot - w.slots.data()), message->err,
-           rd_kafka_topic_name(message->rkt));
-  } else {
+  auto& refusal = *static_cast<Refusal*>(opaque);
+  if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    if (refusal.refused.load(std::memory_order_relaxed)) refusal.refused = false;
     w.report_done();
+    return;
+  }
+  const auto index = static_cast<std::size_t>(slot - w.slots.data());
+  const std::string topic = rd_kafka_topic_name(message->rkt);
+  if (auto refused = refusal.report(message->err, topic)) {
+    w.fail(index, std::move(*refused));
+  } else {
+    w.fail(index, message->err, topic);
   }
 }
 
@@ -126,8 +176,10 @@ Error classify_delivery_error(int librdkafka_error, const std::string& topic) {
 }
 
 struct Producer::Impl {
-  Impl(const asio::any_io_executor& executor, rd_kafka_t* handle, int wake_read)
-      : executor(executor), handle(handle), wake(executor, wake_read) {}
+  Impl(const asio::any_io_executor& executor, rd_kafka_t* handle,
+       std::unique_ptr<Refusal> refusal, int wake_read)
+      : executor(executor), handle(handle), refusal(std::move(refusal)),
+        wake(executor, wake_read), refusal_check(executor) {}
   ~Impl() {
     for (const auto& [name, topic] : topics) rd_kafka_topic_destroy(topic);
     if (handle != nullptr) rd_kafka_destroy(handle);
@@ -146,9 +198,30 @@ struct Producer::Impl {
     }
   }
 
+  // While the brokers refuse the client, gives up what is queued every kRefusalCheck: librdkafka
+  // reports an unchanged refusal only now and then, and messages queued since its last report
+  // would otherwise wait out message.timeout.ms. Until close().
+  awaitable<void> give_up_while_refused() {
+    for (;;) {
+      refusal_check.expires_after(kRefusalCheck);
+      auto [ec] = co_await refusal_check.async_wait(kNoThrow);
+      if (ec || closed) co_return;
+      if (refusal->refused) {
+        refusal->purge = true;
+        drain_queue();
+      }
+    }
+  }
+
+  // Serves reports and errors; when the brokers refused the client, gives up the queued
+  // messages (their reports follow, saying why).
   void drain_queue() {
     std::lock_guard lock(serving);
-    while (rd_kafka_poll(handle, 0) > 0) {
+    for (;;) {
+      while (rd_kafka_poll(handle, 0) > 0) {
+      }
+      if (!refusal->purge.exchange(false)) return;
+      rd_kafka_purge(handle, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_NON_BLOCKING);
     }
   }
 
@@ -169,10 +242,12 @@ struct Producer::Impl {
 
   asio::any_io_executor executor;
   rd_kafka_t* handle = nullptr;
+  std::unique_ptr<Refusal> refusal;  // librdkafka's callbacks' opaque: outlives `handle`
   std::map<std::string, rd_kafka_topic_t*, std::less<>> topics;
   std::string_view last_topic_name;  // views a key of `topics`
   rd_kafka_topic_t* last_topic = nullptr;
   asio::posix::stream_descriptor wake;  // read end of the pipe librdkafka writes to
+  asio::steady_timer refusal_check;
   int wake_write = -1;
   std::mutex serving;  // one thread serves the queue at a time
   std::atomic<bool> closed = false;
@@ -275,7 +350,10 @@ Result<std::shared_ptr<Producer>> Producer::create(
       return Error::invalid_config(std::string("kafka: ") + error);
     }
   }
+  auto refusal = std::make_unique<Refusal>();
+  rd_kafka_conf_set_opaque(conf, refusal.get());
   rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+  rd_kafka_conf_set_error_cb(conf, on_error);
   rd_kafka_t* handle = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof error);
   if (handle == nullptr) {
     rd_kafka_conf_destroy(conf);
@@ -286,12 +364,16 @@ Result<std::shared_ptr<Producer>> Producer::create(
     rd_kafka_destroy(handle);
     return Error::retryable("kafka: cannot create the delivery report pipe");
   }
-  auto impl = std::make_shared<Impl>(serving_executor(executor), handle, fds[0]);
+  auto impl =
+      std::make_shared<Impl>(serving_executor(executor), handle, std::move(refusal), fds[0]);
   impl->wake_write = fds[1];
   rd_kafka_queue_t* main_queue = rd_kafka_queue_get_main(handle);
   rd_kafka_queue_io_event_enable(main_queue, fds[1], "1", 1);
   rd_kafka_queue_destroy(main_queue);
   asio::co_spawn(executor, [impl]() -> awaitable<void> { co_await impl->serve(); },
+                 asio::detached);
+  asio::co_spawn(impl->executor,
+                 [impl]() -> awaitable<void> { co_await impl->give_up_while_refused(); },
                  asio::detached);
   return std::shared_ptr<Producer>(new Producer(std::move(impl)));
 }
@@ -348,7 +430,10 @@ void Producer::close(std::chrono::milliseconds timeout) {
       rd_kafka_flush(impl.handle, 1000);  // serves the purged messages' reports
     }
   }
-  asio::post(impl.executor, [impl = impl_] { impl->wake.cancel(); });
+  asio::post(impl.executor, [impl = impl_] {
+    impl->wake.cancel();
+    impl->refusal_check.cancel();
+  });
 }
 
 }  // namespace weft::kafka

@@ -79,11 +79,11 @@ awaitable<bool> Delivery::Impl::breaker_allows() {
   }
 }
 
-void Delivery::Impl::record_breaker_outcome(bool failed) {
+void Delivery::Impl::record_breaker_outcome(const Error* failure) {
   if (!breaker) return;
   const auto now = SteadyClock::now();
   const BreakerState before = breaker->state();
-  if (failed) {
+  if (failure != nullptr) {
     breaker->record_failure(now);
   } else {
     breaker->record_success(now);
@@ -102,13 +102,17 @@ void Delivery::Impl::record_breaker_outcome(bool failed) {
     update_paused_gauge();
     env.resume_source();
   } else if (after == BreakerState::kOpen) {
+    // The last failure says what is wrong (unreachable, refusing the credentials, ...), which
+    // /api and /readyz show for as long as the breaker stays open.
     std::string why = "circuit breaker open for " + sink_name() + " since " +
-                      utc_text(Clock::now()) + ": " + breaker->describe(now) + "; source paused";
+                      utc_text(Clock::now()) + ": " + breaker->describe(now) +
+                      "; source paused; the last failure: " +
+                      (failure != nullptr ? failure->message() : "none");
     if (before == BreakerState::kClosed) {
       event::log(env.log, spdlog::level::warn, event::kBreakerOpened,
-                 why + ", one probe write after the cool-down");
+                 why + "; one probe write after the cool-down");
     } else {  // the probe failed: still the same outage
-      env.log.info("{}, another probe write after the cool-down", why);
+      env.log.info("{}; another probe write after the cool-down", why);
     }
     {
       std::lock_guard lock(reason_mutex);
@@ -337,7 +341,8 @@ awaitable<bool> Delivery::Impl::run(Work& w, std::string& stop_reason) {
     // The breaker counts writes that failed as a whole with a retryable error: the target is
     // unreachable or overloaded. A per-record failure is that record's problem (the target
     // answered), so it never pauses the pipeline; retries and the DLQ deal with it.
-    record_breaker_outcome(!result.status.ok() && result.status.error().retryable());
+    const bool outage = !result.status.ok() && result.status.error().retryable();
+    record_breaker_outcome(outage ? &result.status.error() : nullptr);
     settle_delivered(w, delivered);
     for (Failed& f : permanent) w.attempts[f.index] += 1;
     bool kept = co_await dead_letter(w, permanent, stop_reason);

@@ -111,7 +111,8 @@ struct Delivery::Impl {
   // cool-down, as the single half-open probe. The source stays paused meanwhile. A drain does
   // not wait for an open breaker: what is not delivered is read again after the restart.
   boost::asio::awaitable<bool> breaker_allows();
-  void record_breaker_outcome(bool failed);
+  // `failure`: the write failed as a whole with this retryable error; null: it got through.
+  void record_breaker_outcome(const Error* failure);
   void update_paused_gauge();
 
   // ---- the max_dlq_rate guard -----------------------------------------------------------

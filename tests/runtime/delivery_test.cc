@@ -118,6 +118,8 @@ TEST_F(PipelineTest, AnOpenBreakerPausesTheSourceAndRecoveryLosesNothing) {
   PipelineSnapshot open = p->snapshot();
   EXPECT_NE(open.error.find("circuit breaker open for sink scripted"), std::string::npos)
       << open.error;
+  EXPECT_NE(open.error.find("the last failure: connection refused"), std::string::npos)
+      << "the status says what is wrong: " << open.error;
 
   // While open: no reads, no dead letters (the attempts do not count), only probe writes.
   std::this_thread::sleep_for(50ms);  // let a read that was already underway finish
