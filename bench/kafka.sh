@@ -16,7 +16,7 @@
 #         Wall, CPU and max RSS from GNU time.
 #   weft  a daemon with one pipeline: `generate` (rate 0, count RECORDS, record_size 100) ->
 #         `kafka` sink with its defaults (idempotent, lz4, linger 1ms, as many batches in
-#         flight as hold 32,000 records), and weft's default batch of 1,000 records;
+#         flight as hold 16,000 records), and weft's default batch of 1,000 records;
 #         timed from process start until it logs that the pipeline stopped (the last record's
 #         delivery report, then the final checkpoint; /api/pipelines/bench, checked afterwards,
 #         then says `finished`: polling it during the run took CPU from weft). CPU (utime +

@@ -38,7 +38,7 @@ struct KafkaSinkConfig {
 
 // The records the sink keeps handed to the producer and unconfirmed when `batches_in_flight`
 // is not set: enough for librdkafka to fill its requests while earlier ones are confirmed.
-inline constexpr std::size_t kRecordsInFlight = 32000;
+inline constexpr std::size_t kRecordsInFlight = 16000;
 
 // The batches that hold about kRecordsInFlight records of `batch_max_records` (0: unknown),
 // at least 2 so one is produced while another is confirmed, at most 64.

@@ -95,7 +95,7 @@ TEST(KafkaE2E, OneKeysMessagesKeepTheirOrderAcrossBatchesInFlight) {
   KafkaCluster kafka;
   kafka.create_topic("numbers", 1);
   TempDir dir;
-  // Small batches, many in flight at once (64: as many as hold 32,000 records), one key.
+  // Small batches, many in flight at once (32: as many as hold 16,000 records), one key.
   write_daemon(dir, kafka, 0, kCount, "  key: same\nbatch:\n  max_records: 500\n");
   WeftProcess weft({"run", "--config", dir.file("config/weft.yaml")}, dir.file("run.log"));
   ASSERT_TRUE(eventually([&] { return checkpoint_number(dir) == kCount; }, 120s))

@@ -72,7 +72,7 @@ class KafkaSinkTest : public ::testing::Test {
 };
 
 // The producer is kept busy by records, not batches: small batches get more of them in flight.
-TEST(KafkaSinkWindow, BatchesInFlightHoldAbout32000RecordsUnlessSet) {
+TEST(KafkaSinkWindow, BatchesInFlightHoldAbout16000RecordsUnlessSet) {
   const auto window = [](std::size_t batch_max_records, std::size_t batches_in_flight) {
     KafkaSinkConfig c;
     c.topic = parse("t");
@@ -82,11 +82,12 @@ TEST(KafkaSinkWindow, BatchesInFlightHoldAbout32000RecordsUnlessSet) {
     ctx.batch_max_records = batch_max_records;
     return make_kafka_sink(std::move(c), ctx)->max_concurrent_writes();
   };
-  EXPECT_EQ(window(1000, 0), 32u);    // the default batch size
-  EXPECT_EQ(window(10000, 0), 4u);
-  EXPECT_EQ(window(3000, 0), 11u);    // rounded up
+  EXPECT_EQ(window(1000, 0), 16u);    // the default batch size
+  EXPECT_EQ(window(4000, 0), 4u);
+  EXPECT_EQ(window(3000, 0), 6u);     // rounded up
   EXPECT_EQ(window(100, 0), 64u);     // at most 64
-  EXPECT_EQ(window(100000, 0), 2u);   // at least 2: one produced while one is confirmed
+  EXPECT_EQ(window(10000, 0), 2u);    // at least 2: one produced while one is confirmed
+  EXPECT_EQ(window(100000, 0), 2u);
   EXPECT_EQ(window(0, 0), 4u);        // no pipeline to ask
   EXPECT_EQ(window(1000, 1), 1u);     // set: as set
   EXPECT_EQ(window(10000, 16), 16u);

@@ -71,7 +71,7 @@ ConnectorInfo sink_info() {
       .description(
           "Batches handed to the producer before the first is confirmed. More hide the broker's "
           "round trip; the producer keeps their order. 1: each batch waits for the previous. "
-          "Unset: as many as hold 32,000 records (`batch.max_records`), 2 to 64.");
+          "Unset: as many as hold 16,000 records (`batch.max_records`), 2 to 64.");
   add_security_fields(spec, "producer");
   parse_then_build(info, sink_config, make_kafka_sink);
   return info;
