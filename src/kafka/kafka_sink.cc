@@ -63,6 +63,7 @@ class KafkaSink final : public Sink {
   }
 
   asio::awaitable<WriteResult> write_batch(const Batch& batch) override {
+    if (producer_) replace_if_failed();
     if (!producer_) {
       Status connected = co_await connect();
       if (!connected) co_return WriteResult::failed(connected.error());
@@ -126,6 +127,21 @@ class KafkaSink final : public Sink {
     std::deque<std::string> topics;
     std::deque<std::string> keys;
   };
+
+  // A producer that hit a fatal error delivers nothing more: it is closed (what it still held
+  // is reported undelivered, and sent again by the runtime) and the next write creates another,
+  // as a restarted Kafka Connect task would.
+  void replace_if_failed() {
+    const std::optional<std::string> fatal = producer_->fatal_error();
+    if (!fatal) return;
+    if (log_) {
+      log_->warn("kafka: the producer stopped on a fatal error ({}); a new producer sends the "
+                 "records it did not deliver",
+                 *fatal);
+    }
+    producer_->close(std::chrono::milliseconds(0));
+    producer_.reset();
+  }
 
   // A message viewing the record's key and value (and `rendered`): no copy until librdkafka's.
   Result<OutgoingMessage> to_message(const Record& record, Rendered& rendered) const {

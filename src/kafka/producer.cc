@@ -69,16 +69,23 @@ DeliveryReport failed(rd_kafka_resp_err_t err, const std::string& topic) {
   return DeliveryReport{Status(classify_delivery_error(err, topic)), rd_kafka_err2name(err)};
 }
 
-// The brokers refusing the client (a wrong password, an untrusted certificate), as librdkafka's
-// error callback last said, shared with its callbacks as the configuration's opaque. librdkafka
+// What librdkafka's error callback said that the producer acts on, shared with its callbacks
+// as the configuration's opaque.
+//
+// The brokers refusing the client (a wrong password, an untrusted certificate): librdkafka
 // keeps reconnecting, and queued messages would wait out message.timeout.ms (5 minutes by
-// default) before failing as merely timed out: instead they are given up at once, their
+// default) before failing as merely timed out. Instead they are given up at once, their
 // reports saying why, and the runtime sends them again later (its breaker counting).
-struct Refusal {
+//
+// A fatal error (the idempotent producer lost its sequence with a broker): this producer can
+// send nothing more; its owner replaces it (fatal_error()).
+struct ClientErrors {
   std::atomic<bool> refused = false;  // cleared by the next delivered message
   std::atomic<bool> purge = false;    // queued messages are to be given up
+  std::atomic<bool> fatal = false;
   std::mutex lock;
-  std::string reason;  // librdkafka's words; it names the mechanism, never the password
+  std::string reason;        // librdkafka's words; it names the mechanism, never the password
+  std::string fatal_reason;  // set once, before `fatal`
 
   static bool is_refusal(int err) {
     return err == RD_KAFKA_RESP_ERR__AUTHENTICATION || err == RD_KAFKA_RESP_ERR__SSL;
@@ -94,15 +101,27 @@ struct Refusal {
   }
 };
 
-void on_error(rd_kafka_t*, int err, const char* reason, void* opaque) {
-  if (!Refusal::is_refusal(err) || opaque == nullptr) return;
-  auto& refusal = *static_cast<Refusal*>(opaque);
-  {
-    std::lock_guard hold(refusal.lock);
-    refusal.reason = reason;
+void on_error(rd_kafka_t* handle, int err, const char* reason, void* opaque) {
+  if (opaque == nullptr) return;
+  auto& errors = *static_cast<ClientErrors*>(opaque);
+  if (err == RD_KAFKA_RESP_ERR__FATAL) {
+    char underlying[512];
+    rd_kafka_fatal_error(handle, underlying, sizeof underlying);
+    {
+      std::lock_guard hold(errors.lock);
+      if (errors.fatal) return;
+      errors.fatal_reason = underlying;
+    }
+    errors.fatal = true;
+    return;
   }
-  refusal.refused = true;
-  refusal.purge = true;
+  if (!ClientErrors::is_refusal(err)) return;
+  {
+    std::lock_guard hold(errors.lock);
+    errors.reason = reason;
+  }
+  errors.refused = true;
+  errors.purge = true;
 }
 
 void Waiting::fail(std::size_t index, rd_kafka_resp_err_t err, std::string_view topic) {
@@ -137,15 +156,15 @@ void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
   auto* slot = static_cast<Waiting**>(message->_private);
   if (slot == nullptr) return;
   Waiting& w = **slot;
-  auto& refusal = *static_cast<Refusal*>(opaque);
+  auto& errors = *static_cast<ClientErrors*>(opaque);
   if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-    if (refusal.refused.load(std::memory_order_relaxed)) refusal.refused = false;
+    if (errors.refused.load(std::memory_order_relaxed)) errors.refused = false;
     w.report_done();
     return;
   }
   const auto index = static_cast<std::size_t>(slot - w.slots.data());
   const std::string topic = rd_kafka_topic_name(message->rkt);
-  if (auto refused = refusal.report(message->err, topic)) {
+  if (auto refused = errors.report(message->err, topic)) {
     w.fail(index, std::move(*refused));
   } else {
     w.fail(index, message->err, topic);
@@ -177,8 +196,8 @@ Error classify_delivery_error(int librdkafka_error, const std::string& topic) {
 
 struct Producer::Impl {
   Impl(const asio::any_io_executor& executor, rd_kafka_t* handle,
-       std::unique_ptr<Refusal> refusal, int wake_read)
-      : executor(executor), handle(handle), refusal(std::move(refusal)),
+       std::unique_ptr<ClientErrors> errors, int wake_read)
+      : executor(executor), handle(handle), errors(std::move(errors)),
         wake(executor, wake_read), refusal_check(executor) {}
   ~Impl() {
     for (const auto& [name, topic] : topics) rd_kafka_topic_destroy(topic);
@@ -206,8 +225,8 @@ struct Producer::Impl {
       refusal_check.expires_after(kRefusalCheck);
       auto [ec] = co_await refusal_check.async_wait(kNoThrow);
       if (ec || closed) co_return;
-      if (refusal->refused) {
-        refusal->purge = true;
+      if (errors->refused) {
+        errors->purge = true;
         drain_queue();
       }
     }
@@ -220,7 +239,7 @@ struct Producer::Impl {
     for (;;) {
       while (rd_kafka_poll(handle, 0) > 0) {
       }
-      if (!refusal->purge.exchange(false)) return;
+      if (!errors->purge.exchange(false)) return;
       rd_kafka_purge(handle, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_NON_BLOCKING);
     }
   }
@@ -242,7 +261,7 @@ struct Producer::Impl {
 
   asio::any_io_executor executor;
   rd_kafka_t* handle = nullptr;
-  std::unique_ptr<Refusal> refusal;  // librdkafka's callbacks' opaque: outlives `handle`
+  std::unique_ptr<ClientErrors> errors;  // librdkafka's callbacks' opaque: outlives `handle`
   std::map<std::string, rd_kafka_topic_t*, std::less<>> topics;
   std::string_view last_topic_name;  // views a key of `topics`
   rd_kafka_topic_t* last_topic = nullptr;
@@ -350,8 +369,8 @@ Result<std::shared_ptr<Producer>> Producer::create(
       return Error::invalid_config(std::string("kafka: ") + error);
     }
   }
-  auto refusal = std::make_unique<Refusal>();
-  rd_kafka_conf_set_opaque(conf, refusal.get());
+  auto errors = std::make_unique<ClientErrors>();
+  rd_kafka_conf_set_opaque(conf, errors.get());
   rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
   rd_kafka_conf_set_error_cb(conf, on_error);
   rd_kafka_t* handle = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof error);
@@ -365,7 +384,7 @@ Result<std::shared_ptr<Producer>> Producer::create(
     return Error::retryable("kafka: cannot create the delivery report pipe");
   }
   auto impl =
-      std::make_shared<Impl>(serving_executor(executor), handle, std::move(refusal), fds[0]);
+      std::make_shared<Impl>(serving_executor(executor), handle, std::move(errors), fds[0]);
   impl->wake_write = fds[1];
   rd_kafka_queue_t* main_queue = rd_kafka_queue_get_main(handle);
   rd_kafka_queue_io_event_enable(main_queue, fds[1], "1", 1);
@@ -381,7 +400,10 @@ Result<std::shared_ptr<Producer>> Producer::create(
 Producer::~Producer() { close(std::chrono::milliseconds(0)); }
 
 awaitable<std::vector<Undelivered>> Producer::send(std::vector<OutgoingMessage> messages) {
-  Impl& impl = *impl_;
+  // Held by the coroutine, not through `this`: a producer closed and dropped by its owner (after
+  // a fatal error) while this send waits goes on existing until the send completes.
+  const std::shared_ptr<Impl> keep = impl_;
+  Impl& impl = *keep;
   auto waiting = std::make_shared<Waiting>(co_await asio::this_coro::executor, messages.size());
   if (messages.empty()) co_return std::vector<Undelivered>{};
   waiting->keep_alive = waiting;
@@ -417,6 +439,13 @@ awaitable<std::vector<Undelivered>> Producer::send(std::vector<OutgoingMessage> 
   std::sort(undelivered.begin(), undelivered.end(),
             [](const Undelivered& a, const Undelivered& b) { return a.index < b.index; });
   co_return undelivered;
+}
+
+std::optional<std::string> Producer::fatal_error() const {
+  ClientErrors& errors = *impl_->errors;
+  if (!errors.fatal) return std::nullopt;
+  std::lock_guard hold(errors.lock);
+  return errors.fatal_reason;
 }
 
 void Producer::close(std::chrono::milliseconds timeout) {

@@ -68,6 +68,11 @@ class Producer {
   // say so) and stops serving. The producer cannot send afterwards.
   void close(std::chrono::milliseconds timeout);
 
+  // librdkafka's reason once it reported a fatal error (the idempotent producer lost its
+  // sequence with a broker): the producer cannot deliver anything more, and its owner is to
+  // close it and create another. Sends still waiting complete then, undelivered and retryable.
+  std::optional<std::string> fatal_error() const;
+
   struct Impl;
 
  private:

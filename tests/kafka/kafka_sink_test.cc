@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -157,6 +158,35 @@ TEST_F(KafkaSinkTest, ABrokerOutageFailsTheWholeBatchRetryably) {
   EXPECT_EQ(sample("weft_kafka_delivery_errors_total",
                    {{"pipeline", "demo"}, {"code", "_MSG_TIMED_OUT"}}),
             2);
+}
+
+// An idempotent producer that loses its sequence with a broker stops for good (librdkafka's
+// fatal error); the sink replaces it and the records are delivered on the next attempt.
+TEST_F(KafkaSinkTest, AProducerStoppedByAFatalErrorIsReplacedAndNothingIsLost) {
+  const auto delivered = [](const WriteResult& r) { return r.status.ok() && r.failures.empty(); };
+  kafka_.create_topic("out", 1);
+  auto sink = make(config("out"));
+  Batch first;
+  first.push_back(record("1", Operation::kCreate, R"({"n":1})", "t"));
+  ASSERT_TRUE(delivered(write(*sink, first)));
+
+  kafka_.push_request_errors(0, {RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER});
+  Batch second;
+  second.push_back(record("2", Operation::kCreate, R"({"n":2})", "t"));
+  second.push_back(record("3", Operation::kCreate, R"({"n":3})", "t"));
+  const WriteResult failed = write(*sink, second);
+  ASSERT_FALSE(delivered(failed));
+  for (const auto& f : failed.failures) EXPECT_TRUE(f.error.retryable()) << f.error.message();
+  if (!failed.status.ok()) {
+    EXPECT_TRUE(failed.status.error().retryable()) << failed.status.error().message();
+  }
+
+  // As the runtime does: the same records again. The stopped producer would refuse them all.
+  const WriteResult again = write(*sink, second);
+  EXPECT_TRUE(delivered(again)) << (again.status.ok() ? "" : again.status.error().message());
+  std::set<std::string> arrived;
+  for (const auto& m : kafka_.consume("out", 3)) arrived.insert(m.value.value_or(""));
+  EXPECT_EQ(arrived, (std::set<std::string>{R"({"n":1})", R"({"n":2})", R"({"n":3})"}));
 }
 
 }  // namespace
