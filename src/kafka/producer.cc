@@ -78,7 +78,8 @@ DeliveryReport failed(rd_kafka_resp_err_t err, const std::string& topic) {
 // reports saying why, and the runtime sends them again later (its breaker counting).
 //
 // A fatal error (the idempotent producer lost its sequence with a broker): this producer can
-// send nothing more; its owner replaces it (fatal_error()).
+// send nothing more. What it has queued is given up the same way, so no send waits on it, and
+// its owner replaces it (fatal_error()).
 struct ClientErrors {
   std::atomic<bool> refused = false;  // cleared by the next delivered message
   std::atomic<bool> purge = false;    // queued messages are to be given up
@@ -90,10 +91,16 @@ struct ClientErrors {
   static bool is_refusal(int err) {
     return err == RD_KAFKA_RESP_ERR__AUTHENTICATION || err == RD_KAFKA_RESP_ERR__SSL;
   }
-  // The report of a message given up because of the refusal, or none.
+  // The report of a message given up for one of these reasons, or none.
   std::optional<DeliveryReport> report(rd_kafka_resp_err_t err, const std::string& topic) {
-    if (err != RD_KAFKA_RESP_ERR__PURGE_QUEUE || !refused) return std::nullopt;
+    if (err != RD_KAFKA_RESP_ERR__PURGE_QUEUE || !(fatal || refused)) return std::nullopt;
     std::lock_guard hold(lock);
+    if (fatal) {
+      return DeliveryReport{Status(Error::retryable("kafka topic " + topic +
+                                                    ": not sent: the producer stopped on a "
+                                                    "fatal error: " + fatal_reason)),
+                            "FATAL"};
+    }
     return DeliveryReport{
         Status(Error::retryable("kafka topic " + topic + ": not sent: the brokers refused the "
                                 "client: " + reason)),
@@ -113,6 +120,7 @@ void on_error(rd_kafka_t* handle, int err, const char* reason, void* opaque) {
       errors.fatal_reason = underlying;
     }
     errors.fatal = true;
+    errors.purge = true;
     return;
   }
   if (!ClientErrors::is_refusal(err)) return;
