@@ -9,6 +9,7 @@
 # idempotency store on its own (weft_bench_idempotency). Prints Markdown; not part of CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 
 RECORDS=${RECORDS:-2000000}
 RECORD_SIZE=${RECORD_SIZE:-100}
@@ -48,9 +49,14 @@ YAML
   start=$(now_ns)
   "$WEFT" run --config "$WORK/run/config/weft.yaml" 2>"$WORK/run/weft.log" &
   PID=$!
-  until p=$(port "$WORK/run/weft.log") && [ -n "$p" ]; do sleep 0.01; done
-  until curl -fs "http://127.0.0.1:$p/api/pipelines/bench" | grep -q '"state":"finished"'; do sleep 0.02; done
+  # The pipeline logs this line once the source is done and every record is acknowledged;
+  # waiting on it costs no CPU, where polling /api with curl took a share from the daemon.
+  await_line "$WORK/run/weft.log" 'event=pipeline.stopped' "$PID" || {
+    echo "weft exited:" >&2; cat "$WORK/run/weft.log" >&2; exit 1; }
   end=$(now_ns)
+  p=$(port "$WORK/run/weft.log")
+  curl -fs "http://127.0.0.1:$p/api/pipelines/bench" | grep -q '"state":"finished"' || {
+    echo "the pipeline stopped without finishing:" >&2; cat "$WORK/run/weft.log" >&2; exit 1; }
   kill -TERM $PID; wait $PID || true; PID=
   lines=$(wc -l <"$WORK/run/out/bench.jsonl")
   [ "$lines" -eq "$RECORDS" ] || { echo "$variant: expected $RECORDS lines, got $lines" >&2; exit 1; }
