@@ -58,7 +58,11 @@ awaitable<void> Pipeline::Impl::write_loop() {
     }
     bool end = !env.tick && env.records.empty();  // end of the source
     if (!env.tick && !end) end = co_await gather(env, carried);
-    if (!env.records.empty() && !co_await window.submit(write(std::move(env)))) break;
+    if (!env.records.empty()) {
+      // A statement of its own: GCC 12 miscompiles co_await inside `&&` (pipeline_impl.h).
+      const bool accepted = co_await window.submit(write(std::move(env)));
+      if (!accepted) break;
+    }
     if (end) break;
     if (std::chrono::steady_clock::now() >= next_commit) {
       co_await commit_checkpoint();
