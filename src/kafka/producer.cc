@@ -85,7 +85,8 @@ struct ClientErrors {
   std::atomic<bool> purge = false;    // queued messages are to be given up
   std::atomic<bool> fatal = false;
   std::mutex lock;
-  std::string reason;        // librdkafka's words; it names the mechanism, never the password
+  // librdkafka's words (they name the mechanism, never the password), then what to check.
+  std::string reason;
   std::string fatal_reason;  // set once, before `fatal`
 
   static bool is_refusal(int err) {
@@ -126,7 +127,11 @@ void on_error(rd_kafka_t* handle, int err, const char* reason, void* opaque) {
   if (!ClientErrors::is_refusal(err)) return;
   {
     std::lock_guard hold(errors.lock);
-    errors.reason = reason;
+    errors.reason = std::string(reason) +
+                    (err == RD_KAFKA_RESP_ERR__AUTHENTICATION
+                         ? "; check the connector's sasl mechanism, username and password"
+                         : "; check `tls` and the CA the connector trusts "
+                           "(librdkafka: {ssl.ca.location: ...})");
   }
   errors.refused = true;
   errors.purge = true;

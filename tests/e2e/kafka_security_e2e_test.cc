@@ -150,6 +150,8 @@ TEST(KafkaSecurityE2E, AWrongPasswordSaysAuthenticationDeliversNothingAndLosesNo
           // Within seconds, not message.timeout.ms: the status says why nothing is delivered.
           return status.find("the brokers refused the client: ") != std::string::npos &&
                  status.find("SASL authentication error: Authentication failed") !=
+                     std::string::npos &&
+                 status.find("check the connector's sasl mechanism, username and password") !=
                      std::string::npos;
         },
         30s))
